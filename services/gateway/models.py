@@ -1,0 +1,4 @@
+"""Every table of the gateway, imported so that Alembic and tests see them all."""
+from shared.calendar import CalendarOverride  # noqa: F401
+from shared.events.models import InboxEntry, OutboxEvent, SubjectSequence  # noqa: F401
+from services.gateway.oauth.models import OAuthClient, UserAccount  # noqa: F401

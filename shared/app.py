@@ -1,0 +1,107 @@
+"""`create_service_app()`: the wiring every service shares.
+
+Error handlers, request ids and metrics, health endpoints, token verification,
+the database, the outbox relay, the inbox endpoint, the calendar and the
+scheduler. A service passes its routers, event handlers and jobs.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import asynccontextmanager
+
+import anyio
+import httpx
+from fastapi import APIRouter, FastAPI, Request
+
+from shared.auth import KeySet, TokenVerifier
+from shared.calendar import CalendarStore
+from shared.db import Database
+from shared.errors import install_error_handlers
+from shared.events.inbox import EventHandlers, inbox_router
+from shared.events.relay import OutboxRelay, Publisher
+from shared.events.transports import HubPublisher, ServiceTokenProvider
+from shared.jobs import Job, start_scheduler
+from shared.observability import Metrics, RequestContextMiddleware, health_router, setup_logging
+from shared.settings import SuiteSettings
+
+
+def on_calendar_day_set(app: FastAPI) -> Callable:
+    """Apply `calendar.day.set` (from the gateway) to this service's own calendar."""
+    from datetime import date
+
+    def handler(session, event) -> None:
+        app.state.calendar.set_day(session, date.fromisoformat(event.data["date"]), event.data["kind"],
+                                   event.data.get("name", ""))
+
+    return handler
+
+
+def create_service_app(
+    settings: SuiteSettings,
+    *,
+    title: str,
+    routers: Sequence[APIRouter] = (),
+    handlers: EventHandlers | None = None,
+    jobs: Sequence[Job] = (),
+    publisher_factory: Callable[[FastAPI], Publisher] | None = None,
+    keyset: KeySet | None = None,
+    ready_checks: dict | None = None,
+    on_startup: Callable[[FastAPI], None] | None = None,
+    relay_interval: float = 0.5,
+    include_inbox: bool = True,
+) -> FastAPI:
+    handlers = handlers or EventHandlers()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        settings.refuse_dev_secrets()
+        setup_logging(settings.log_level)
+        if getattr(app.state, "db", None) is None:
+            app.state.db = Database(settings.database_url)
+        app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0),
+                                           limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
+        app.state.verifier = TokenVerifier(keyset or KeySet(url=settings.jwks_url), settings.jwt_issuer,
+                                           settings.jwt_audience)
+        if publisher_factory is not None:
+            publisher = publisher_factory(app)
+        else:
+            tokens = ServiceTokenProvider(settings.gateway_url, settings.service_client_id,
+                                          settings.service_client_secret, app.state.http)
+            publisher = HubPublisher(settings.gateway_url, tokens, app.state.http)
+        app.state.relay = OutboxRelay(app.state.db, publisher, interval=relay_interval)
+        app.state.db.after_event_commit.append(app.state.relay.kick)
+        scheduler = None
+        if on_startup:
+            on_startup(app)
+        if settings.jobs_enabled:
+            app.state.relay.start()
+            scheduler = start_scheduler(app, list(jobs))
+        try:
+            yield
+        finally:
+            if scheduler:
+                scheduler.shutdown(wait=False)
+            await app.state.relay.stop()
+            await app.state.http.aclose()
+            app.state.db.dispose()
+
+    dev = settings.suite_env != "prod"
+    app = FastAPI(title=title, lifespan=lifespan, docs_url="/docs" if dev else None, redoc_url=None,
+                  openapi_url="/openapi.json" if dev else None)
+    app.state.settings = settings
+    app.state.handlers = handlers
+    app.state.calendar = CalendarStore()
+    app.state.metrics = Metrics(settings.service_name)
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+
+    async def db_ready(request: Request) -> bool:
+        return await anyio.to_thread.run_sync(request.app.state.db.ping)
+
+    app.include_router(health_router({"database": db_ready, **(ready_checks or {})}))
+    handlers.on("calendar.day.set")(on_calendar_day_set(app))
+    if include_inbox:
+        app.include_router(inbox_router(settings.service_name, handlers))
+    for r in routers:
+        app.include_router(r)
+    return app

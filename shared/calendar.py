@@ -1,0 +1,177 @@
+"""The working-day calendar (工作日历) and statutory deadlines, computed in one place.
+
+Working days follow the State Council's yearly holiday notice, adjustment
+working days (调休) included: the `chinese-calendar` package's data, then the
+bureau's overrides (entered through `PUT /api/v1/calendar/days/{date}`), which
+win over the package. A date beyond all known data falls back to Monday–Friday
+with a logged warning, never an error.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+import chinese_calendar
+from sqlalchemy import Column, Date, String, select
+from sqlmodel import Field, Session, SQLModel
+
+log = logging.getLogger("suite.calendar")
+
+DayKind = Literal["holiday", "workday"]
+
+
+class CalendarOverride(SQLModel, table=True):
+    """A day the bureau declared a holiday or a working day (e.g. next year's published notice)."""
+
+    __tablename__ = "calendar_override"
+    __table_args__ = ({"info": {"owner": "shared"}},)
+
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    kind: str = Field(sa_column=Column(String(16), nullable=False))
+    name: str = Field(default="", sa_column=Column(String(100), nullable=False, default=""))
+
+
+def _package_says(d: date) -> bool | None:
+    """True/False from the packaged data, None when the date is beyond it."""
+    try:
+        return chinese_calendar.is_workday(d)
+    except NotImplementedError:
+        return None
+
+
+class WorkingCalendar:
+    """Working days: overrides, then packaged data, then Monday–Friday (with a warning)."""
+
+    def __init__(self, overrides: dict[date, str] | None = None) -> None:
+        self.overrides = dict(overrides or {})
+        self._warned_years: set[int] = set()
+
+    def is_working_day(self, d: date) -> bool:
+        kind = self.overrides.get(d)
+        if kind is not None:
+            return kind == "workday"
+        known = _package_says(d)
+        if known is not None:
+            return known
+        if d.year not in self._warned_years:
+            self._warned_years.add(d.year)
+            log.warning("no holiday data for this year; using Monday-Friday", extra={"year": d.year})
+        return d.weekday() < 5
+
+    def is_known(self, d: date) -> bool:
+        """Whether the day is covered by packaged data or an override (not a fallback guess)."""
+        return d in self.overrides or _package_says(d) is not None
+
+    def next_working_day(self, d: date, *, include: bool = True) -> date:
+        """The first working day on or after `d` (`include`), or strictly after it."""
+        cur = d if include else d + timedelta(days=1)
+        while not self.is_working_day(cur):
+            cur += timedelta(days=1)
+        return cur
+
+    def add_working_days(self, start: date, n: int) -> date:
+        cur = start
+        while n > 0:
+            cur += timedelta(days=1)
+            if self.is_working_day(cur):
+                n -= 1
+        return cur
+
+    def working_days(self, start: date, end: date) -> list[date]:
+        """Working days in [start, end]."""
+        out, cur = [], start
+        while cur <= end:
+            if self.is_working_day(cur):
+                out.append(cur)
+            cur += timedelta(days=1)
+        return out
+
+    def deadline(self, start: date, amount: int, unit: Literal["days", "working_days", "months"] = "days",
+                 *, excluded_days: int = 0) -> date:
+        """The last day of a period that starts on `start` (the start day is not counted).
+
+        - `days` (日): calendar days; an end that falls on a rest day or holiday
+          moves to the next working day (民法典 arts. 201, 203 by analogy).
+        - `working_days` (工作日): counts working days only.
+        - `months` (月): the same day number `amount` months later (last day of a
+          shorter month), moved off rest days like `days`.
+        `excluded_days` are added first (e.g. hearing days not counted, 听证).
+        """
+        if unit == "working_days":
+            return self.add_working_days(start, amount + excluded_days)
+        if unit == "months":
+            m = start.month - 1 + amount
+            y, m = start.year + m // 12, m % 12 + 1
+            import calendar as _cal
+            end = date(y, m, min(start.day, _cal.monthrange(y, m)[1])) + timedelta(days=excluded_days)
+        else:
+            end = start + timedelta(days=amount + excluded_days)
+        return self.next_working_day(end)
+
+
+@dataclass(frozen=True)
+class DeadlineRule:
+    """A statutory or practice period, as data (DOMAIN.md)."""
+
+    amount: int
+    unit: Literal["days", "working_days", "months"]
+    source: str
+
+
+# Every deadline rule of DOMAIN.md in one table; services look them up by name.
+RULES: dict[str, DeadlineRule] = {
+    "petition_register": DeadlineRule(15, "days", "信访工作条例 art. 22"),
+    "petition_acceptance_notice": DeadlineRule(15, "days", "信访工作条例 art. 23"),
+    "remit_objection": DeadlineRule(5, "working_days", "信访工作条例 art. 23"),
+    "petition_handling": DeadlineRule(60, "days", "信访工作条例 art. 34"),
+    "petition_handling_extension": DeadlineRule(30, "days", "信访工作条例 art. 34"),
+    "review_request_window": DeadlineRule(30, "days", "信访工作条例 art. 35"),
+    "review_opinion": DeadlineRule(30, "days", "信访工作条例 art. 35"),
+    "re_examination_request_window": DeadlineRule(30, "days", "信访工作条例 art. 36"),
+    "re_examination_opinion": DeadlineRule(30, "days", "信访工作条例 art. 36"),
+    "judicial_confirmation": DeadlineRule(30, "days", "人民调解法 art. 33"),
+    "mediation_target": DeadlineRule(1, "months", "人民调解工作若干规定 (2002)"),
+    "legal_opinion_due": DeadlineRule(15, "days", "practice"),
+}
+
+
+def rule_deadline(cal: WorkingCalendar, rule: str, start: date, *, excluded_days: int = 0) -> date:
+    r = RULES[rule]
+    return cal.deadline(start, r.amount, r.unit, excluded_days=excluded_days)
+
+
+class CalendarStore:
+    """Loads a service's overrides from its database, cached for a few seconds."""
+
+    def __init__(self, ttl: float = 5.0) -> None:
+        self.ttl = ttl
+        self._cal: WorkingCalendar | None = None
+        self._loaded = 0.0
+        self._lock = threading.Lock()
+
+    def get(self, session: Session) -> WorkingCalendar:
+        with self._lock:
+            if self._cal is None or time.monotonic() - self._loaded > self.ttl:
+                rows = session.execute(select(CalendarOverride)).scalars().all()
+                self._cal = WorkingCalendar({r.day: r.kind for r in rows})
+                self._loaded = time.monotonic()
+            return self._cal
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._cal = None
+
+    def set_day(self, session: Session, day: date, kind: DayKind, name: str = "") -> CalendarOverride:
+        row = session.get(CalendarOverride, day)
+        if row is None:
+            row = CalendarOverride(day=day, kind=kind, name=name)
+            session.add(row)
+        else:
+            row.kind, row.name = kind, name
+        session.flush()
+        self.invalidate()
+        return row

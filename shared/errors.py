@@ -1,0 +1,151 @@
+"""Errors as RFC 9457 problem+json, each with a stable machine `code`.
+
+Services raise `SuiteError` subclasses; `install_error_handlers` renders every
+error path (our own, FastAPI validation, unknown routes, wrong methods and
+unexpected exceptions) the same way. No traceback ever reaches a client.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+log = logging.getLogger("suite.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class SuiteError(Exception):
+    """Base of every domain error: an HTTP status, a stable code and a human detail."""
+
+    status: int = 400
+    code: str = "bad_request"
+    title: str = "Bad request"
+
+    def __init__(self, detail: str | None = None, *, code: str | None = None, status: int | None = None,
+                 headers: dict[str, str] | None = None, **extra: Any) -> None:
+        self.detail = detail or self.title
+        if code:
+            self.code = code
+        if status:
+            self.status = status
+        self.headers = headers or {}
+        self.extra = extra
+        super().__init__(self.detail)
+
+
+class BadRequest(SuiteError):
+    status, code, title = 400, "bad_request", "Bad request"
+
+
+class Unauthorized(SuiteError):
+    status, code, title = 401, "unauthorized", "Authentication required"
+
+    def __init__(self, detail: str | None = None, **kw: Any) -> None:
+        kw.setdefault("headers", {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        super().__init__(detail, **kw)
+
+
+class Forbidden(SuiteError):
+    status, code, title = 403, "forbidden", "Forbidden"
+
+
+class NotFound(SuiteError):
+    status, code, title = 404, "not_found", "Not found"
+
+
+class Conflict(SuiteError):
+    status, code, title = 409, "conflict", "Conflict"
+
+
+class Unprocessable(SuiteError):
+    status, code, title = 422, "validation_error", "Unprocessable request"
+
+
+class UpstreamError(SuiteError):
+    status, code, title = 502, "bad_gateway", "Upstream service failed"
+
+
+def problem(status: int, code: str, title: str, detail: str, *, request: Request | None = None,
+            headers: dict[str, str] | None = None, **extra: Any) -> Response:
+    body: dict[str, Any] = {
+        "type": f"urn:petition-suite:problem:{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if request is not None:
+        body["instance"] = request.url.path
+    body.update(extra)
+    return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _loc(loc: tuple | list) -> str:
+    parts = [str(p) for p in loc if p not in ("body",)]
+    return ".".join(parts) or "body"
+
+
+def validation_problem(request: Request, exc: RequestValidationError) -> Response:
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return problem(400, "invalid_json", "Malformed JSON", "The request body is not valid JSON.",
+                       request=request)
+    items = []
+    for e in errors:
+        msg = e.get("msg", "invalid")
+        ctx = e.get("ctx") or {}
+        if isinstance(ctx.get("error"), Exception):
+            msg = str(ctx["error"])
+        items.append({"field": _loc(e.get("loc", ())), "message": msg, "type": e.get("type", "invalid")})
+    detail = "; ".join(f"{i['field']}: {i['message']}" for i in items[:5])
+    return problem(422, "validation_error", "Invalid request", detail, request=request, errors=items)
+
+
+_HTTP_CODES = {
+    400: ("bad_request", "Bad request"),
+    401: ("unauthorized", "Authentication required"),
+    403: ("forbidden", "Forbidden"),
+    404: ("not_found", "Not found"),
+    405: ("method_not_allowed", "Method not allowed"),
+    406: ("not_acceptable", "Not acceptable"),
+    413: ("payload_too_large", "Payload too large"),
+    415: ("unsupported_media_type", "Unsupported media type"),
+    429: ("rate_limited", "Too many requests"),
+}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(SuiteError)
+    async def _suite(request: Request, exc: SuiteError) -> Response:
+        return problem(exc.status, exc.code, exc.title, exc.detail, request=request,
+                       headers=exc.headers, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        return validation_problem(request, exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        code, title = _HTTP_CODES.get(exc.status_code, ("http_error", "HTTP error"))
+        detail = exc.detail if isinstance(exc.detail, str) else title
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"No resource at {request.method} {request.url.path}."
+        if exc.status_code == 405:
+            detail = f"{request.method} is not allowed on {request.url.path}."
+        return problem(exc.status_code, code, title, detail, request=request,
+                       headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        rid = request.scope.get("state", {}).get("request_id") or request.headers.get("x-request-id")
+        log.error("unhandled error", exc_info=exc, extra={"request_id": rid, "path": request.url.path})
+        headers = {"X-Request-ID": rid} if rid else None
+        return problem(500, "internal_error", "Internal error",
+                       "The server failed to handle this request; it has been logged.",
+                       request=request, headers=headers)

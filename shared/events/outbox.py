@@ -1,0 +1,50 @@
+"""Writing events: `emit()` adds the event to the outbox inside the caller's transaction."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlmodel import Session
+
+from shared.db import utcnow
+from shared.events.envelope import CloudEvent
+from shared.events.models import OutboxEvent, SubjectSequence
+
+EVENTS_EMITTED = "events_emitted"
+
+
+def _next_sequence(session: Session, subject: str) -> int:
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = (pg_insert(SubjectSequence).values(subject=subject, last=1)
+                .on_conflict_do_update(index_elements=["subject"], set_={"last": SubjectSequence.last + 1})
+                .returning(SubjectSequence.last))
+        return int(session.execute(stmt).scalar_one())
+    # SQLite: the transaction already holds the write lock (BEGIN IMMEDIATE).
+    row = session.get(SubjectSequence, subject)
+    if row is None:
+        row = SubjectSequence(subject=subject, last=0)
+        session.add(row)
+    row.last += 1
+    session.flush()
+    return row.last
+
+
+def emit(session: Session, source: str, type: str, subject: str | None, data: dict[str, Any],
+         *, event_id: str | None = None) -> CloudEvent:
+    """Record an event in the outbox, in the same transaction as the change it describes.
+
+    It is published only if that transaction commits (the relay reads committed rows).
+    """
+    seq = _next_sequence(session, subject) if subject else None
+    ev = CloudEvent(id=event_id or uuid.uuid4().hex, source=source, type=type, subject=subject,
+                    time=utcnow(), data=data, sequence=seq)
+    session.add(OutboxEvent(id=ev.id, source=source, type=type, subject=subject, sequence=seq,
+                            time=ev.time, data=ev.model_dump(mode="json")["data"]))
+    session.info[EVENTS_EMITTED] = True
+    return ev
+
+
+def to_cloud_event(row: OutboxEvent) -> CloudEvent:
+    return CloudEvent(id=row.id, source=row.source, type=row.type, subject=row.subject, time=row.time,
+                      data=row.data, sequence=row.sequence)

@@ -1,0 +1,130 @@
+"""The outbox relay: claims unpublished rows, publishes them, marks them sent.
+
+Claims are leases (`claimed_until`), taken with `FOR UPDATE SKIP LOCKED` on
+PostgreSQL, so several replicas never publish the same row at the same time.
+A crash after publish and before mark-sent publishes the row again later:
+delivery is at-least-once and consumers dedupe through their inbox.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Protocol
+
+import anyio
+from sqlalchemy import or_, select, update
+
+from shared.db import Database, utcnow
+from shared.events.envelope import CloudEvent
+from shared.events.models import OutboxEvent
+from shared.events.outbox import to_cloud_event
+
+log = logging.getLogger("suite.relay")
+
+
+class Publisher(Protocol):
+    async def publish(self, events: list[CloudEvent]) -> None: ...
+
+
+class OutboxRelay:
+    def __init__(self, db: Database, publisher: Publisher, *, batch: int = 200, lease_seconds: int = 30,
+                 interval: float = 0.5) -> None:
+        self.db = db
+        self.publisher = publisher
+        self.batch = batch
+        self.lease = timedelta(seconds=lease_seconds)
+        self.interval = interval
+        self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task | None = None
+        self.published = 0
+
+    # -- claiming and marking (each its own short transaction) --------------------------
+    def claim(self) -> list[CloudEvent]:
+        now = utcnow()
+        with self.db.session() as s:
+            q = (select(OutboxEvent)
+                 .where(OutboxEvent.published_at.is_(None))
+                 .where(or_(OutboxEvent.claimed_until.is_(None), OutboxEvent.claimed_until < now))
+                 .order_by(OutboxEvent.position).limit(self.batch))
+            if self.db.dialect == "postgresql":
+                q = q.with_for_update(skip_locked=True)
+            rows = list(s.execute(q).scalars())
+            if not rows:
+                return []
+            s.execute(update(OutboxEvent).where(OutboxEvent.position.in_([r.position for r in rows]))
+                      .values(claimed_until=now + self.lease, attempts=OutboxEvent.attempts + 1))
+            return [to_cloud_event(r) for r in rows]
+
+    def mark_sent(self, ids: list[str]) -> None:
+        with self.db.session() as s:
+            s.execute(update(OutboxEvent).where(OutboxEvent.id.in_(ids))
+                      .values(published_at=utcnow(), claimed_until=None))
+
+    def release(self, ids: list[str]) -> None:
+        with self.db.session() as s:
+            s.execute(update(OutboxEvent).where(OutboxEvent.id.in_(ids)).values(claimed_until=None))
+
+    async def run_once(self) -> int:
+        """Publish one batch. Returns how many events were published."""
+        events = await anyio.to_thread.run_sync(self.claim)
+        if not events:
+            return 0
+        ids = [e.id for e in events]
+        try:
+            await self.publisher.publish(events)
+        except Exception as e:
+            log.warning("outbox publish failed; will retry", extra={"error": str(e), "count": len(ids)})
+            await anyio.to_thread.run_sync(self.release, ids)
+            return 0
+        await anyio.to_thread.run_sync(self.mark_sent, ids)
+        self.published += len(ids)
+        return len(ids)
+
+    async def drain(self, max_rounds: int = 100) -> int:
+        total = 0
+        for _ in range(max_rounds):
+            n = await self.run_once()
+            total += n
+            if n == 0:
+                break
+        return total
+
+    # -- background loop -------------------------------------------------------------------
+    def kick(self) -> None:
+        """Wake the loop now (called after a commit that emitted events); thread-safe."""
+        if self._loop is not None and self._wake is not None:
+            try:
+                self._loop.call_soon_threadsafe(self._wake.set)
+            except RuntimeError:
+                pass
+
+    async def _loop_forever(self) -> None:
+        while True:
+            try:
+                n = await self.run_once()
+            except Exception:
+                log.exception("outbox relay round failed")
+                n = 0
+            if n >= self.batch:
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
+            except asyncio.TimeoutError:
+                pass
+            self._wake.clear()
+
+    def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        self._task = asyncio.create_task(self._loop_forever(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):
+                pass
+            self._task = None

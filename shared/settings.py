@@ -1,0 +1,83 @@
+"""Settings base: pydantic-settings, one env prefix per service, suite-wide names unprefixed.
+
+`SUITE_ENV` is `dev` (default for local runs), `test` or `prod`. In `prod` a
+service refuses to start while any development secret or the development
+signing key is configured (see `refuse_dev_secrets`).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = REPO_ROOT / "var"
+DEV_KEY_DIR = Path(__file__).resolve().parent / "devkeys"
+
+# Every secret value that ships in the repository as part of the documented dev seed.
+DEV_SECRETS = frozenset(
+    {
+        "petition-system-dev-secret",
+        "coordinator-dev",
+        "mediator1-dev",
+        "lawyer1-dev",
+        "auditor-dev",
+        "mediation-service-dev-secret",
+        "lawyers-service-dev-secret",
+        "gateway-service-dev-secret",
+    }
+)
+
+
+def suite_wide(default, name: str, **kw):
+    """A setting shared by the whole suite, read from the unprefixed variable `name`."""
+    return Field(default, validation_alias=AliasChoices(name), **kw)
+
+
+class SuiteSettings(BaseSettings):
+    """Fields every service has. Subclasses set `env_prefix` (e.g. `MEDIATION_`)."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    service_name: str = "suite"
+    suite_env: Literal["dev", "test", "prod"] = suite_wide("dev", "SUITE_ENV")
+    database_url: str = ""
+    gateway_url: str = suite_wide("http://127.0.0.1:8000", "GATEWAY_URL")
+    jwt_issuer: str = suite_wide("petition-suite-gateway", "JWT_ISSUER")
+    jwt_audience: str = suite_wide("petition-suite", "JWT_AUDIENCE")
+    jwks_url: str = suite_wide("", "JWKS_URL")
+    event_transport: Literal["hub", "nats"] = suite_wide("hub", "EVENT_TRANSPORT")
+    nats_url: str = suite_wide("nats://127.0.0.1:4222", "NATS_URL")
+    jobs_enabled: bool = True
+    log_level: str = suite_wide("INFO", "LOG_LEVEL")
+    # The service's own machine credentials at the gateway (client credentials, role `service`).
+    service_client_id: str = ""
+    service_client_secret: str = ""
+
+    def default_database_url(self) -> str:
+        return f"sqlite:///{VAR_DIR / (self.service_name + '.db')}"
+
+    def model_post_init(self, __context) -> None:  # noqa: D401
+        if not self.database_url:
+            self.database_url = self.default_database_url()
+        if not self.jwks_url:
+            self.jwks_url = self.gateway_url.rstrip("/") + "/.well-known/jwks.json"
+
+    def dev_secrets_in_use(self) -> list[str]:
+        """Names of settings that still hold a dev seed secret."""
+        found = []
+        for name, value in self.model_dump().items():
+            if isinstance(value, str) and value in DEV_SECRETS:
+                found.append(name)
+        return found
+
+    def refuse_dev_secrets(self) -> None:
+        """In production, refuse to start with a development secret (STYLE habit 11)."""
+        if self.suite_env == "prod":
+            bad = self.dev_secrets_in_use()
+            if bad:
+                raise RuntimeError(
+                    "SUITE_ENV=prod refuses development secrets in: " + ", ".join(sorted(bad))
+                )

@@ -1,0 +1,161 @@
+"""The suite under test: gateway, mediation and lawyers served for real on loopback ports.
+
+Backend: PostgreSQL when TEST_DATABASE_URL is set (one database per service,
+created anew), else SQLite files. Every test starts with empty tables (the
+gateway's login tables excepted). Background loops are off: tests call
+`suite.drain()` to move events and call job functions directly.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import httpx
+import pytest
+
+from shared import migrate
+from shared.testing import (
+    ServerThread,
+    container_postgres_url,
+    drop_postgres_databases,
+    free_port,
+    postgres_databases,
+    sqlite_databases,
+    truncate_all,
+)
+
+KEEP_TABLES = {"oauth_client", "user_account"}
+PASSWORDS = {
+    "coordinator": "coordinator-dev",
+    "mediator1": "mediator1-dev",
+    "mediator2": "mediator2-dev",
+    "lawyer1": "lawyer1-dev",
+    "lawyer2": "lawyer2-dev",
+    "lawyer3": "lawyer3-dev",
+    "auditor": "auditor-dev",
+}
+CLIENTS = {
+    "petition-system": "petition-system-dev-secret",
+    "mediation-service": "mediation-service-dev-secret",
+    "lawyers-service": "lawyers-service-dev-secret",
+}
+
+
+class Suite:
+    def __init__(self, urls: dict[str, str], backend: str) -> None:
+        from services.gateway.main import create_app as gateway_app
+        from services.lawyers.main import create_app as lawyers_app
+        from services.mediation.main import create_app as mediation_app
+
+        self.backend = backend
+        self.db_urls = urls
+        ports = {svc: free_port() for svc in urls}
+        self.url = {svc: f"http://127.0.0.1:{p}" for svc, p in ports.items()}
+        common: dict[str, Any] = {"suite_env": "test", "jobs_enabled": False, "gateway_url": self.url["gateway"]}
+        self.app = {
+            "gateway": gateway_app(database_url=urls["gateway"], mediation_url=self.url["mediation"],
+                                   lawyers_url=self.url["lawyers"], webhook_allowed_hosts="127.0.0.1,localhost",
+                                   **common),
+            "mediation": mediation_app(database_url=urls["mediation"], **common),
+            "lawyers": lawyers_app(database_url=urls["lawyers"], **common),
+        }
+        self.servers = {svc: ServerThread(self.app[svc], ports[svc]) for svc in ("gateway", "mediation", "lawyers")}
+        self._tokens: dict[str, str] = {}
+        self._clients: list[httpx.Client] = []
+
+    def start(self) -> "Suite":
+        for s in self.servers.values():
+            s.start()
+        from services.gateway.seed import seed_dev
+
+        with self.db("gateway").session() as s:
+            seed_dev(s, with_test_users=True)
+        return self
+
+    def stop(self) -> None:
+        for c in self._clients:
+            c.close()
+        for s in self.servers.values():
+            s.stop()
+
+    def db(self, svc: str):
+        return self.app[svc].state.db
+
+    def token(self, who: str) -> str:
+        if who not in self._tokens:
+            with httpx.Client(base_url=self.url["gateway"], timeout=10) as c:
+                if who in CLIENTS:
+                    r = c.post("/oauth/token", data={"grant_type": "client_credentials"}, auth=(who, CLIENTS[who]))
+                else:
+                    r = c.post("/oauth/token", data={"grant_type": "password", "client_id": "console",
+                                                     "username": who, "password": PASSWORDS[who]})
+                r.raise_for_status()
+                self._tokens[who] = r.json()["access_token"]
+        return self._tokens[who]
+
+    def _client(self, base: str, who: str | None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {self.token(who)}"} if who else {}
+        c = httpx.Client(base_url=base, headers=headers, timeout=30)
+        self._clients.append(c)
+        return c
+
+    def client(self, who: str | None = "coordinator") -> httpx.Client:
+        """A client on the gateway, signed in as `who` (None: no token)."""
+        return self._client(self.url["gateway"], who)
+
+    def direct(self, svc: str, who: str | None = "coordinator") -> httpx.Client:
+        """A client straight to a service's own port (bypassing the gateway)."""
+        return self._client(self.url[svc], who)
+
+    def drain(self, rounds: int = 50) -> int:
+        """Publish every outbox and deliver every hub event until nothing moves."""
+        total = 0
+        for _ in range(rounds):
+            moved = 0
+            for svc in ("mediation", "lawyers", "gateway"):
+                srv = self.servers[svc]
+                moved += srv.call(self.app[svc].state.relay.drain())
+            moved += self.servers["gateway"].call(self.app["gateway"].state.hub.deliver_pending())
+            total += moved
+            if moved == 0:
+                break
+        return total
+
+    def clean(self) -> None:
+        for svc in ("gateway", "mediation", "lawyers"):
+            truncate_all(self.db(svc), keep=KEEP_TABLES if svc == "gateway" else set())
+            self.app[svc].state.calendar.invalidate()
+        reset = getattr(self.app["gateway"].state, "reset_for_tests", None)
+        if reset:
+            reset()
+
+
+def _backend_urls(tmp_path_factory) -> tuple[dict[str, str], str, str | None]:
+    base = os.environ.get("TEST_DATABASE_URL") or container_postgres_url()
+    if base:
+        prefix = f"suite_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
+        return postgres_databases(base, prefix), "postgresql", prefix
+    return sqlite_databases(tmp_path_factory.mktemp("db")), "sqlite", None
+
+
+@pytest.fixture(scope="session")
+def suite(tmp_path_factory):
+    urls, backend, prefix = _backend_urls(tmp_path_factory)
+    for svc, url in urls.items():
+        migrate.upgrade(svc, url)
+    s = Suite(urls, backend).start()
+    try:
+        yield s
+    finally:
+        s.stop()
+        for svc in urls:
+            s.db(svc).dispose()
+        if prefix:
+            drop_postgres_databases(os.environ.get("TEST_DATABASE_URL"), prefix)
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request):
+    yield
+    if "suite" in request.fixturenames:
+        request.getfixturevalue("suite").clean()
