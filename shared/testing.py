@@ -120,3 +120,24 @@ def truncate_all(db: Database, keep: set[str] = frozenset()) -> None:
             c.execute(sa.text("PRAGMA defer_foreign_keys=ON"))
             for t in tables:
                 c.execute(sa.text(f'DELETE FROM "{t}"'))
+
+
+def _probe() -> int:
+    """`python -m shared.testing --probe`: exit 0 when TEST_DATABASE_URL's server answers."""
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if not url:
+        return 1
+    try:
+        engine = make_engine(admin_url(url), pool_size=1)
+        with engine.connect() as c:
+            c.execute(sa.text("SELECT 1"))
+        engine.dispose()
+        return 0
+    except Exception:
+        return 1
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(_probe() if "--probe" in sys.argv else 2)

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from shared import migrate
+from shared.runner import dev_token
 from shared.testing import (
     ServerThread,
     container_postgres_url,
@@ -25,22 +26,6 @@ from shared.testing import (
 )
 
 KEEP_TABLES = {"oauth_client", "user_account"}
-PASSWORDS = {
-    "coordinator": "coordinator-dev",
-    "mediator1": "mediator1-dev",
-    "mediator2": "mediator2-dev",
-    "lawyer1": "lawyer1-dev",
-    "lawyer2": "lawyer2-dev",
-    "lawyer3": "lawyer3-dev",
-    "auditor": "auditor-dev",
-}
-CLIENTS = {
-    "petition-system": "petition-system-dev-secret",
-    "mediation-service": "mediation-service-dev-secret",
-    "lawyers-service": "lawyers-service-dev-secret",
-}
-
-
 class Suite:
     def __init__(self, urls: dict[str, str], backend: str) -> None:
         from services.gateway.main import create_app as gateway_app
@@ -83,14 +68,7 @@ class Suite:
 
     def token(self, who: str) -> str:
         if who not in self._tokens:
-            with httpx.Client(base_url=self.url["gateway"], timeout=10) as c:
-                if who in CLIENTS:
-                    r = c.post("/oauth/token", data={"grant_type": "client_credentials"}, auth=(who, CLIENTS[who]))
-                else:
-                    r = c.post("/oauth/token", data={"grant_type": "password", "client_id": "console",
-                                                     "username": who, "password": PASSWORDS[who]})
-                r.raise_for_status()
-                self._tokens[who] = r.json()["access_token"]
+            self._tokens[who] = dev_token(self.url["gateway"], who)
         return self._tokens[who]
 
     def _client(self, base: str, who: str | None) -> httpx.Client:

@@ -1,4 +1,8 @@
-"""Lawyers service settings (env prefix `LAWYERS_`)."""
+"""Lawyers service settings (env prefix `LAWYERS_`).
+
+Practice numbers of DOMAIN.md live here as settings, so that a province with
+other numbers changes configuration, not code.
+"""
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import SuiteSettings
@@ -11,3 +15,38 @@ class LawyersSettings(SuiteSettings):
     port: int = 8002
     service_client_id: str = "lawyers-service"
     service_client_secret: str = "lawyers-service-dev-secret"
+
+    # Roster (律师名册)
+    license_no_pattern: str = r"^\d{17}$"  # 执业证号: 17 digits
+    public_lawyer_min_legal_work_years: int = 2  # 公职律师: at least 2 years of legal work
+
+    # Conflicts of interest (利益冲突)
+    former_client_block_years: int = 1
+    former_judicial_block_years: int = 2
+    waivable_relations: list[str] = ["former_client", "near_relative", "own_interest", "other"]
+
+    # Opinion requests (法律意见)
+    open_request_cap: int = 5
+    opinion_kinds: list[str] = ["retained_counsel", "public_lawyer"]
+    opinion_due_soon_days: int = 3
+
+    # Duty roster (值班表) and leader reception days (领导接访日)
+    duty_lawyers_per_day: int = 1
+    duty_kinds: list[str] = ["public_lawyer", "retained_counsel"]
+    duty_start: str = "09:00"
+    duty_end: str = "17:00"
+    leader_reception_day: int = 15
+
+    # Review studio (复查复核律师工作室)
+    review_panel_size: int = 2
+    review_due_soon_days: int = 5
+
+    # Hours and fees (practice amounts, yuan)
+    hours_warning_ratio: float = 0.8
+    fee_duty_day: int = 500
+    fee_written_opinion: int = 1500
+    fee_case_resolution: dict[str, list[int]] = {
+        "simple": [2000, 2000],
+        "moderate": [5000, 6000],
+        "complex": [12000, 12000],
+    }

@@ -1,0 +1,74 @@
+"""Bench helpers: a real suite in child processes on fresh databases, and latency figures."""
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import statistics
+import subprocess
+import tempfile
+from pathlib import Path
+
+from shared.runner import SuiteProcesses, migrate_all, seed
+from shared.testing import drop_postgres_databases, free_port, postgres_databases, sqlite_databases
+
+PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+@contextlib.contextmanager
+def running_suite(backend: str = "postgresql", db_prefix: str = "bench", env: dict | None = None,
+                  server: str = "uvicorn"):
+    """Fresh databases, migrated and seeded (dev + test users), the three services started."""
+    tmp = None
+    if backend == "postgresql":
+        urls = postgres_databases(PG_URL, db_prefix)
+    else:
+        tmp = tempfile.TemporaryDirectory()
+        urls = sqlite_databases(Path(tmp.name))
+    migrate_all(urls)
+    seed(urls, with_test_users=True)
+    ports = {svc: free_port() for svc in urls}
+    suite = SuiteProcesses(urls, ports=ports, env={"SUITE_ENV": "dev", **(env or {})}, server=server,
+                           log_dir=Path(tempfile.gettempdir()) / f"{db_prefix}-logs")
+    suite.db_urls = urls
+    try:
+        suite.start()
+        yield suite
+    finally:
+        suite.stop()
+        if backend == "postgresql":
+            drop_postgres_databases(PG_URL, db_prefix)
+        if tmp:
+            tmp.cleanup()
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    k = max(0, min(len(values) - 1, int(round(p / 100 * (len(values) - 1)))))
+    return values[k]
+
+
+def summary(latencies_s: list[float]) -> str:
+    ms = [v * 1000 for v in latencies_s]
+    return (f"p50 {percentile(ms, 50):.2f} ms, p95 {percentile(ms, 95):.2f} ms, p99 {percentile(ms, 99):.2f} ms, "
+            f"mean {statistics.fmean(ms):.2f} ms" if ms else "no samples")
+
+
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def machine() -> str:
+    cpu = ""
+    with contextlib.suppress(Exception):
+        cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+    mem = ""
+    with contextlib.suppress(Exception):
+        mem = subprocess.run(["free", "-g"], capture_output=True, text=True).stdout.split("\n")[1].split()[1] + " GiB"
+    return f"{platform.node()}: {os.cpu_count()} cores {cpu}, {mem}, Python {platform.python_version()}"

@@ -1,0 +1,99 @@
+"""What every use case needs: the session, settings, calendar, clock and caller."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlmodel import Session
+
+from shared.auth import CurrentPrincipal, Principal
+from shared.calendar import CalendarStore, WorkingCalendar
+from shared.db import DbSession, utcnow
+from shared.errors import Forbidden
+from shared.timeutil import local_date, to_local
+
+from services.lawyers.settings import LawyersSettings
+
+SOURCE = "lawyers"
+MANAGE = ("coordinator",)
+OVERSEE = ("coordinator", "auditor")
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def iso(value: datetime | None) -> str | None:
+    """An instant as RFC 3339 in +08:00."""
+    return to_local(value).isoformat() if value else None
+
+
+def day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+@dataclass
+class Ctx:
+    """One unit of work: session, settings, calendar store and (for requests) the caller."""
+
+    session: Session
+    settings: LawyersSettings
+    store: CalendarStore
+    principal: Principal | None = None
+    now: datetime = field(default_factory=utcnow)
+    _cal: WorkingCalendar | None = None
+    _me: str | None = None
+    _me_loaded: bool = False
+
+    @property
+    def cal(self) -> WorkingCalendar:
+        if self._cal is None:
+            self._cal = self.store.get(self.session)
+        return self._cal
+
+    @property
+    def today(self) -> date:
+        return local_date(self.now)
+
+    @property
+    def actor(self) -> str:
+        return self.principal.sub if self.principal else "system"
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.principal and self.principal.has(*roles))
+
+    @property
+    def oversees(self) -> bool:
+        """Coordinators and auditors see everything."""
+        return self.has(*OVERSEE)
+
+    @property
+    def me(self) -> str | None:
+        """The roster id of the calling lawyer (linked by the lawyer's `user` login), if any."""
+        if not self._me_loaded:
+            self._me_loaded = True
+            if self.has("lawyer") and self.principal:
+                from services.lawyers.lawyer.models import Lawyer
+                self._me = self.session.execute(
+                    select(Lawyer.id).where(Lawyer.login == self.principal.sub)).scalar_one_or_none()
+        return self._me
+
+    def require(self, *roles: str) -> None:
+        if not self.has(*roles):
+            raise Forbidden(f"This call needs one of the roles: {', '.join(roles)}.")
+
+
+def job_ctx(app, session: Session, now: datetime | None = None) -> Ctx:
+    return Ctx(session=session, settings=app.state.settings, store=app.state.calendar, now=now or utcnow())
+
+
+def get_ctx(request: Request, session: DbSession, principal: CurrentPrincipal) -> Ctx:
+    return Ctx(session=session, settings=request.app.state.settings, store=request.app.state.calendar,
+               principal=principal)
+
+
+CtxDep = Annotated[Ctx, Depends(get_ctx)]

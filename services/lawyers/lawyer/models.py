@@ -1,0 +1,118 @@
+"""The roster (律师名册): lawyers, their contracts and leave."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field as PField
+from sqlalchemy import Boolean, Column, Date, Float, Index, Integer, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from shared.db import JSONType, UTCDateTime
+
+OWNER = {"info": {"owner": "lawyers"}}
+LawyerKind = Literal["retained_counsel", "public_lawyer", "studio_lawyer"]
+
+
+class Lawyer(SQLModel, table=True):
+    """A lawyer on the roster: 常年法律顾问, 公职律师 or 复查复核工作室律师."""
+
+    __tablename__ = "lawyer"
+    __table_args__ = (UniqueConstraint("license_no"), UniqueConstraint("login"), OWNER)
+
+    id: str = Field(sa_column=Column(String(32), primary_key=True))
+    name: str = Field(sa_column=Column(String(100), nullable=False))
+    kind: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    license_no: str = Field(sa_column=Column(String(64), nullable=False))
+    firm: str = Field(default="", sa_column=Column(String(200), nullable=False, default=""))
+    specialties: list = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    languages: list = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    login: str | None = Field(default=None, sa_column=Column(String(100), nullable=True))
+    active: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, default=True))
+    qualification: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    # Load counters kept in the same transaction as each assignment (fast, race-free cap check).
+    open_requests: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
+    last_assigned_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class LawyerContract(SQLModel, table=True):
+    """A retained-counsel contract (常年法律顾问合同): window and annual hours."""
+
+    __tablename__ = "lawyer_contract"
+    __table_args__ = (Index("ix_lawyer_contract_window", "lawyer_id", "start", "end"), OWNER)
+
+    id: str = Field(sa_column=Column(String(32), primary_key=True))
+    lawyer_id: str = Field(sa_column=Column(String(32), nullable=False))
+    start: date = Field(sa_column=Column(Date, nullable=False))
+    end: date = Field(sa_column=Column(Date, nullable=False))
+    annual_hours: float = Field(sa_column=Column(Float, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class LawyerLeave(SQLModel, table=True):
+    """Leave (请假): the lawyer is not assigned nor rostered between start and end (inclusive)."""
+
+    __tablename__ = "lawyer_leave"
+    __table_args__ = (Index("ix_lawyer_leave_window", "lawyer_id", "start", "end"), OWNER)
+
+    id: str = Field(sa_column=Column(String(32), primary_key=True))
+    lawyer_id: str = Field(sa_column=Column(String(32), nullable=False))
+    start: date = Field(sa_column=Column(Date, nullable=False))
+    end: date = Field(sa_column=Column(Date, nullable=False))
+    reason: str = Field(default="", sa_column=Column(String(500), nullable=False, default=""))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+# -- schemas -------------------------------------------------------------------------------
+Str100 = PField(min_length=1, max_length=100)
+
+
+class ContractIn(BaseModel):
+    start: date
+    end: date
+    annual_hours: float = PField(gt=0, le=10000)
+
+
+class Qualification(BaseModel):
+    """公职律师 qualification facts: legal qualification certificate and years of legal work."""
+
+    certificate_no: str = PField(min_length=1, max_length=64)
+    legal_work_since: date
+
+
+class LawyerCreate(BaseModel):
+    name: str = PField(min_length=1, max_length=100)
+    kind: LawyerKind
+    license_no: str = PField(min_length=1, max_length=64)
+    firm: str = PField(default="", max_length=200)
+    specialties: list[str] = PField(default_factory=list, max_length=50)
+    languages: list[str] = PField(default_factory=lambda: ["zh"], max_length=20)
+    user: str | None = PField(default=None, min_length=1, max_length=100)
+    contract: ContractIn | None = None
+    qualification: Qualification | None = None
+    active: bool = True
+
+
+class LawyerUpdate(BaseModel):
+    name: str | None = PField(default=None, min_length=1, max_length=100)
+    firm: str | None = PField(default=None, max_length=200)
+    specialties: list[str] | None = PField(default=None, max_length=50)
+    languages: list[str] | None = PField(default=None, max_length=20)
+    user: str | None = PField(default=None, min_length=1, max_length=100)
+    active: bool | None = None
+
+
+class LeaveIn(BaseModel):
+    start: date
+    end: date
+    reason: str = PField(default="", max_length=500)
+
+
+def contract_public(c: LawyerContract) -> dict[str, Any]:
+    return {"id": c.id, "start": c.start.isoformat(), "end": c.end.isoformat(), "annual_hours": c.annual_hours}
+
+
+def leave_public(lv: LawyerLeave) -> dict[str, Any]:
+    return {"id": lv.id, "lawyer_id": lv.lawyer_id, "start": lv.start.isoformat(), "end": lv.end.isoformat(),
+            "reason": lv.reason}

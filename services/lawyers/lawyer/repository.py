@@ -1,0 +1,106 @@
+"""Every query of the roster."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from sqlalchemy import String, cast, select, update
+from sqlmodel import Session
+
+from services.lawyers.lawyer.models import Lawyer, LawyerContract, LawyerLeave
+
+
+def get(session: Session, lawyer_id: str) -> Lawyer | None:
+    return session.get(Lawyer, lawyer_id)
+
+
+def by_login(session: Session, login: str) -> Lawyer | None:
+    return session.execute(select(Lawyer).where(Lawyer.login == login)).scalar_one_or_none()
+
+
+def by_license(session: Session, license_no: str) -> Lawyer | None:
+    return session.execute(select(Lawyer).where(Lawyer.license_no == license_no)).scalar_one_or_none()
+
+
+def json_list_contains(session: Session, column, value: str):
+    """A portable `value in <JSON list column>` test (text match on the serialised list)."""
+    ascii_only = session.get_bind().dialect.name == "sqlite"
+    return cast(column, String).like("%" + json.dumps(value, ensure_ascii=ascii_only) + "%")
+
+
+def page(session: Session, *, kind: str | None, specialty: str | None, active: bool | None,
+         only_id: str | None, after: str | None, limit: int) -> list[Lawyer]:
+    q = select(Lawyer).order_by(Lawyer.id).limit(limit + 1)
+    if kind:
+        q = q.where(Lawyer.kind == kind)
+    if specialty:
+        q = q.where(json_list_contains(session, Lawyer.specialties, specialty))
+    if active is not None:
+        q = q.where(Lawyer.active == active)
+    if only_id is not None:
+        q = q.where(Lawyer.id == only_id)
+    if after:
+        q = q.where(Lawyer.id > after)
+    return list(session.execute(q).scalars())
+
+
+def contracts(session: Session, lawyer_id: str) -> list[LawyerContract]:
+    return list(session.execute(select(LawyerContract).where(LawyerContract.lawyer_id == lawyer_id)
+                                .order_by(LawyerContract.start)).scalars())
+
+
+def contract_on(session: Session, lawyer_id: str, d: date) -> LawyerContract | None:
+    return session.execute(select(LawyerContract).where(
+        LawyerContract.lawyer_id == lawyer_id, LawyerContract.start <= d, LawyerContract.end >= d)
+        .order_by(LawyerContract.start.desc()).limit(1)).scalar_one_or_none()
+
+
+def in_contract_ids(session: Session, d: date) -> set[str]:
+    return set(session.execute(select(LawyerContract.lawyer_id).where(
+        LawyerContract.start <= d, LawyerContract.end >= d)).scalars())
+
+
+def contracts_between(session: Session, start: date, end: date) -> list[LawyerContract]:
+    return list(session.execute(select(LawyerContract).where(
+        LawyerContract.start <= end, LawyerContract.end >= start)).scalars())
+
+
+def leaves(session: Session, lawyer_id: str) -> list[LawyerLeave]:
+    return list(session.execute(select(LawyerLeave).where(LawyerLeave.lawyer_id == lawyer_id)
+                                .order_by(LawyerLeave.start)).scalars())
+
+
+def on_leave_ids(session: Session, d: date) -> set[str]:
+    return set(session.execute(select(LawyerLeave.lawyer_id).where(
+        LawyerLeave.start <= d, LawyerLeave.end >= d)).scalars())
+
+
+def leaves_between(session: Session, start: date, end: date) -> list[LawyerLeave]:
+    return list(session.execute(select(LawyerLeave).where(
+        LawyerLeave.start <= end, LawyerLeave.end >= start)).scalars())
+
+
+def is_on_leave(session: Session, lawyer_id: str, d: date) -> bool:
+    return session.execute(select(LawyerLeave.id).where(
+        LawyerLeave.lawyer_id == lawyer_id, LawyerLeave.start <= d, LawyerLeave.end >= d).limit(1)
+    ).first() is not None
+
+
+def active_of_kinds(session: Session, kinds: list[str]) -> list[Lawyer]:
+    return list(session.execute(select(Lawyer).where(Lawyer.kind.in_(kinds), Lawyer.active.is_(True))
+                                .order_by(Lawyer.id)).scalars())
+
+
+def take_slot(session: Session, lawyer_id: str, cap: int, now) -> bool:
+    """Count one more open request for the lawyer if under `cap` (atomic; False when full or inactive)."""
+    res = session.execute(update(Lawyer).where(Lawyer.id == lawyer_id, Lawyer.open_requests < cap,
+                                               Lawyer.active.is_(True))
+                          .values(open_requests=Lawyer.open_requests + 1, last_assigned_at=now)
+                          .execution_options(synchronize_session=False))
+    return res.rowcount == 1
+
+
+def release_slot(session: Session, lawyer_id: str) -> None:
+    session.execute(update(Lawyer).where(Lawyer.id == lawyer_id, Lawyer.open_requests > 0)
+                    .values(open_requests=Lawyer.open_requests - 1)
+                    .execution_options(synchronize_session=False))

@@ -1,0 +1,91 @@
+"""Who may do what in mediation (object-level authorization).
+
+- coordinator: manages rooms, mediators and every session;
+- mediator: books sessions and manages only the sessions they mediate (others are 404);
+  the login name is linked to a mediator record through its `user` field;
+- petition_system: reads the sessions and case files of its cases, rates sessions;
+- auditor: reads everything.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy import select
+
+from services.mediation.mediator.models import Mediator
+from shared.auth import CurrentPrincipal, Principal, require_roles
+from shared.db import DbSession
+from shared.errors import Forbidden, NotFound
+
+READERS = ("coordinator", "mediator", "petition_system", "auditor")
+
+
+@dataclass(frozen=True)
+class Caller:
+    principal: Principal
+    mediator_id: str | None = None  # the caller's own mediator record (mediator role)
+
+    @property
+    def sees_all(self) -> bool:
+        """Coordinators, auditors and the petition system see every session."""
+        return self.principal.has("coordinator", "auditor", "petition_system")
+
+    @property
+    def manages_all(self) -> bool:
+        return self.principal.has("coordinator")
+
+    @property
+    def login(self) -> str:
+        return self.principal.sub
+
+    def mediates(self, mediator_ids: list[str]) -> bool:
+        return self.mediator_id is not None and self.mediator_id in mediator_ids
+
+    def can_see(self, mediator_ids: list[str]) -> bool:
+        return self.sees_all or self.mediates(mediator_ids)
+
+    def can_manage(self, mediator_ids: list[str]) -> bool:
+        return self.manages_all or self.mediates(mediator_ids)
+
+
+def _caller(principal: Principal, session) -> Caller:
+    mediator_id = None
+    if principal.has("mediator"):
+        mediator_id = session.execute(select(Mediator.id).where(Mediator.user == principal.sub)).scalar()
+    return Caller(principal, mediator_id)
+
+
+def reader(roles: tuple[str, ...] = READERS):
+    """Dependency: a caller holding one of `roles` (else 403), with their mediator record resolved."""
+    guard = require_roles(*roles)
+
+    def _dep(session: DbSession, principal: Annotated[Principal, Depends(guard)]) -> Caller:
+        return _caller(principal, session)
+
+    return _dep
+
+
+SessionReader = Annotated[Caller, Depends(reader())]
+SessionWriter = Annotated[Caller, Depends(reader(("coordinator", "mediator")))]
+Rater = Annotated[Caller, Depends(reader(("coordinator", "mediator", "petition_system")))]
+Coordinator = Annotated[Principal, Depends(require_roles("coordinator"))]
+AnyReader = Annotated[Principal, Depends(require_roles("coordinator", "mediator", "lawyer", "petition_system",
+                                                         "auditor"))]
+
+
+def ensure_visible(caller: Caller, mediator_ids: list[str]) -> None:
+    if not caller.can_see(mediator_ids):
+        raise NotFound("No such session.")
+
+
+def ensure_manageable(caller: Caller, mediator_ids: list[str]) -> None:
+    """404 when the caller may not even see the session, 403 when they may see but not change it."""
+    ensure_visible(caller, mediator_ids)
+    if not caller.can_manage(mediator_ids):
+        raise Forbidden("This call needs the coordinator role or to be a mediator of the session.")
+
+
+__all__ = ["Caller", "CurrentPrincipal", "SessionReader", "SessionWriter", "Rater", "Coordinator", "AnyReader",
+           "ensure_visible", "ensure_manageable"]

@@ -1,0 +1,224 @@
+"""Mediation sessions (调解会), their mediators and parties, resource claims and reminders."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, Field as PField, field_validator, model_validator
+from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, Integer, String, Text
+from sqlmodel import Field, SQLModel
+
+from shared.db import JSONType, UTCDateTime
+from shared.timeutil import Instant
+
+OWNER = {"info": {"owner": "mediation"}}
+CASE_NO_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
+
+
+class SessionStatus(str, Enum):
+    scheduled = "scheduled"
+    in_progress = "in_progress"
+    concluded = "concluded"
+    cancelled = "cancelled"
+
+
+class PartyRole(str, Enum):
+    petitioner = "petitioner"      # 信访人 / 申请人
+    respondent = "respondent"      # 被申请人
+    third_party = "third_party"    # 第三人
+
+
+class Outcome(str, Enum):
+    agreement = "agreement"
+    partial_agreement = "partial_agreement"
+    no_agreement = "no_agreement"
+    no_show = "no_show"
+
+
+class MediationSession(SQLModel, table=True):
+    """A mediation session: a room, 1–3 mediators and the parties, for one slot."""
+
+    __tablename__ = "mediation_session"
+    __table_args__ = (Index("ix_mediation_session_case_no", "case_no"),
+                      Index("ix_mediation_session_room_start", "room_id", "starts_at"),
+                      Index("ix_mediation_session_start", "starts_at"), OWNER)
+
+    id: str = Field(sa_column=Column(String(32), primary_key=True))
+    case_no: str = Field(sa_column=Column(String(64), nullable=False))
+    room_id: str = Field(sa_column=Column(String(32), ForeignKey("room.id"), nullable=False))
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    starts_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    ends_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    language: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
+    lawyer_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_by: str = Field(default="", sa_column=Column(String(100), nullable=False, default=""))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    version: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
+    checked_in_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    concluded_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    outcome: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    cancel_reason: str | None = Field(default=None, sa_column=Column(String(500), nullable=True))
+    reschedule_reason: str | None = Field(default=None, sa_column=Column(String(500), nullable=True))
+    # no_agreement: the other routes the parties were told of (人民调解法 art. 26).
+    routes_told: list[str] | None = Field(default=None, sa_column=Column(JSONType, nullable=True))
+    legal_opinion_question: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class SessionMediator(SQLModel, table=True):
+    __tablename__ = "session_mediator"
+    __table_args__ = (Index("ix_session_mediator_mediator", "mediator_id"), OWNER)
+
+    session_id: str = Field(sa_column=Column(String(32), ForeignKey("mediation_session.id", ondelete="CASCADE"),
+                                             primary_key=True))
+    mediator_id: str = Field(sa_column=Column(String(32), ForeignKey("mediator.id"), primary_key=True))
+    position: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
+
+
+class SessionParty(SQLModel, table=True):
+    """A party (当事人) of a session; `party_key` is the identity used for double-booking checks."""
+
+    __tablename__ = "session_party"
+    __table_args__ = (Index("ix_session_party_key", "party_key"), OWNER)
+
+    session_id: str = Field(sa_column=Column(String(32), ForeignKey("mediation_session.id", ondelete="CASCADE"),
+                                             primary_key=True))
+    position: int = Field(sa_column=Column(Integer, primary_key=True))
+    name: str = Field(sa_column=Column(String(200), nullable=False))
+    role: str = Field(sa_column=Column(String(16), nullable=False))
+    phone: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    party_key: str = Field(sa_column=Column(String(240), nullable=False))
+
+
+class ResourceClaim(SQLModel, table=True):
+    """A resource (room, mediator, party) held by a session over [starts_at, ends_at), buffer included.
+
+    On PostgreSQL an exclusion constraint (btree_gist) forbids two overlapping claims of one resource.
+    """
+
+    __tablename__ = "resource_claim"
+    __table_args__ = (Index("ix_resource_claim_lookup", "resource_kind", "resource_key", "starts_at"),
+                      Index("ix_resource_claim_session", "session_id"), OWNER)
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"),
+                                                          primary_key=True, autoincrement=True))
+    session_id: str = Field(sa_column=Column(String(32), ForeignKey("mediation_session.id", ondelete="CASCADE"),
+                                             nullable=False))
+    resource_kind: str = Field(sa_column=Column(String(16), nullable=False))
+    resource_key: str = Field(sa_column=Column(String(240), nullable=False))
+    starts_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    ends_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class SessionReminder(SQLModel, table=True):
+    """A reminder due before a session (24 h, 2 h); claimed and sent once by the reminder job."""
+
+    __tablename__ = "session_reminder"
+    __table_args__ = (Index("ix_session_reminder_due", "sent_at", "due_at"), OWNER)
+
+    session_id: str = Field(sa_column=Column(String(32), ForeignKey("mediation_session.id", ondelete="CASCADE"),
+                                             primary_key=True))
+    lead_hours: int = Field(sa_column=Column(Integer, primary_key=True))
+    due_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    # False when a later reminder superseded this one (nothing was sent).
+    delivered: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, default=True))
+
+
+# -- schemas ------------------------------------------------------------------------------
+class PartyIn(BaseModel):
+    name: str = PField(min_length=1, max_length=200)
+    role: PartyRole
+    phone: str | None = PField(default=None, min_length=3, max_length=32, pattern=r"^\+?[0-9 ()-]{3,32}$")
+
+    @field_validator("name")
+    @classmethod
+    def _strip(cls, v: str) -> str:
+        v = " ".join(v.split())
+        if not v:
+            raise ValueError("name must not be blank")
+        return v
+
+
+class PartyPublic(BaseModel):
+    name: str
+    role: PartyRole
+    phone: str | None = None
+
+
+class SessionCreate(BaseModel):
+    case_no: str = PField(pattern=CASE_NO_PATTERN)
+    room_id: str = PField(min_length=1, max_length=64)
+    mediator_ids: list[str] = PField(min_length=1, max_length=3)
+    start: Instant
+    end: Instant
+    parties: list[PartyIn] = PField(min_length=1, max_length=20)
+    language: str | None = PField(default=None, max_length=16)
+    lawyer_id: str | None = PField(default=None, max_length=64)
+    notes: str = PField(default="", max_length=4000)
+
+    @field_validator("mediator_ids")
+    @classmethod
+    def _unique(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError("mediator_ids must not repeat")
+        return v
+
+    @model_validator(mode="after")
+    def _parties_unique(self) -> Any:
+        keys = [party_key(p.name, p.phone) for p in self.parties]
+        if len(set(keys)) != len(keys):
+            raise ValueError("a party is listed twice")
+        return self
+
+
+class RescheduleIn(BaseModel):
+    start: Instant
+    end: Instant
+    room_id: str | None = PField(default=None, min_length=1, max_length=64)
+    reason: str = PField(default="", max_length=500)
+
+
+class CancelIn(BaseModel):
+    reason: str = PField(default="", max_length=500)
+
+
+class SessionPublic(BaseModel):
+    id: str
+    case_no: str
+    room_id: str
+    mediator_ids: list[str]
+    start: Instant
+    end: Instant
+    status: SessionStatus
+    parties: list[PartyPublic]
+    language: str | None
+    lawyer_id: str | None
+    notes: str
+    created_at: Instant
+    updated_at: Instant
+    version: int
+    checked_in_at: Instant | None
+    concluded_at: Instant | None
+    outcome: Outcome | None
+    cancel_reason: str | None
+    reschedule_reason: str | None
+    routes_told: list[str] | None
+    agreement_id: str | None = None
+
+
+def party_key(name: str, phone: str | None) -> str:
+    """A party's identity for double-booking: the same name and, when given, the same phone."""
+    digits = "".join(ch for ch in (phone or "") if ch.isdigit())
+    return " ".join(name.split()).casefold() + "|" + digits
+
+
+class SessionListQuery(BaseModel):
+    case_no: str | None = None
+    room_id: str | None = None
+    mediator_id: str | None = None
+    status: SessionStatus | None = None
+    from_: date | None = None
+    to: date | None = None
