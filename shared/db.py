@@ -20,7 +20,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy import JSON, DateTime, Engine, create_engine, event, text
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel
@@ -157,12 +157,29 @@ def get_db(request: Request) -> Database:
 
 
 def db_session(request: Request) -> Iterator[Session]:
-    """Request dependency: the request's one transaction, committed at the boundary."""
-    with request.app.state.db.session() as s:
-        yield s
+    """Request dependency: the request's one transaction, committed at the boundary.
+
+    It is scoped to the endpoint function (`scope="function"`), so the commit happens
+    before the answer is sent: a failed commit is never reported as a success.
+    A write that loses a uniqueness race is a 409; a database too busy to take the
+    write is a 503 with Retry-After. Either way nothing is half-written.
+    """
+    from shared.errors import Conflict, SuiteError
+
+    try:
+        with request.app.state.db.session() as s:
+            yield s
+    except IntegrityError as e:
+        raise Conflict("The change conflicts with data written at the same time; nothing was saved.",
+                       code="write_conflict") from e
+    except OperationalError as e:
+        if "locked" in str(e) or "could not serialize" in str(e):
+            raise SuiteError("The database is busy; retry shortly.", code="busy", status=503,
+                             headers={"Retry-After": "1"}) from e
+        raise
 
 
-DbSession = Annotated[Session, Depends(db_session)]
+DbSession = Annotated[Session, Depends(db_session, scope="function")]
 
 
 def json_default(value: Any) -> Any:

@@ -110,3 +110,46 @@ def test_metrics_and_readiness(client):
 def test_missing_token_is_401_problem(suite):
     r = suite.direct("mediation", None).post("/internal/events", json={"events": []})
     assert_problem(r, 401, "unauthorized")
+
+
+# -- one transaction per write: nothing half-written -----------------------------------------
+from datetime import date as _date  # noqa: E402
+
+from sqlalchemy import func, select  # noqa: E402
+
+from shared.calendar import CalendarOverride  # noqa: E402
+from shared.db import DbSession  # noqa: E402
+
+write_router = APIRouter()
+
+
+@write_router.post("/days/{day}")
+def write_then_fail(day: _date, session: DbSession, fail: bool = False) -> dict:
+    session.add(CalendarOverride(day=day, kind="holiday", name="x"))
+    session.flush()
+    if fail:
+        raise Conflict("second step refused", code="refused")
+    return {"ok": True}
+
+
+@pytest.fixture()
+def write_client(tmp_path):
+    from shared import migrate
+
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    migrate.upgrade("mediation", url)
+    settings = SuiteSettings(service_name="probe", suite_env="test", jobs_enabled=False, database_url=url)
+    app = create_service_app(settings, title="probe", routers=[write_router])
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c, app
+
+
+def test_failed_request_writes_nothing(write_client):
+    c, app = write_client
+    assert_problem(c.post("/days/2030-01-01?fail=true"), 409, "refused")
+    assert c.post("/days/2030-01-02").status_code == 200
+    # the same primary key again: a clean 409, not a 500
+    assert_problem(c.post("/days/2030-01-02"), 409, "write_conflict")
+    with app.state.db.session() as s:
+        days = s.execute(select(CalendarOverride.day)).scalars().all()
+    assert days == [_date(2030, 1, 2)]

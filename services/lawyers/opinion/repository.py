@@ -1,0 +1,89 @@
+"""Every query of opinion requests, assignment decisions and opinions."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlmodel import Session
+
+from services.lawyers.lawyer.models import Lawyer
+from services.lawyers.opinion.models import AssignmentDecision, LegalOpinion, OpinionRequest
+
+
+def roster_rows(session: Session) -> list:
+    """(id, kind, active, specialties, languages, open_requests, last_assigned_at) of every lawyer."""
+    return list(session.execute(select(Lawyer.id, Lawyer.kind, Lawyer.active, Lawyer.specialties,
+                                       Lawyer.languages, Lawyer.open_requests, Lawyer.last_assigned_at)))
+
+
+def get(session: Session, request_id: str) -> OpinionRequest | None:
+    return session.get(OpinionRequest, request_id)
+
+
+def page(session: Session, *, status: str | None, assignee: str | None, case_no: str | None,
+         after: list | None, limit: int) -> list[OpinionRequest]:
+    q = select(OpinionRequest).order_by(OpinionRequest.created_at, OpinionRequest.id).limit(limit + 1)
+    if status:
+        q = q.where(OpinionRequest.status == status)
+    if assignee is not None:
+        q = q.where(OpinionRequest.assignee_id == assignee)
+    if case_no:
+        q = q.where(OpinionRequest.case_no == case_no)
+    if after:
+        ts, rid = datetime.fromisoformat(after[0]), after[1]
+        q = q.where(or_(OpinionRequest.created_at > ts,
+                        and_(OpinionRequest.created_at == ts, OpinionRequest.id > rid)))
+    return list(session.execute(q).scalars())
+
+
+def open_of(session: Session, lawyer_id: str) -> list[OpinionRequest]:
+    return list(session.execute(select(OpinionRequest).where(
+        OpinionRequest.assignee_id == lawyer_id, OpinionRequest.status == "assigned")).scalars())
+
+
+def open_counts(session: Session) -> dict[str, int]:
+    rows = session.execute(select(OpinionRequest.assignee_id, func.count()).where(
+        OpinionRequest.status == "assigned").group_by(OpinionRequest.assignee_id))
+    return {a: n for a, n in rows}
+
+
+def decisions(session: Session, request_id: str) -> list[AssignmentDecision]:
+    return list(session.execute(select(AssignmentDecision).where(AssignmentDecision.request_id == request_id)
+                                .order_by(AssignmentDecision.at, AssignmentDecision.id)).scalars())
+
+
+def opinions_of_request(session: Session, request_id: str) -> list[LegalOpinion]:
+    return list(session.execute(select(LegalOpinion).where(LegalOpinion.request_id == request_id)
+                                .order_by(LegalOpinion.version)).scalars())
+
+
+def opinions_of_review(session: Session, review_id: str) -> list[LegalOpinion]:
+    return list(session.execute(select(LegalOpinion).where(LegalOpinion.review_id == review_id)
+                                .order_by(LegalOpinion.version)).scalars())
+
+
+def opinions_page(session: Session, *, case_no: str | None, lawyer_id: str | None, after: list | None,
+                  limit: int) -> list[LegalOpinion]:
+    q = select(LegalOpinion).order_by(LegalOpinion.filed_at, LegalOpinion.id).limit(limit + 1)
+    if case_no:
+        q = q.where(LegalOpinion.case_no == case_no)
+    if lawyer_id is not None:
+        q = q.where(LegalOpinion.lawyer_id == lawyer_id)
+    if after:
+        ts, oid = datetime.fromisoformat(after[0]), after[1]
+        q = q.where(or_(LegalOpinion.filed_at > ts, and_(LegalOpinion.filed_at == ts, LegalOpinion.id > oid)))
+    return list(session.execute(q).scalars())
+
+
+def due_soon_candidates(session: Session, limit_day: date):
+    return (select(OpinionRequest).where(OpinionRequest.status == "assigned",
+                                         OpinionRequest.due_soon_at.is_(None),
+                                         OpinionRequest.due_on <= limit_day)
+            .order_by(OpinionRequest.due_on).limit(500))
+
+
+def overdue_candidates(session: Session, today: date):
+    return (select(OpinionRequest).where(OpinionRequest.status.in_(["assigned", "unassigned"]),
+                                         OpinionRequest.overdue_at.is_(None),
+                                         OpinionRequest.due_on < today)
+            .order_by(OpinionRequest.due_on).limit(500))

@@ -1,0 +1,38 @@
+"""Rooms: `/api/v1/mediation/rooms`."""
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from services.mediation.access import AnyReader, Coordinator
+from services.mediation.room import repository as repo, service
+from services.mediation.room.models import ClosureCreate, ClosurePublic, RoomCreate, RoomPublic
+from shared.db import DbSession
+from shared.pagination import Page, PageDep, paginate
+
+router = APIRouter(prefix="/api/v1/mediation/rooms", tags=["rooms"])
+
+
+@router.post("", status_code=201, response_model=RoomPublic)
+def create_room(body: RoomCreate, session: DbSession, _: Coordinator) -> RoomPublic:
+    return service.create(session, body)
+
+
+@router.get("", response_model=Page[RoomPublic])
+def list_rooms(session: DbSession, page: PageDep, _: AnyReader) -> Page[RoomPublic]:
+    rows, cursor = paginate(repo.page(session, page.after(), page.limit), page, lambda r: [r.name, r.id])
+    return Page(items=[service.public(r) for r in rows], next_cursor=cursor)
+
+
+@router.get("/{room_id}", response_model=RoomPublic)
+def get_room(room_id: str, session: DbSession, _: AnyReader) -> RoomPublic:
+    return service.public(service.get(session, room_id))
+
+
+@router.post("/{room_id}/closures", status_code=201, response_model=ClosurePublic)
+def close_room(room_id: str, body: ClosureCreate, session: DbSession, _: Coordinator) -> ClosurePublic:
+    return service.close(session, room_id, body)
+
+
+@router.get("/{room_id}/closures", response_model=Page[ClosurePublic])
+def list_closures(room_id: str, session: DbSession, _: AnyReader) -> Page[ClosurePublic]:
+    return Page(items=service.closures(session, room_id), next_cursor=None)

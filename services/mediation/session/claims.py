@@ -1,0 +1,101 @@
+"""No double booking: a session claims its room, mediators and parties over [start, end + buffer).
+
+Two sessions of one resource conflict when their claims overlap, so the buffer separates them
+whichever comes first. The guarantee holds whatever the concurrency:
+
+- PostgreSQL: the insert itself is the check. `resource_claim` has an exclusion constraint
+  (btree_gist, `tstzrange(starts_at, ends_at) WITH &&` per resource kind and key); a losing
+  concurrent insert fails with 23P01 inside a savepoint, and we then read who holds the slot.
+- SQLite: every transaction begins with `BEGIN IMMEDIATE` (shared.db), so the check and the
+  insert below run under the database write lock; no other writer can slip between them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from services.mediation.session.models import ResourceClaim
+from shared.errors import Conflict
+
+EXCLUSION_VIOLATION = "23P01"
+
+
+@dataclass(frozen=True)
+class Resource:
+    kind: str    # room | mediator | party
+    key: str     # room id, mediator id, party key (name|phone digits)
+    label: str   # what the caller named it: room id, mediator id, party name
+
+
+def resources(room_id: str, mediator_ids: list[str], parties: list[tuple[str, str]]) -> list[Resource]:
+    """`parties` as (party key, name)."""
+    out = [Resource("room", room_id, room_id)]
+    out += [Resource("mediator", m, m) for m in mediator_ids]
+    out += [Resource("party", key, name) for key, name in parties]
+    return out
+
+
+def conflicts(session: Session, wanted: list[Resource], start: datetime, end: datetime,
+              exclude_session: str | None = None) -> list[dict]:
+    """Claims of other sessions that overlap [start, end) on any wanted resource."""
+    by_key = {(r.kind, r.key): r for r in wanted}
+    q = (select(ResourceClaim.resource_kind, ResourceClaim.resource_key, ResourceClaim.session_id)
+         .where(tuple_(ResourceClaim.resource_kind, ResourceClaim.resource_key).in_(list(by_key)),
+                ResourceClaim.starts_at < end, ResourceClaim.ends_at > start)
+         .order_by(ResourceClaim.resource_kind, ResourceClaim.resource_key, ResourceClaim.starts_at))
+    if exclude_session:
+        q = q.where(ResourceClaim.session_id != exclude_session)
+    order = {"room": 0, "mediator": 1, "party": 2}
+    found = [{"resource": kind, "id": by_key[(kind, key)].label, "session_id": sid}
+             for kind, key, sid in session.execute(q)]
+    return sorted(found, key=lambda c: order[c["resource"]])
+
+
+def slot_conflict(found: list[dict]) -> Conflict:
+    names = {"room": "房间", "mediator": "调解员", "party": "当事人"}
+    what = ", ".join(f"{c['resource']} {c['id']} (session {c['session_id']})" for c in found[:5])
+    return Conflict(f"The slot is taken (buffers included): {what}.", code="slot_conflict", conflicts=found,
+                    title_zh="时段冲突: " + "、".join(sorted({names[c['resource']] for c in found})))
+
+
+def take(session: Session, session_id: str, wanted: list[Resource], start: datetime, end: datetime,
+         buffer: timedelta, *, release_first: bool = False) -> None:
+    """Claim every wanted resource for the session, or raise 409 `slot_conflict` listing each conflict.
+
+    `release_first`: drop the session's current claims in the same step (reschedule: the old slot is freed).
+    """
+    until = end + buffer
+    rows = [{"session_id": session_id, "resource_kind": r.kind, "resource_key": r.key, "starts_at": start,
+             "ends_at": until} for r in wanted]
+    if session.get_bind().dialect.name == "postgresql":
+        for _ in range(3):
+            try:
+                with session.begin_nested():
+                    if release_first:
+                        release(session, session_id)
+                    session.execute(insert(ResourceClaim), rows)
+                return
+            except IntegrityError as e:
+                if getattr(e.orig, "sqlstate", None) != EXCLUSION_VIOLATION:
+                    raise
+            # The winner has committed by now (the constraint waited for it): read who holds what.
+            found = conflicts(session, wanted, start, until, exclude_session=session_id)
+            if found:
+                raise slot_conflict(found)
+        raise Conflict("The slot is being booked concurrently; try again.", code="slot_conflict", conflicts=[])
+    # SQLite: this transaction holds the write lock since its BEGIN IMMEDIATE.
+    found = conflicts(session, wanted, start, until, exclude_session=session_id)
+    if found:
+        raise slot_conflict(found)
+    if release_first:
+        release(session, session_id)
+    session.execute(insert(ResourceClaim), rows)
+
+
+def release(session: Session, session_id: str) -> None:
+    """Free every slot the session holds (cancel, reschedule)."""
+    session.execute(delete(ResourceClaim).where(ResourceClaim.session_id == session_id))
