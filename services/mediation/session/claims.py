@@ -59,7 +59,7 @@ def slot_conflict(found: list[dict]) -> Conflict:
     names = {"room": "房间", "mediator": "调解员", "party": "当事人"}
     what = ", ".join(f"{c['resource']} {c['id']} (session {c['session_id']})" for c in found[:5])
     return Conflict(f"The slot is taken (buffers included): {what}.", code="slot_conflict", conflicts=found,
-                    title_zh="时段冲突: " + "、".join(sorted({names[c['resource']] for c in found})))
+                    detail_zh="时段冲突: " + "、".join(sorted({names[c['resource']] for c in found})))
 
 
 def take(session: Session, session_id: str, wanted: list[Resource], start: datetime, end: datetime,

@@ -1,0 +1,273 @@
+"""Opinion requests: automatic and manual assignment, decline, filing, amendments.
+
+Assignment (自动分派): a lawyer of an eligible kind, active, inside a contract
+(retained counsel), not on leave, with the category among their specialties,
+speaking the request's language, with no live conflict with any party
+(petitioner and respondent alike), not having declined this request, and under
+the open-request cap. Among those who fit: the fewest open requests, then the
+least recently assigned. Every decision records why each other lawyer was skipped.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from shared.calendar import rule_deadline
+from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from shared.events import emit
+
+from services.lawyers.conflict import service as conflicts
+from services.lawyers.context import SOURCE, Ctx, day, iso, new_id
+from services.lawyers.lawyer import repository as lawyers_repo
+from services.lawyers.lawyer.models import Lawyer
+from services.lawyers.opinion import repository as repo
+from services.lawyers.opinion.models import (AssignmentDecision, LegalOpinion, OpinionCreate, OpinionRequest,
+                                             OpinionRequestCreate)
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+READ_ALL = ("coordinator", "auditor", "petition_system")
+
+
+# -- views ---------------------------------------------------------------------------------
+def opinion_public(o: LegalOpinion) -> dict[str, Any]:
+    return {"id": o.id, "request_id": o.request_id, "review_id": o.review_id, "case_no": o.case_no,
+            "version": o.version, "lawyer_id": o.lawyer_id, "petitioner_request": o.petitioner_request,
+            "facts": o.facts, "summary": o.summary, "analysis": o.analysis, "legality": o.legality,
+            "recommended_channel": o.recommended_channel, "legal_basis": o.legal_basis,
+            "amends_id": o.amends_id, "amendment_reason": o.amendment_reason, "filed_at": iso(o.filed_at)}
+
+
+def public(ctx: Ctx, r: OpinionRequest, *, with_opinion: bool = True) -> dict[str, Any]:
+    out = {"id": r.id, "case_no": r.case_no, "question": r.question, "category": r.category,
+           "language": r.language, "parties": r.parties, "status": r.status, "assignee_id": r.assignee_id,
+           "assigned_at": iso(r.assigned_at), "due_on": day(r.due_on), "due_soon": r.due_soon_at is not None,
+           "overdue": r.overdue_at is not None and r.status != "answered", "declined_by": r.declined_by,
+           "handoff_id": r.handoff_id, "created_at": iso(r.created_at), "answered_at": iso(r.answered_at)}
+    if with_opinion:
+        ops = repo.opinions_of_request(ctx.session, r.id) if r.status == "answered" else []
+        out["opinion"] = opinion_public(ops[-1]) if ops else None
+    return out
+
+
+def decision_public(d: AssignmentDecision) -> dict[str, Any]:
+    skipped = []
+    for key, ids in d.skipped.items():
+        reasons = key.split("|")
+        for lid in ids:
+            item: dict[str, Any] = {"lawyer_id": lid, "reasons": reasons}
+            if lid in d.conflicts:
+                item["conflicts"] = d.conflicts[lid]
+            skipped.append(item)
+    skipped.sort(key=lambda x: x["lawyer_id"])
+    return {"id": d.id, "request_id": d.request_id, "at": iso(d.at), "mode": d.mode, "actor": d.actor,
+            "chosen_id": d.chosen_id, "note": d.note, "skipped": skipped}
+
+
+# -- visibility ------------------------------------------------------------------------------
+def visible(ctx: Ctx, request_id: str) -> OpinionRequest:
+    """The request if the caller may see it: overseers and the petition system all, a lawyer their own."""
+    r = repo.get(ctx.session, request_id)
+    if r is None or not (ctx.has(*READ_ALL) or (ctx.me is not None and r.assignee_id == ctx.me)):
+        raise NotFound(f"No opinion request {request_id}.")
+    return r
+
+
+# -- candidate evaluation ----------------------------------------------------------------------
+def evaluate(ctx: Ctx, r: OpinionRequest, *, on=None) -> tuple[list[tuple], dict[str, list[str]], dict]:
+    """Fits (sorted best first) and the reasons every other lawyer is skipped."""
+    s = ctx.settings
+    on = on or ctx.today
+    rows = repo.roster_rows(ctx.session)
+    on_leave = lawyers_repo.on_leave_ids(ctx.session, on)
+    in_contract = lawyers_repo.in_contract_ids(ctx.session, on)
+    hits = conflicts.check(ctx, [p["name"] for p in r.parties], on=on, case_no=r.case_no)
+    declined = set(r.declined_by)
+    category = (r.category or "").strip().casefold()
+    kinds = set(s.opinion_kinds)
+    fits: list[tuple] = []
+    skipped: dict[str, list[str]] = {}
+    for lid, kind, active, specs, langs, open_n, last in rows:
+        reasons = []
+        if kind not in kinds:
+            reasons.append("kind_not_eligible")
+        if not active:
+            reasons.append("inactive")
+        if kind == "retained_counsel" and lid not in in_contract:
+            reasons.append("outside_contract")
+        if lid in on_leave:
+            reasons.append("on_leave")
+        if category and category not in {x.casefold() for x in specs}:
+            reasons.append("specialty_mismatch")
+        if r.language and r.language not in langs:
+            reasons.append("language_mismatch")
+        if lid in hits:
+            reasons.append("conflict_of_interest")
+        if lid in declined:
+            reasons.append("declined_before")
+        if open_n >= s.open_request_cap:
+            reasons.append("at_cap")
+        if reasons:
+            skipped[lid] = reasons
+        else:
+            fits.append((open_n, last or EPOCH, lid))
+    fits.sort()
+    return fits, skipped, {lid: [h.wire() for h in hs] for lid, hs in hits.items()}
+
+
+def _record(ctx: Ctx, r: OpinionRequest, mode: str, chosen: str | None, skipped: dict[str, list[str]],
+            conflict_detail: dict, note: str = "") -> AssignmentDecision:
+    grouped: dict[str, list[str]] = {}
+    for lid, reasons in skipped.items():
+        if lid != chosen:
+            grouped.setdefault("|".join(reasons), []).append(lid)
+    d = AssignmentDecision(id=new_id(), request_id=r.id, at=ctx.now, mode=mode, actor=ctx.actor, chosen_id=chosen,
+                           note=note, skipped=grouped,
+                           conflicts={k: v for k, v in conflict_detail.items() if k in skipped})
+    ctx.session.add(d)
+    return d
+
+
+def _assigned(ctx: Ctx, r: OpinionRequest, lawyer_id: str, mode: str) -> None:
+    r.status, r.assignee_id, r.assigned_at = "assigned", lawyer_id, ctx.now
+    r.due_soon_at = None
+    ctx.session.flush()
+    emit(ctx.session, source=SOURCE, type="lawyers.opinion.assigned", subject=r.case_no,
+         data={"request_id": r.id, "case_no": r.case_no, "lawyer_id": lawyer_id, "due_on": day(r.due_on),
+               "mode": mode, "handoff_id": r.handoff_id})
+
+
+def auto_assign(ctx: Ctx, r: OpinionRequest, mode: str = "auto", note: str = "") -> str | None:
+    """Assign the best fitting lawyer, or leave the request `unassigned` when nobody fits."""
+    fits, skipped, detail = evaluate(ctx, r)
+    chosen = None
+    for open_n, last, lid in fits:
+        if lawyers_repo.take_slot(ctx.session, lid, ctx.settings.open_request_cap, ctx.now):
+            chosen = lid
+            break
+        skipped[lid] = ["at_cap"]  # filled concurrently
+    if chosen:
+        best = next(f for f in fits if f[2] == chosen)
+        for open_n, last, lid in fits:
+            if lid != chosen and lid not in skipped:
+                skipped[lid] = ["higher_load"] if open_n > best[0] else ["more_recently_assigned"]
+    _record(ctx, r, mode, chosen, skipped, detail, note)
+    if chosen:
+        _assigned(ctx, r, chosen, mode)
+    else:
+        r.status, r.assignee_id, r.assigned_at = "unassigned", None, None
+        ctx.session.flush()
+        emit(ctx.session, source=SOURCE, type="lawyers.opinion.unassigned", subject=r.case_no,
+             data={"request_id": r.id, "case_no": r.case_no, "handoff_id": r.handoff_id})
+    return chosen
+
+
+# -- use cases ---------------------------------------------------------------------------------
+def create(ctx: Ctx, body: OpinionRequestCreate, *, handoff_id: str | None = None) -> OpinionRequest:
+    if body.due_on is not None and body.due_on < ctx.today:
+        raise Unprocessable("due_on: the due date is in the past", code="validation_error",
+                            errors=[{"field": "due_on", "message": "in the past", "type": "value_error"}])
+    due = body.due_on or rule_deadline(ctx.cal, "legal_opinion_due", ctx.today)
+    r = OpinionRequest(id=new_id(), case_no=body.case_no, question=body.question, category=body.category.strip(),
+                       language=body.language, parties=[p.model_dump() for p in body.parties],
+                       status="unassigned", due_on=due, declined_by=[], handoff_id=handoff_id,
+                       created_at=ctx.now, created_by=ctx.actor)
+    ctx.session.add(r)
+    ctx.session.flush()
+    auto_assign(ctx, r)
+    return r
+
+
+def assign(ctx: Ctx, request_id: str, lawyer_id: str, note: str = "") -> OpinionRequest:
+    """Manual assignment by a coordinator (人工指派), still conflict-checked."""
+    ctx.require("coordinator")
+    r = visible(ctx, request_id)
+    if r.status == "answered":
+        raise Conflict("The request is already answered.", code="already_answered")
+    lw = ctx.session.get(Lawyer, lawyer_id)
+    if lw is None:
+        raise Unprocessable(f"lawyer_id: no lawyer {lawyer_id}", code="validation_error",
+                            errors=[{"field": "lawyer_id", "message": "unknown lawyer", "type": "value_error"}])
+    if r.assignee_id == lw.id:
+        return r
+    fits, skipped, detail = evaluate(ctx, r)
+    mine = [x for x in skipped.get(lw.id, []) if x not in ("specialty_mismatch", "language_mismatch",
+                                                               "kind_not_eligible", "declined_before")]
+    if "conflict_of_interest" in mine:
+        raise Conflict(f"{lw.name} has a conflict of interest with a party of this case.",
+                       code="conflict_of_interest", conflicts=detail.get(lw.id, []))
+    unavailable = [x for x in mine if x in ("inactive", "outside_contract", "on_leave")]
+    if unavailable:
+        raise Conflict(f"{lw.name} cannot take requests now ({', '.join(unavailable)}).",
+                       code="lawyer_unavailable", reasons=unavailable)
+    previous = r.assignee_id
+    if previous:
+        lawyers_repo.release_slot(ctx.session, previous)
+    if not lawyers_repo.take_slot(ctx.session, lw.id, ctx.settings.open_request_cap, ctx.now):
+        raise Conflict(f"{lw.name} already has {ctx.settings.open_request_cap} open requests.", code="over_cap")
+    skipped.pop(lw.id, None)
+    for _, _, lid in fits:
+        if lid != lw.id:
+            skipped[lid] = ["coordinator_choice"]
+    _record(ctx, r, "manual", lw.id, skipped, detail, note)
+    _assigned(ctx, r, lw.id, "manual")
+    return r
+
+
+def decline(ctx: Ctx, request_id: str, reason: str) -> OpinionRequest:
+    """The assignee declines (拒绝承办) with a reason; the request is reassigned."""
+    r = visible(ctx, request_id)
+    if ctx.me is None or r.assignee_id != ctx.me:
+        raise Forbidden("Only the assigned lawyer may decline this request.")
+    if r.status != "assigned":
+        raise Conflict("Only an assigned request can be declined.", code="not_assigned")
+    lawyers_repo.release_slot(ctx.session, ctx.me)
+    r.declined_by = [*r.declined_by, ctx.me]
+    emit(ctx.session, source=SOURCE, type="lawyers.opinion.declined", subject=r.case_no,
+         data={"request_id": r.id, "case_no": r.case_no, "lawyer_id": ctx.me, "reason": reason,
+               "handoff_id": r.handoff_id})
+    auto_assign(ctx, r, mode="reassign", note=f"declined by {ctx.me}: {reason}")
+    return r
+
+
+def reassign_all_of(ctx: Ctx, lawyer_id: str, reason: str) -> None:
+    """Move a lawyer's open requests to others (e.g. when the lawyer is deactivated)."""
+    for r in repo.open_of(ctx.session, lawyer_id):
+        lawyers_repo.release_slot(ctx.session, lawyer_id)
+        auto_assign(ctx, r, mode="reassign", note=reason)
+
+
+def file(ctx: Ctx, request_id: str, body: OpinionCreate) -> LegalOpinion:
+    """File the opinion (only the assignee); filing again is an amendment: a new version."""
+    r = visible(ctx, request_id)
+    if ctx.me is None or r.assignee_id != ctx.me:
+        raise Forbidden("Only the assigned lawyer may file the opinion.")
+    if r.status not in ("assigned", "answered"):
+        raise Conflict("The request is not assigned.", code="not_assigned")
+    previous = repo.opinions_of_request(ctx.session, r.id)
+    first = not previous
+    if not first and not body.amendment_reason.strip():
+        raise Unprocessable("amendment_reason: an amendment (new version) needs a reason", code="validation_error",
+                            errors=[{"field": "amendment_reason", "message": "required for an amendment",
+                                     "type": "missing"}])
+    o = LegalOpinion(id=new_id(), request_id=r.id, case_no=r.case_no, version=len(previous) + 1,
+                     lawyer_id=ctx.me, petitioner_request=body.petitioner_request or r.question, facts=body.facts,
+                     summary=body.summary, analysis=body.analysis, legality=body.legality,
+                     recommended_channel=body.recommended_channel, legal_basis=body.legal_basis,
+                     amends_id=previous[-1].id if previous else None, amendment_reason=body.amendment_reason,
+                     filed_at=ctx.now)
+    ctx.session.add(o)
+    if first:
+        r.status, r.answered_at = "answered", ctx.now
+        lawyers_repo.release_slot(ctx.session, ctx.me)
+        from services.lawyers.hours.service import record_opinion_fee
+        record_opinion_fee(ctx, o)
+    ctx.session.flush()
+    emit(ctx.session, source=SOURCE, type="lawyers.opinion.filed", subject=r.case_no,
+         data={"request_id": r.id, "case_no": r.case_no, "opinion_id": o.id, "version": o.version,
+               "summary": o.summary, "analysis": o.analysis, "legality": o.legality,
+               "recommended_channel": o.recommended_channel, "legal_basis": o.legal_basis,
+               "facts": o.facts, "lawyer_id": o.lawyer_id, "handoff_id": r.handoff_id})
+    if first and r.handoff_id:
+        emit(ctx.session, source=SOURCE, type="lawyers.handoff.completed", subject=r.case_no,
+             data={"handoff_id": r.handoff_id, "case_no": r.case_no, "request_id": r.id, "opinion_id": o.id})
+    return o
