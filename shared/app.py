@@ -98,7 +98,12 @@ def create_service_app(
     async def db_ready(request: Request) -> bool:
         return await anyio.to_thread.run_sync(request.app.state.db.ping)
 
-    app.include_router(health_router({"database": db_ready, **(ready_checks or {})}))
+    async def transport_ready(request: Request) -> bool:
+        ready = getattr(request.app.state.relay.publisher, "ready", None)
+        return True if ready is None else bool(await ready())
+
+    app.include_router(health_router({"database": db_ready, "event_transport": transport_ready,
+                                      **(ready_checks or {})}))
     handlers.on("calendar.day.set")(on_calendar_day_set(app))
     if include_inbox:
         app.include_router(inbox_router(settings.service_name, handlers))

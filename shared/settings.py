@@ -50,6 +50,11 @@ class SuiteSettings(BaseSettings):
     jwks_url: str = suite_wide("", "JWKS_URL")
     event_transport: Literal["hub", "nats"] = suite_wide("hub", "EVENT_TRANSPORT")
     nats_url: str = suite_wide("nats://127.0.0.1:4222", "NATS_URL")
+    # NATS JetStream: subject/stream prefix (streams <PREFIX>_<DOMAIN>), attempts before the dead-letter subject.
+    nats_prefix: str = suite_wide("suite", "NATS_PREFIX")
+    nats_max_deliver: int = suite_wide(10, "NATS_MAX_DELIVER")
+    nats_backoff_base_seconds: float = suite_wide(1.0, "NATS_BACKOFF_BASE_SECONDS")
+    nats_backoff_max_seconds: float = suite_wide(60.0, "NATS_BACKOFF_MAX_SECONDS")
     jobs_enabled: bool = True
     log_level: str = suite_wide("INFO", "LOG_LEVEL")
     # The service's own machine credentials at the gateway (client credentials, role `service`).

@@ -15,6 +15,8 @@ from services.gateway.hub.service import Hub, LocalHubPublisher
 from services.gateway.oauth.api import router as oauth_router
 from services.gateway.proxy.api import router as proxy_router
 from services.gateway.settings import GatewaySettings
+from services.gateway.webhook.api import router as webhook_router  # webhooks
+from services.gateway.webhook.jobs import webhook_job  # webhooks
 
 
 def create_app(settings: GatewaySettings | None = None, **overrides) -> FastAPI:
@@ -29,8 +31,9 @@ def create_app(settings: GatewaySettings | None = None, **overrides) -> FastAPI:
     app = create_service_app(
         settings,
         title="Petition suite gateway (网关)",
-        routers=[oauth_router, hub_router, proxy_router],  # the proxy's catch-all routes go last
+        routers=[oauth_router, hub_router, webhook_router, proxy_router],  # the proxy's catch-all routes go last
         handlers=handlers,
+        jobs=[webhook_job(settings)],  # webhooks
         keyset=KeySet(signer.jwks()),
         publisher_factory=LocalHubPublisher,
         on_startup=on_startup,

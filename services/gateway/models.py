@@ -2,3 +2,6 @@
 from shared.calendar import CalendarOverride  # noqa: F401
 from shared.events.models import InboxEntry, OutboxEvent, SubjectSequence  # noqa: F401
 from services.gateway.oauth.models import OAuthClient, UserAccount  # noqa: F401
+from services.gateway.hub.models import DeadLetter, HubDelivery, HubEvent, HubSubject  # noqa: F401
+from services.gateway.handoff.models import Handoff, HandoffStep  # noqa: F401
+from services.gateway.webhook.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint  # noqa: F401

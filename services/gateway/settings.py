@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
+from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import DEV_KEY_DIR, SuiteSettings
@@ -22,10 +24,64 @@ class GatewaySettings(SuiteSettings):
     lawyers_url: str = "http://127.0.0.1:8002"
     proxy_connect_timeout: float = 2.0
     proxy_read_timeout: float = 10.0
+    # Proxy hop (proxy/): the one long-lived client per process and its limits.
+    proxy_client: Literal["aiohttp", "httpx"] = "aiohttp"
+    proxy_pool_size: int = 512
+    proxy_keepalive_seconds: float = 4.0  # below the services' own keep-alive (uvicorn: 5 s)
+    proxy_max_body_bytes: int = 10 * 1024 * 1024
+    token_cache_size: int = 10_000  # verified tokens remembered until they expire
     idempotency_ttl_hours: int = 24
-    rate_limit_per_minute: int = 6000
+    idempotency_lock_seconds: int = 300  # an in-progress key older than this is taken over
+    idempotency_expiry_interval_seconds: float = 600.0
+    rate_limit_per_minute: int = 6000  # per client; 0 turns the limit off
+    rate_limit_key_prefix: str = "suite:ratelimit:"
     redis_url: str = ""
-    webhook_allowed_hosts: str = ""
+    # --- webhooks (issue 5 point 4) ---
+    # Hosts exempt from the private-address refusal, comma-separated (env GATEWAY_WEBHOOK_ALLOWED_HOSTS or
+    # WEBHOOK_ALLOWED_HOSTS). Empty outside prod means the dev default "127.0.0.1,localhost".
+    webhook_allowed_hosts: str = Field("", validation_alias=AliasChoices(
+        "GATEWAY_WEBHOOK_ALLOWED_HOSTS", "WEBHOOK_ALLOWED_HOSTS", "webhook_allowed_hosts"))
+    # Seconds to wait before each attempt, counted from the previous one (at once, 5 s, 5 min, 30 min, 2 h,
+    # 5 h, 10 h, 14 h, 20 h, 24 h): ten attempts over about three days.
+    webhook_retry_schedule: str = "0,5,300,1800,7200,18000,36000,50400,72000,86400"
+    webhook_retry_jitter: float = 0.1  # each wait varies by up to ±10 %
+    webhook_retry_after_max_seconds: float = 86400  # a Retry-After longer than this is cut to it
+    webhook_timeout_seconds: float = 10.0
+    webhook_connect_timeout_seconds: float = 5.0
+    webhook_secret_grace_hours: float = 24  # the old secret still signs this long after a rotation
+    webhook_poll_seconds: float = 1.0
+    webhook_batch_size: int = 100
+    webhook_concurrency: int = 20
+
+    # -- event hub (事件中心): push delivery to subscribers ------------------------------------
+    hub_batch: int = 200                      # deliveries claimed per round
+    hub_max_attempts: int = 15                # then the delivery is dead (listed, replayable)
+    hub_backoff_base_seconds: float = 1.0     # 1 s, 2 s, 4 s, ... (with jitter)
+    hub_backoff_max_seconds: float = 600.0
+    hub_lease_seconds: int = 30               # a claimed delivery is retried after this if the gateway dies
+    hub_push_timeout_seconds: float = 10.0
+    hub_order_gap_seconds: float = 300.0      # an event waits this long for an earlier one that never came
+    hub_interval_seconds: float = 0.2
+
+    # -- case handoffs (案件移交) -------------------------------------------------------------
+    handoff_accept_working_days: int = 1      # `requested` not accepted within this -> expired
+    handoff_expiry_interval_seconds: float = 60.0
+
+    def model_post_init(self, __context) -> None:
+        super().model_post_init(__context)
+        if not self.webhook_allowed_hosts.strip() and self.suite_env != "prod":
+            self.webhook_allowed_hosts = "127.0.0.1,localhost"
+        self.webhook_retry_delays()  # fail fast on a malformed schedule
+
+    def webhook_retry_delays(self) -> list[float]:
+        """The retry schedule in seconds; its length is the number of attempts."""
+        try:
+            delays = [float(x) for x in self.webhook_retry_schedule.split(",") if x.strip()]
+        except ValueError:
+            raise ValueError(f"webhook_retry_schedule is not a list of seconds: {self.webhook_retry_schedule!r}")
+        if not delays or any(d < 0 for d in delays):
+            raise ValueError("webhook_retry_schedule needs at least one non-negative number of seconds")
+        return delays
 
     def signing_key_pems(self) -> list[str]:
         return [Path(p.strip()).read_text() for p in self.signing_keys.split(",") if p.strip()]

@@ -6,7 +6,6 @@
 - petition_system: reads the sessions and case files of its cases, rates sessions;
 - auditor: reads everything.
 """
-from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated

@@ -1,10 +1,41 @@
-"""Placeholder until the mediation service lands."""
+"""The mediation service (信访调解室): rooms, mediators, availability, sessions, agreements, case files."""
+from __future__ import annotations
+
 from fastapi import FastAPI
 
-from shared.app import create_service_app
+from services.mediation.availability.api import router as availability_router
+from services.mediation.casefile import events as casefile_events
+from services.mediation.casefile.api import router as cases_router
+from services.mediation.feed.api import router as feed_router
+from services.mediation.mediator.api import router as mediators_router
+from services.mediation.room.api import router as rooms_router
+from services.mediation.session.api import router as sessions_router
+from services.mediation.session.jobs import JOBS
 from services.mediation.settings import MediationSettings
+from shared.app import create_service_app
+from shared.events.inbox import EventHandlers
 
 
 def create_app(settings: MediationSettings | None = None, **overrides) -> FastAPI:
     settings = settings or MediationSettings(**overrides)
-    return create_service_app(settings, title="Mediation service (信访调解室)")
+    handlers = EventHandlers()
+    app = create_service_app(
+        settings,
+        title="Mediation service (信访调解室)",
+        routers=[feed_router, rooms_router, mediators_router, availability_router, sessions_router, cases_router],
+        handlers=handlers,
+        jobs=JOBS,
+    )
+    casefile_events.register(handlers, app)
+    return app
+
+
+def main() -> None:  # pragma: no cover - `python -m services.mediation.main`
+    import uvicorn
+
+    settings = MediationSettings()
+    uvicorn.run(create_app(settings), host="127.0.0.1", port=settings.port)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -47,6 +47,14 @@ class HubPublisher:
         self.tokens = tokens
         self.client = client
 
+    async def ready(self) -> bool:
+        """The hub (the gateway) answers."""
+        try:
+            r = await self.client.get(self.url.rsplit("/internal/", 1)[0] + "/healthz", timeout=2.0)
+            return r.status_code == 200
+        except httpx.HTTPError:
+            return False
+
     async def publish(self, events: list[CloudEvent]) -> None:
         body = {"events": [e.wire() for e in events]}
         for attempt in (1, 2):

@@ -153,3 +153,8 @@ def test_failed_request_writes_nothing(write_client):
     with app.state.db.session() as s:
         days = s.execute(select(CalendarOverride.day)).scalars().all()
     assert days == [_date(2030, 1, 2)]
+
+
+def test_readiness_reports_transport(suite):
+    body = suite.direct("lawyers", None).get("/readyz").json()
+    assert body["checks"] == {"database": True, "event_transport": True}

@@ -1,18 +1,279 @@
-"""Placeholder: the gateway's event hub (being built)."""
+"""The gateway's event hub (事件中心): stores every event once and pushes it to each subscriber.
+
+- `store()` writes each new event (id = dedupe key), one delivery row per
+  subscriber that wants its type, and the webhook deliveries, in one transaction.
+- `deliver_pending()` claims due rows (`shared.jobs.claim`, FOR UPDATE SKIP
+  LOCKED on PostgreSQL, plus a lease), pushes them, and marks them delivered or
+  schedules a retry with exponential backoff; after `hub_max_attempts` a row is
+  dead (a dead letter, listed and replayable).
+- Order: per (subscriber, source, subject) sequence n+1 is never pushed before n
+  was delivered (see repository.due_deliveries).
+"""
 from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+import uuid
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+import anyio
+from fastapi import FastAPI
+from sqlmodel import Session
+
+from shared.db import Database, utcnow
+from shared.events.envelope import CloudEvent
+from shared.events.inbox import EventHandlers, apply_event
+from services.gateway.hub import repository as repo
+from services.gateway.hub.models import DEAD, PENDING, DeadLetter, HubDelivery, HubEvent
+from services.gateway.hub.subscriptions import Subscription, default_subscriptions
+
+log = logging.getLogger("suite.hub")
+
+
+def _webhook_enqueue():
+    """`services.gateway.webhook.service.enqueue_deliveries`, when the webhook feature is installed."""
+    try:
+        from services.gateway.webhook.service import enqueue_deliveries
+    except ImportError:
+        return None
+    return enqueue_deliveries
+
+
+def dead_letter_id(now: datetime) -> str:
+    """Time-ordered opaque id (sorts by death time)."""
+    return f"{int(now.timestamp() * 1_000_000):015x}{uuid.uuid4().hex[:12]}"
 
 
 class Hub:
-    def __init__(self, app) -> None:
+    def __init__(self, app: FastAPI, internal: dict[str, EventHandlers] | None = None) -> None:
         self.app = app
+        self.settings = app.state.settings
+        self.internal = internal or {}
+        self.subscriptions: list[Subscription] = default_subscriptions(self.settings, self.internal)
+        self.push_remote = self.settings.event_transport == "hub"  # on NATS the services pull themselves
+        self._token: tuple[str, float] | None = None
+        self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task | None = None
+        self._limiter = anyio.CapacityLimiter(8)
+        self.stored = 0
 
-    async def deliver_pending(self) -> int:
-        return 0
+    @property
+    def db(self) -> Database:
+        return self.app.state.db
+
+    def reset_subscriptions(self) -> None:
+        self.subscriptions = default_subscriptions(self.settings, self.internal)
+
+    def subscribers_for(self, event_type: str) -> list[Subscription]:
+        return [s for s in self.subscriptions if s.wants(event_type) and (self.push_remote or not s.remote)]
+
+    # -- storing -------------------------------------------------------------------------------
+    def store(self, events: list[CloudEvent], now: datetime | None = None) -> tuple[int, int]:
+        """Store new events with their delivery rows; returns (stored, duplicates). One transaction."""
+        with self.db.session() as s:
+            stored = self.store_in(s, events, now)
+        if stored:
+            self.kick()
+        return stored, len(events) - stored
+
+    def store_in(self, s: Session, events: list[CloudEvent], now: datetime | None = None) -> int:
+        now = now or utcnow()
+        repo.lock_store(s)
+        seen = repo.existing_ids(s, [e.id for e in events])
+        enqueue = _webhook_enqueue()
+        subjects: set[tuple[str, str]] = set()
+        fresh: list[CloudEvent] = []
+        for ev in events:
+            if ev.id in seen:
+                continue
+            seen.add(ev.id)
+            fresh.append(ev)
+            s.add(HubEvent(id=ev.id, source=ev.source, type=ev.type, subject=ev.subject, sequence=ev.sequence,
+                           time=ev.time, data=ev.data, received_at=now))
+            for sub in self.subscribers_for(ev.type):
+                s.add(HubDelivery(subscriber=sub.name, event_id=ev.id, source=ev.source, subject=ev.subject,
+                                  sequence=ev.sequence, status=PENDING, attempts=0, next_attempt_at=now,
+                                  created_at=now))
+            if ev.subject is not None and ev.sequence is not None:
+                subjects.add((ev.source, ev.subject))
+        s.flush()
+        for source, subject in sorted(subjects):
+            repo.advance_subject(s, source, subject)
+        if enqueue is not None:
+            for ev in fresh:
+                enqueue(s, ev)
+        metrics = getattr(self.app.state, "metrics", None)
+        if metrics is not None:
+            for ev in fresh:
+                metrics.events.labels(metrics.service, "stored", ev.type).inc()
+        self.stored += len(fresh)
+        return len(fresh)
+
+    # -- delivering ----------------------------------------------------------------------------
+    def claim(self, now: datetime) -> list[tuple[HubDelivery, CloudEvent]]:
+        st = self.settings
+        with self.db.session() as s:
+            rows = repo.due_deliveries(s, now, st.hub_batch, st.hub_order_gap_seconds)
+            if not rows:
+                return []
+            repo.lease(s, [r.position for r in rows], now + timedelta(seconds=st.hub_lease_seconds))
+            events = repo.events_by_id(s, list({r.event_id for r in rows}))
+            return [(r, events[r.event_id]) for r in rows if r.event_id in events]
+
+    def backoff(self, attempts: int) -> float:
+        st = self.settings
+        delay = min(st.hub_backoff_max_seconds, st.hub_backoff_base_seconds * (2 ** max(0, attempts - 1)))
+        return delay * random.uniform(0.8, 1.2)
+
+    def settle(self, delivered: list[int], failed: dict[int, str], now: datetime) -> None:
+        """Mark pushes done, or schedule their retry (dead after `hub_max_attempts`)."""
+        with self.db.session() as s:
+            repo.mark_delivered(s, delivered, now)
+            for row in repo.deliveries(s, list(failed)):
+                row.attempts += 1
+                row.last_error = failed[row.position][:2000]
+                row.claimed_until = None
+                if row.attempts >= self.settings.hub_max_attempts:
+                    row.status = DEAD
+                    event = repo.events_by_id(s, [row.event_id]).get(row.event_id)
+                    repo.record_dead_letter(s, DeadLetter(
+                        id=dead_letter_id(now), transport="hub", consumer=row.subscriber, event_id=row.event_id,
+                        event=event.wire() if event else {}, error=row.last_error, attempts=row.attempts,
+                        dead_at=now))
+                    log.warning("hub delivery dead", extra={"subscriber": row.subscriber, "event_id": row.event_id})
+                else:
+                    row.next_attempt_at = now + timedelta(seconds=self.backoff(row.attempts))
+
+    def service_token(self) -> str:
+        """The gateway's own `service` token for pushing to the services' inboxes."""
+        if self._token is None or time.time() > self._token[1] - 300:
+            token, ttl = self.app.state.signer.issue("gateway", "gateway", ["service"])
+            self._token = (token, time.time() + ttl)
+        return self._token[0]
+
+    async def _push_remote(self, sub: Subscription, items: list[tuple[HubDelivery, CloudEvent]],
+                           delivered: list[int], failed: dict[int, str]) -> None:
+        body = {"events": [ev.wire() for _, ev in items]}
+        try:
+            r = await self.app.state.http.post(
+                sub.url.rstrip("/") + "/internal/events", json=body,
+                headers={"Authorization": f"Bearer {self.service_token()}"},
+                timeout=self.settings.hub_push_timeout_seconds)
+            if 200 <= r.status_code < 300:
+                delivered.extend(d.position for d, _ in items)
+                return
+            error = f"HTTP {r.status_code}: {r.text[:300]}"
+        except Exception as e:  # connection refused, timeout, ...
+            error = f"{type(e).__name__}: {e}"
+        for d, _ in items:
+            failed[d.position] = error
+
+    async def _apply_internal(self, sub: Subscription, items: list[tuple[HubDelivery, CloudEvent]],
+                              delivered: list[int], failed: dict[int, str]) -> None:
+        async def one(d: HubDelivery, ev: CloudEvent) -> None:
+            try:
+                await anyio.to_thread.run_sync(apply_event, self.db, sub.name, sub.handlers, ev,
+                                               limiter=self._limiter)
+                delivered.append(d.position)
+            except Exception as e:
+                log.exception("in-process consumer failed", extra={"consumer": sub.name, "event_id": ev.id})
+                failed[d.position] = f"{type(e).__name__}: {e}"
+
+        async with anyio.create_task_group() as tg:
+            for d, ev in items:
+                tg.start_soon(one, d, ev)
+
+    async def run_once(self, now: datetime | None = None) -> tuple[int, int]:
+        """One round: claim, push, settle. Returns (claimed, delivered)."""
+        now = now or utcnow()
+        claimed = await anyio.to_thread.run_sync(self.claim, now)
+        if not claimed:
+            return 0, 0
+        by_sub: dict[str, list[tuple[HubDelivery, CloudEvent]]] = defaultdict(list)
+        for d, ev in claimed:
+            by_sub[d.subscriber].append((d, ev))
+        subs = {s.name: s for s in self.subscriptions}
+        delivered: list[int] = []
+        failed: dict[int, str] = {}
+        async with anyio.create_task_group() as tg:
+            for name, items in by_sub.items():
+                sub = subs.get(name)
+                if sub is None:
+                    for d, _ in items:
+                        failed[d.position] = f"no subscription named {name!r}"
+                elif sub.remote:
+                    tg.start_soon(self._push_remote, sub, items, delivered, failed)
+                else:
+                    tg.start_soon(self._apply_internal, sub, items, delivered, failed)
+        await anyio.to_thread.run_sync(self.settle, delivered, failed, now)
+        return len(claimed), len(delivered)
+
+    async def deliver_pending(self, now: datetime | None = None, max_rounds: int = 1000) -> int:
+        """Push everything that is due (used by tests and the background loop); returns deliveries made."""
+        total = 0
+        for _ in range(max_rounds):
+            claimed, delivered = await self.run_once(now)
+            total += delivered
+            if claimed == 0:
+                break
+        return total
+
+    # -- dead letters --------------------------------------------------------------------------
+    def replay_hub(self, s: Session, dl: DeadLetter, now: datetime) -> None:
+        row = repo.dead_delivery(s, dl.consumer, dl.event_id)
+        if row is not None:
+            row.status, row.attempts, row.next_attempt_at, row.claimed_until = PENDING, 0, now, None
+
+    # -- background loop -----------------------------------------------------------------------
+    def kick(self) -> None:
+        if self._loop is not None and self._wake is not None:
+            try:
+                self._loop.call_soon_threadsafe(self._wake.set)
+            except RuntimeError:
+                pass
+
+    async def _loop_forever(self) -> None:
+        while True:
+            try:
+                claimed, _ = await self.run_once()
+            except Exception:
+                log.exception("hub delivery round failed")
+                claimed = 0
+            if claimed >= self.settings.hub_batch:
+                continue
+            if claimed:
+                continue  # a delivery may have released the next event of a subject
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.settings.hub_interval_seconds)
+            except asyncio.TimeoutError:
+                pass
+            self._wake.clear()
+
+    def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        self._task = asyncio.create_task(self._loop_forever(), name="hub-delivery")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):
+                pass
+            self._task = None
 
 
 class LocalHubPublisher:
-    def __init__(self, app) -> None:
+    """The gateway's relay publishes its own outbox straight into the local hub (same process)."""
+
+    def __init__(self, app: FastAPI) -> None:
         self.app = app
 
-    async def publish(self, events) -> None:
-        raise RuntimeError("hub not built yet")
+    async def publish(self, events: list[CloudEvent]) -> None:
+        hub: Hub = self.app.state.hub
+        await anyio.to_thread.run_sync(hub.store, events)

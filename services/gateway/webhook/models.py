@@ -50,6 +50,7 @@ class WebhookDelivery(SQLModel, table=True):
         UniqueConstraint("endpoint_id", "event_id", name="uq_webhook_delivery_endpoint_event"),
         Index("ix_webhook_delivery_due", "status", "next_attempt_at"),
         Index("ix_webhook_delivery_endpoint_created", "endpoint_id", "created_at"),
+        Index("ix_webhook_delivery_event", "event_id"),
         OWNER,
     )
 

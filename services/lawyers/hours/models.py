@@ -1,6 +1,7 @@
 """Hours against the contract (工时) and the fee ledger (律师费用台账)."""
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date, datetime
 from typing import Literal
 
@@ -65,7 +66,7 @@ class HoursWarning(SQLModel, table=True):
 
 class TimeEntryCreate(BaseModel):
     lawyer_id: str = PField(min_length=1, max_length=64)
-    date: date
+    date: dt.date
     hours: float = PField(gt=0, le=24)
     case_no: str | None = PField(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")
     activity: str = PField(default="", max_length=500)
@@ -73,7 +74,7 @@ class TimeEntryCreate(BaseModel):
 
 class FeeCreate(BaseModel):
     lawyer_id: str = PField(min_length=1, max_length=64)
-    date: date
+    date: dt.date
     kind: Literal["case_resolution", "other"]
     difficulty: Difficulty | None = None
     amount: int | None = PField(default=None, ge=0, le=10_000_000)

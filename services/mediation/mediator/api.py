@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.mediation.access import AnyReader, Coordinator, SessionReader
+from services.mediation.access import AnyReader, Coordinator, SessionReader, SessionWriter
 from services.mediation.mediator import repository as repo, service
 from services.mediation.mediator.models import (
     LeaveCreate, LeavePublic, MediatorCreate, MediatorPublic, RelationCreate, RelationPublic,
 )
 from shared.db import DbSession
-from shared.errors import NotFound
+from shared.errors import Forbidden, NotFound
 from shared.pagination import Page, PageDep, paginate
 
 router = APIRouter(prefix="/api/v1/mediation/mediators", tags=["mediators"])
@@ -44,7 +44,11 @@ def list_leave(mediator_id: str, session: DbSession, caller: SessionReader) -> P
 
 
 @router.post("/{mediator_id}/relations", status_code=201, response_model=RelationPublic)
-def add_relation(mediator_id: str, body: RelationCreate, session: DbSession, _: Coordinator) -> RelationPublic:
+def add_relation(mediator_id: str, body: RelationCreate, session: DbSession,
+                 caller: SessionWriter) -> RelationPublic:
+    """Coordinators record relations; a mediator may also declare their own (自行回避)."""
+    if not (caller.manages_all or caller.mediator_id == mediator_id):
+        raise Forbidden("Only a coordinator or the mediator themself records a relation.")
     return service.add_relation(session, mediator_id, body)
 
 

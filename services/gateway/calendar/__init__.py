@@ -1,0 +1,1 @@
+"""Calendar days set by the bureau (工作日历)."""

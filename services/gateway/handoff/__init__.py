@@ -1,0 +1,1 @@
+"""Case handoffs (案件移交)."""

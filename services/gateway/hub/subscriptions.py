@@ -1,0 +1,47 @@
+"""Who consumes which event types (subscriptions as data).
+
+Remote subscribers get pushes at `{url}/internal/events`; in-process ones (the
+gateway's own consumers) apply the event through the inbox in the gateway's
+database. Webhooks are not a subscriber here: the hub enqueues them in the same
+transaction in which it stores every event.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from shared.events.inbox import EventHandlers
+
+# Remote services and the types they consume (their /internal/events inbox).
+REMOTE: dict[str, tuple[str, ...]] = {
+    "mediation": ("handoff.requested", "lawyers.opinion.filed", "calendar.day.set"),
+    "lawyers": ("handoff.requested", "calendar.day.set"),
+}
+
+
+@dataclass
+class Subscription:
+    name: str
+    types: frozenset[str]
+    url: str | None = None                      # remote: the service's base URL
+    handlers: EventHandlers | None = field(default=None, repr=False)  # in-process
+
+    def wants(self, event_type: str) -> bool:
+        return "*" in self.types or event_type in self.types
+
+    @property
+    def remote(self) -> bool:
+        return self.url is not None
+
+
+def default_subscriptions(settings, internal: dict[str, EventHandlers]) -> list[Subscription]:
+    urls = {"mediation": settings.mediation_url, "lawyers": settings.lawyers_url}
+    subs = [Subscription(name, frozenset(types), url=urls[name]) for name, types in REMOTE.items()]
+    for name, handlers in internal.items():
+        subs.append(Subscription(name, frozenset(handlers.types), handlers=handlers))
+    return subs
+
+
+def source_of_type(event_type: str) -> str:
+    """The producing domain of an event type (`mediation.*`, `lawyers.*`, else the gateway)."""
+    head = event_type.split(".", 1)[0]
+    return head if head in ("mediation", "lawyers") else "gateway"

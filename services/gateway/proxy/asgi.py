@@ -1,0 +1,58 @@
+"""Small pure-ASGI helpers shared by the gateway's edge: reading bodies, answering problems."""
+from __future__ import annotations
+
+from shared.errors import problem
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class ClientGone(Exception):
+    pass
+
+
+async def read_body(receive, limit: int) -> bytes:
+    """The whole request body (at most `limit` bytes)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone()
+        chunk = message.get("body", b"")
+        if chunk:
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLarge()
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def replay_receive(body: bytes, receive):
+    """A `receive` that yields `body` once, then defers to the real one (to see a disconnect)."""
+    sent = False
+
+    async def _receive():
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return _receive
+
+
+async def send_problem(scope, send, status: int, code: str, title: str, detail: str,
+                       headers: dict[str, str] | None = None, **extra) -> None:
+    resp = problem(status, code, title, detail, headers=headers, instance=scope["path"], **extra)
+    await resp(scope, None, send)
+
+
+def header(scope, name: bytes) -> bytes | None:
+    for k, v in scope["headers"]:
+        if k == name:
+            return v
+    return None

@@ -1,0 +1,101 @@
+"""Every query about webhook endpoints, deliveries and attempts."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from shared.db import utcnow
+from shared.jobs import claim
+from services.gateway.webhook.models import (
+    CANCELLED,
+    ENDPOINT_ACTIVE,
+    PENDING,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+
+
+def get_endpoint(session: Session, endpoint_id: str) -> WebhookEndpoint | None:
+    row = session.get(WebhookEndpoint, endpoint_id)
+    return row if row is not None and row.deleted_at is None else None
+
+
+def endpoints_by_id(session: Session, ids: set[str]) -> dict[str, WebhookEndpoint]:
+    if not ids:
+        return {}
+    rows = session.execute(select(WebhookEndpoint).where(WebhookEndpoint.id.in_(ids))).scalars()
+    return {r.id: r for r in rows}
+
+
+def page_endpoints(session: Session, owner: str | None, after: list | None, limit: int) -> list[WebhookEndpoint]:
+    q = (select(WebhookEndpoint).where(WebhookEndpoint.deleted_at.is_(None))
+         .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id).limit(limit + 1))
+    if owner is not None:
+        q = q.where(WebhookEndpoint.owner == owner)
+    if after:
+        at = datetime.fromisoformat(after[0])
+        q = q.where((WebhookEndpoint.created_at > at)
+                    | ((WebhookEndpoint.created_at == at) & (WebhookEndpoint.id > after[1])))
+    return list(session.execute(q).scalars())
+
+
+def active_endpoints(session: Session) -> list[WebhookEndpoint]:
+    q = select(WebhookEndpoint).where(WebhookEndpoint.status == ENDPOINT_ACTIVE,
+                                      WebhookEndpoint.deleted_at.is_(None))
+    return list(session.execute(q).scalars())
+
+
+def endpoints_with_delivery_of(session: Session, event_id: str) -> set[str]:
+    q = select(WebhookDelivery.endpoint_id).where(WebhookDelivery.event_id == event_id)
+    return set(session.execute(q).scalars())
+
+
+def get_delivery(session: Session, endpoint_id: str, delivery_id: str) -> WebhookDelivery | None:
+    row = session.get(WebhookDelivery, delivery_id)
+    return row if row is not None and row.endpoint_id == endpoint_id else None
+
+
+def page_deliveries(session: Session, endpoint_id: str, status: str | None, after: list | None,
+                    limit: int) -> list[WebhookDelivery]:
+    """Newest first."""
+    q = (select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
+         .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc()).limit(limit + 1))
+    if status:
+        q = q.where(WebhookDelivery.status == status)
+    if after:
+        at = datetime.fromisoformat(after[0])
+        q = q.where((WebhookDelivery.created_at < at)
+                    | ((WebhookDelivery.created_at == at) & (WebhookDelivery.id < after[1])))
+    return list(session.execute(q).scalars())
+
+
+def attempts_of(session: Session, delivery_ids: list[str]) -> dict[str, list[WebhookAttempt]]:
+    out: dict[str, list[WebhookAttempt]] = {d: [] for d in delivery_ids}
+    if not delivery_ids:
+        return out
+    q = (select(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(delivery_ids))
+         .order_by(WebhookAttempt.delivery_id, WebhookAttempt.number))
+    for a in session.execute(q).scalars():
+        out[a.delivery_id].append(a)
+    return out
+
+
+def claim_due(session: Session, now: datetime, limit: int) -> list[WebhookDelivery]:
+    """Pending deliveries whose time has come, locked (SKIP LOCKED on PostgreSQL), oldest due first."""
+    q = (select(WebhookDelivery)
+         .where(WebhookDelivery.status == PENDING, WebhookDelivery.next_attempt_at <= now)
+         .order_by(WebhookDelivery.next_attempt_at).limit(limit))
+    return claim(session, q)
+
+
+def cancel_pending(session: Session, endpoint_id: str, reason: str) -> int:
+    now = utcnow()
+    res = session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == PENDING)
+        .values(status=CANCELLED, next_attempt_at=None, last_error=reason, updated_at=now, completed_at=now)
+    )
+    return res.rowcount or 0

@@ -1,0 +1,146 @@
+"""Availability (空闲时段): free (room, mediator) slots by interval arithmetic over the period.
+
+Per working day: office hours (narrowed by each mediator's own hours) minus closures, leave and
+booked claims widened by the buffer, minus the minimum notice. Slots start on a grid
+(`availability_step_minutes`) and are returned in time order, then room, then mediator. Claims are
+read one day at a time, so a search that fills its `limit` early reads little.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import and_, or_, select
+from sqlmodel import Session
+
+from services.mediation.intervals import covers, normalize, subtract
+from services.mediation.mediator.models import Mediator, MediatorLeave
+from services.mediation.room.models import Room, RoomClosure
+from services.mediation.rules import WorkingRules, field_error
+from services.mediation.session.models import ResourceClaim
+from shared.db import utcnow
+from shared.timeutil import SHANGHAI, local_date, local_dt
+
+
+def _ts(dt: datetime) -> float:
+    return dt.timestamp()
+
+
+def search(session: Session, rules: WorkingRules, *, from_: date, to: date, duration_minutes: int,
+           room_id: str | None = None, mediator_id: str | None = None, language: str | None = None,
+           limit: int | None = None, now: datetime | None = None) -> list[dict]:
+    st = rules.settings
+    if to < from_:
+        raise field_error("to", "to is before from")
+    if (to - from_).days + 1 > st.availability_max_days:
+        raise field_error("to", f"a search covers at most {st.availability_max_days} days")
+    if not st.min_session_minutes <= duration_minutes <= st.max_session_minutes:
+        raise field_error("duration_minutes", f"a session lasts {st.min_session_minutes}–"
+                                              f"{st.max_session_minutes} minutes")
+    limit = limit or st.availability_default_limit
+    if not 1 <= limit <= st.availability_max_limit:
+        raise field_error("limit", f"limit is 1–{st.availability_max_limit}")
+
+    now = now or utcnow()
+    earliest = _ts(now) + st.min_notice_minutes * 60
+    last_day = min(to, rules.last_bookable_day(now))
+    first_day = max(from_, local_date(now))
+    if last_day < first_day:
+        return []
+
+    rq = select(Room.id).order_by(Room.id)
+    if room_id:
+        rq = rq.where(Room.id == room_id)
+    rooms = list(session.execute(rq).scalars())
+    mq = select(Mediator.id, Mediator.languages, Mediator.working_hours).order_by(Mediator.id)
+    if mediator_id:
+        mq = mq.where(Mediator.id == mediator_id)
+    meds = [(mid, wh) for mid, langs, wh in session.execute(mq) if not language or language in (langs or [])]
+    if not rooms or not meds:
+        return []
+
+    period_start = local_dt(first_day, time(0))
+    period_end = local_dt(last_day + timedelta(days=1), time(0))
+    buf = st.buffer_minutes * 60
+    dur = duration_minutes * 60
+    step = st.availability_step_minutes * 60
+
+    # Closures and leave for the whole period (few rows).
+    room_set, med_ids = set(rooms), [m for m, _ in meds]
+    room_blocks: dict[str, list] = defaultdict(list)
+    cq = select(RoomClosure.room_id, RoomClosure.starts_at, RoomClosure.ends_at).where(
+        RoomClosure.starts_at < period_end, RoomClosure.ends_at > period_start)
+    for rid, s, e in session.execute(cq):
+        if rid in room_set:
+            room_blocks[rid].append((_ts(s), _ts(e)))
+    med_blocks: dict[str, list] = defaultdict(list)
+    lq = select(MediatorLeave.mediator_id, MediatorLeave.starts_at, MediatorLeave.ends_at).where(
+        MediatorLeave.starts_at < period_end, MediatorLeave.ends_at > period_start)
+    med_set = set(med_ids)
+    for mid, s, e in session.execute(lq):
+        if mid in med_set:
+            med_blocks[mid].append((_ts(s), _ts(e)))
+
+    out: list[dict] = []
+    day = first_day
+    while day <= last_day and len(out) < limit:
+        office = [(_ts(a), _ts(b)) for a, b in rules.office_intervals(day)]
+        if office and office[-1][1] > earliest:
+            _day_slots(session, rules, day, office, rooms, meds, room_blocks, med_blocks, earliest, buf, dur,
+                       step, limit, out)
+        day += timedelta(days=1)
+    return out
+
+
+def _claims_of_day(session: Session, day_start: float, day_end: float, buf: float, rooms: list[str],
+                   med_ids: list[str], all_rooms: bool, all_meds: bool) -> tuple[dict, dict]:
+    lo = datetime.fromtimestamp(day_start - buf, timezone.utc)
+    hi = datetime.fromtimestamp(day_end + buf, timezone.utc)
+    kinds = []
+    kinds.append(ResourceClaim.resource_kind == "room" if all_rooms else
+                 and_(ResourceClaim.resource_kind == "room", ResourceClaim.resource_key.in_(rooms)))
+    kinds.append(ResourceClaim.resource_kind == "mediator" if all_meds else
+                 and_(ResourceClaim.resource_kind == "mediator", ResourceClaim.resource_key.in_(med_ids)))
+    q = (select(ResourceClaim.resource_kind, ResourceClaim.resource_key, ResourceClaim.starts_at,
+                ResourceClaim.ends_at)
+         .where(or_(*kinds), ResourceClaim.starts_at < hi, ResourceClaim.ends_at > lo))
+    room_busy: dict[str, list] = defaultdict(list)
+    med_busy: dict[str, list] = defaultdict(list)
+    for kind, key, s, e in session.execute(q):
+        # A new slot [t, t+d) is free of a claim [s, e) when t >= e or t + d + buffer <= s.
+        (room_busy if kind == "room" else med_busy)[key].append((_ts(s) - buf, _ts(e)))
+    return room_busy, med_busy
+
+
+def _day_slots(session, rules, day, office, rooms, meds, room_blocks, med_blocks, earliest, buf, dur, step, limit,
+               out) -> None:
+    day_start, day_end = office[0][0], office[-1][1]
+    room_busy, med_busy = _claims_of_day(session, day_start, day_end, buf, rooms, [m for m, _ in meds],
+                                         len(rooms) > 1, len(meds) > 1)
+    room_free = {r: subtract(office, normalize(room_busy.get(r, []) + room_blocks.get(r, []))) for r in rooms}
+    med_free = {}
+    for mid, wh in meds:
+        hours = office if not wh else [(_ts(a), _ts(b)) for a, b in rules.mediator_intervals(wh, day)]
+        med_free[mid] = subtract(hours, normalize(med_busy.get(mid, []) + med_blocks.get(mid, [])))
+    starts = []
+    for a, b in office:
+        t = a
+        while t + dur <= b:
+            if t >= earliest:
+                starts.append(t)
+            t += step
+    for t in starts:
+        e = t + dur
+        free_rooms = [r for r in rooms if covers(room_free[r], t, e)]
+        if not free_rooms:
+            continue
+        free_meds = [m for m, _ in meds if covers(med_free[m], t, e)]
+        if not free_meds:
+            continue
+        s_iso = datetime.fromtimestamp(t, SHANGHAI).isoformat()
+        e_iso = datetime.fromtimestamp(e, SHANGHAI).isoformat()
+        for r in free_rooms:
+            for m in free_meds:
+                out.append({"start": s_iso, "end": e_iso, "room_id": r, "mediator_id": m})
+                if len(out) >= limit:
+                    return

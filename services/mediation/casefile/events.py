@@ -1,0 +1,24 @@
+"""Events mediation consumes: handoffs addressed to it and legal opinions filed by lawyers."""
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from services.mediation.casefile import service
+from shared.events import CloudEvent
+from shared.events.inbox import EventHandlers
+
+
+def register(handlers: EventHandlers, app) -> None:
+    @handlers.on("handoff.requested")
+    def on_handoff_requested(session: Session, event: CloudEvent) -> None:
+        """访调对接: the gateway routes a handoff; act only on those addressed to mediation."""
+        if (event.data or {}).get("target") != "mediation":
+            return
+        service.on_handoff_requested(session, app.state.calendar.get(session), event.data, event.time)
+
+    @handlers.on("lawyers.opinion.filed")
+    def on_opinion_filed(session: Session, event: CloudEvent) -> None:
+        """A lawyer filed a legal opinion (法律意见书): attach it to the case file."""
+        data = dict(event.data or {})
+        data.setdefault("case_no", event.subject)
+        service.on_opinion_filed(session, event.id, data, event.time)

@@ -1,0 +1,173 @@
+"""Case files (调解卷宗) and case intake from petition-to-mediation handoffs (访调对接)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from services.mediation.access import Caller
+from services.mediation.agreement.models import Agreement, Satisfaction, SatisfactionPublic
+from services.mediation.casefile.models import CaseIntake, IntakePublic, IntakeStatus, LegalOpinion, LegalOpinionPublic
+from services.mediation.ids import new_id
+from shared.calendar import WorkingCalendar, rule_deadline
+from shared.db import utcnow
+from shared.errors import NotFound
+from shared.events import emit
+from shared.timeutil import local_date
+
+SOURCE = "mediation"
+HANDOFF_ACCEPTED = "mediation.handoff.accepted"
+HANDOFF_REJECTED = "mediation.handoff.rejected"
+HANDOFF_COMPLETED = "mediation.handoff.completed"
+
+# Scope of 访调对接 (2025 opinion of the Ministry of Justice and the National Public Complaints Bureau).
+ADMINISTRATIVE_CATEGORIES = {"administrative_dispute", "administrative"}
+REJECTIONS = {
+    "in_litigation": "该事项属于涉法涉诉且尚未终结的事项，应依法通过诉讼等法定途径解决（诉访分离），不予调解。",
+    "administrative_dispute": "该事项属于行政争议，不属于人民调解的受理范围，不予调解。",
+    "reserved_authority": "该事项依法由特定机关处理，不属于人民调解的受理范围，不予调解。",
+    "party_refused": "有当事人明确拒绝调解，根据自愿原则不予调解。",
+}
+
+
+# -- intake ---------------------------------------------------------------------------------
+def active_intake(session: Session, case_no: str) -> CaseIntake | None:
+    q = (select(CaseIntake).where(CaseIntake.case_no == case_no,
+                                  CaseIntake.status.in_([IntakeStatus.pending.value, IntakeStatus.scheduled.value]))
+         .order_by(CaseIntake.received_at.desc()))
+    return session.execute(q).scalars().first()
+
+
+def category_of(session: Session, case_no: str) -> str | None:
+    q = (select(CaseIntake.category).where(CaseIntake.case_no == case_no, CaseIntake.category != "")
+         .order_by(CaseIntake.received_at.desc()))
+    return session.execute(q).scalars().first()
+
+
+def rejection(data: dict[str, Any]) -> str | None:
+    """The reason code when a handoff is outside the 访调对接 scope, else None."""
+    if data.get("in_litigation"):
+        return "in_litigation"
+    if str(data.get("category") or "") in ADMINISTRATIVE_CATEGORIES:
+        return "administrative_dispute"
+    if data.get("reserved_authority"):
+        return "reserved_authority"
+    parties = data.get("parties") or []
+    if data.get("party_refused") or any(isinstance(p, dict) and p.get("refused_mediation") for p in parties):
+        return "party_refused"
+    return None
+
+
+def on_handoff_requested(session: Session, calendar: WorkingCalendar, data: dict[str, Any],
+                         received: datetime) -> None:
+    """Accept or reject a handoff addressed to mediation; accepted ones wait for a session (pending)."""
+    if data.get("target") != "mediation":
+        return
+    handoff_id, case_no = str(data.get("handoff_id") or ""), str(data.get("case_no") or "")
+    if not handoff_id or not case_no:
+        return
+    if session.execute(select(CaseIntake.id).where(CaseIntake.handoff_id == handoff_id)).scalar():
+        return  # the same handoff routed again: already decided
+    parties = [p if isinstance(p, dict) else {"name": str(p)} for p in (data.get("parties") or [])]
+    code = rejection(data)
+    intake = CaseIntake(id=new_id(), case_no=case_no[:64], handoff_id=handoff_id, category=str(data.get("category")
+                        or "")[:100], summary=str(data.get("summary") or ""), parties=parties,
+                        received_at=received, status=IntakeStatus.pending.value)
+    if code:
+        intake.status, intake.reason_code, intake.reason = IntakeStatus.rejected.value, code, REJECTIONS[code]
+        session.add(intake)
+        session.flush()
+        emit(session, source=SOURCE, type=HANDOFF_REJECTED, subject=case_no,
+             data={"handoff_id": handoff_id, "case_no": case_no, "reason": intake.reason, "reason_code": code})
+        return
+    # A dispute is normally settled within one month (人民调解工作若干规定): the case's target date.
+    intake.target_on = rule_deadline(calendar, "mediation_target", local_date(received))
+    session.add(intake)
+    session.flush()
+    emit(session, source=SOURCE, type=HANDOFF_ACCEPTED, subject=case_no,
+         data={"handoff_id": handoff_id, "case_no": case_no, "intake_id": intake.id,
+               "target_on": intake.target_on.isoformat()})
+
+
+def on_session_booked(session: Session, case_no: str) -> None:
+    intake = active_intake(session, case_no)
+    if intake is not None and intake.status == IntakeStatus.pending.value:
+        intake.status = IntakeStatus.scheduled.value
+
+
+def on_session_concluded(session: Session, case_no: str, outcome: str) -> None:
+    """The first concluded session of a handed-off case completes the handoff."""
+    intake = active_intake(session, case_no)
+    if intake is None:
+        return
+    intake.status, intake.outcome, intake.completed_at = IntakeStatus.completed.value, outcome, utcnow()
+    if intake.handoff_id:
+        emit(session, source=SOURCE, type=HANDOFF_COMPLETED, subject=case_no,
+             data={"handoff_id": intake.handoff_id, "case_no": case_no, "outcome": outcome})
+
+
+# -- legal opinions ------------------------------------------------------------------------------
+def on_opinion_filed(session: Session, event_id: str, data: dict[str, Any], when: datetime) -> None:
+    """Attach a lawyer's legal opinion (法律意见书) to the case file."""
+    case_no = str(data.get("case_no") or "")
+    if not case_no:
+        return
+    if session.execute(select(LegalOpinion.id).where(LegalOpinion.event_id == event_id)).scalar():
+        return
+    opinion = data.get("opinion") if isinstance(data.get("opinion"), dict) else {
+        k: v for k, v in data.items() if k != "case_no"}
+    session.add(LegalOpinion(id=new_id(), event_id=event_id, case_no=case_no[:64], opinion=opinion,
+                             filed_at=when, received_at=utcnow()))
+    session.flush()
+
+
+# -- the case file --------------------------------------------------------------------------------
+def intake_public(i: CaseIntake) -> IntakePublic:
+    return IntakePublic.model_validate(i, from_attributes=True)
+
+
+def case_file(session: Session, caller: Caller, case_no: str) -> dict[str, Any]:
+    from services.mediation.session import repository as sessions_repo
+    from services.mediation.session.service import agreement_public, render_many
+
+    rows = sessions_repo.of_case(session, case_no)
+    intakes = list(session.execute(select(CaseIntake).where(CaseIntake.case_no == case_no)
+                                   .order_by(CaseIntake.received_at)).scalars())
+    opinions = list(session.execute(select(LegalOpinion).where(LegalOpinion.case_no == case_no)
+                                    .order_by(LegalOpinion.filed_at)).scalars())
+    sessions = render_many(session, rows)
+    if not caller.sees_all:
+        # A mediator sees the case file only when they mediate one of its sessions.
+        if not any(caller.mediates(s.mediator_ids) for s in sessions):
+            raise NotFound("No such case.")
+    if not rows and not intakes and not opinions:
+        raise NotFound("No such case.")
+    agreements = list(session.execute(select(Agreement).where(Agreement.case_no == case_no)
+                                      .order_by(Agreement.created_at)).scalars())
+    ratings = list(session.execute(select(Satisfaction).where(Satisfaction.case_no == case_no)
+                                   .order_by(Satisfaction.created_at)).scalars())
+    current = intakes[-1] if intakes else None
+    return {
+        "case_no": case_no,
+        "intake": intake_public(current).model_dump(mode="json") if current else None,
+        "handoffs": [intake_public(i).model_dump(mode="json") for i in intakes],
+        "sessions": [s.model_dump(mode="json") for s in sessions],
+        "agreement": agreement_public(agreements[-1]).model_dump(mode="json") if agreements else None,
+        "agreements": [agreement_public(a).model_dump(mode="json") for a in agreements],
+        "ratings": [SatisfactionPublic.model_validate(r, from_attributes=True).model_dump(mode="json")
+                    for r in ratings],
+        "legal_opinions": [LegalOpinionPublic.model_validate(o, from_attributes=True).model_dump(mode="json")
+                           for o in opinions],
+    }
+
+
+def intakes_page(session: Session, status: str | None, after: list | None, limit: int) -> list[CaseIntake]:
+    q = select(CaseIntake)
+    if status:
+        q = q.where(CaseIntake.status == status)
+    if after:
+        t = datetime.fromisoformat(after[0])
+        q = q.where((CaseIntake.received_at > t) | ((CaseIntake.received_at == t) & (CaseIntake.id > after[1])))
+    return list(session.execute(q.order_by(CaseIntake.received_at, CaseIntake.id).limit(limit + 1)).scalars())

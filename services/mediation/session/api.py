@@ -1,0 +1,85 @@
+"""Sessions: `/api/v1/mediation/sessions`."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from services.mediation.access import Rater, SessionReader, SessionWriter
+from services.mediation.agreement.models import AgreementPublic, ConcludeIn, SatisfactionIn, SatisfactionPublic
+from services.mediation.deps import Rules
+from services.mediation.session import repository as repo, service
+from services.mediation.session.models import (
+    CancelIn, RescheduleIn, SessionCreate, SessionPublic, SessionStatus,
+)
+from services.mediation.rules import field_error
+from shared.db import DbSession
+from shared.pagination import Page, PageDep, paginate
+from shared.timeutil import local_dt
+from datetime import time
+
+router = APIRouter(prefix="/api/v1/mediation/sessions", tags=["sessions"])
+
+
+@router.post("", status_code=201, response_model=SessionPublic)
+def book_session(body: SessionCreate, session: DbSession, rules: Rules, caller: SessionWriter) -> SessionPublic:
+    return service.book(session, rules, caller, body)
+
+
+@router.get("", response_model=Page[SessionPublic])
+def list_sessions(session: DbSession, caller: SessionReader, page: PageDep,
+                  case_no: str | None = None, room_id: str | None = None, mediator_id: str | None = None,
+                  status: SessionStatus | None = None,
+                  from_: Annotated[date | None, Query(alias="from")] = None,
+                  to: date | None = None) -> Page[SessionPublic]:
+    """Sessions in time order; a mediator sees only the sessions they mediate."""
+    if from_ and to and to < from_:
+        raise field_error("to", "to is before from")
+    start = local_dt(from_, time(0)) if from_ else None
+    end = local_dt(to + timedelta(days=1), time(0)) if to else None
+    only = None if caller.sees_all else (caller.mediator_id or "-none-")
+    rows = repo.page(session, after=page.after(), limit=page.limit, case_no=case_no, room_id=room_id,
+                     mediator_id=mediator_id, status=status.value if status else None, start=start, end=end,
+                     only_mediator=only)
+    rows, cursor = paginate(rows, page, lambda s: [s.starts_at.isoformat(), s.id])
+    return Page(items=service.render_many(session, rows), next_cursor=cursor)
+
+
+@router.get("/{session_id}", response_model=SessionPublic)
+def get_session(session_id: str, session: DbSession, caller: SessionReader) -> SessionPublic:
+    s, _ = service.load_visible(session, caller, session_id)
+    return service.render(session, s)
+
+
+@router.post("/{session_id}/reschedule", response_model=SessionPublic)
+def reschedule_session(session_id: str, body: RescheduleIn, session: DbSession, rules: Rules,
+                       caller: SessionReader) -> SessionPublic:
+    return service.reschedule(session, rules, caller, session_id, body)
+
+
+@router.post("/{session_id}/cancel", response_model=SessionPublic)
+def cancel_session(session_id: str, session: DbSession, caller: SessionReader,
+                   body: CancelIn | None = None) -> SessionPublic:
+    return service.cancel(session, caller, session_id, body or CancelIn())
+
+
+@router.post("/{session_id}/check-in", response_model=SessionPublic)
+def check_in_session(session_id: str, session: DbSession, caller: SessionReader) -> SessionPublic:
+    return service.check_in(session, caller, session_id)
+
+
+@router.post("/{session_id}/conclude", response_model=SessionPublic)
+def conclude_session(session_id: str, body: ConcludeIn, session: DbSession, rules: Rules,
+                     caller: SessionReader) -> SessionPublic:
+    return service.conclude(session, rules, caller, session_id, body)
+
+
+@router.get("/{session_id}/agreement", response_model=AgreementPublic)
+def get_agreement(session_id: str, session: DbSession, caller: SessionReader) -> AgreementPublic:
+    return service.get_agreement(session, caller, session_id)
+
+
+@router.post("/{session_id}/satisfaction", status_code=201, response_model=SatisfactionPublic)
+def rate_session(session_id: str, body: SatisfactionIn, session: DbSession, caller: Rater) -> SatisfactionPublic:
+    return service.rate(session, caller, session_id, body)

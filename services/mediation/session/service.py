@@ -1,0 +1,343 @@
+"""Session life (调解会): book, reschedule, cancel, check in, conclude; agreements and ratings."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from services.mediation.access import Caller, ensure_manageable, ensure_visible
+from services.mediation.agreement.models import (
+    Agreement, AgreementForm, AgreementPublic, ConcludeIn, OtherRoute, Satisfaction, SatisfactionIn,
+    SatisfactionPublic,
+)
+from services.mediation.casefile import service as casefile
+from services.mediation.ids import new_id
+from services.mediation.intervals import covers
+from services.mediation.mediator import repository as mediators_repo
+from services.mediation.mediator.models import Mediator
+from services.mediation.room import repository as rooms_repo
+from services.mediation.rules import WorkingRules, describe, field_error
+from services.mediation.session import claims, events, repository as repo
+from services.mediation.session.models import (
+    CancelIn, MediationSession, Outcome, PartyPublic, RescheduleIn, SessionCreate, SessionMediator, SessionParty,
+    SessionPublic, SessionStatus, party_key,
+)
+from shared.calendar import rule_deadline
+from shared.db import utcnow
+from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from shared.timeutil import local_date, to_local
+
+
+# -- rendering ------------------------------------------------------------------------------
+def to_public(s: MediationSession, mediator_ids: list[str], parties: list[SessionParty],
+              agreement_id: str | None = None) -> SessionPublic:
+    return SessionPublic(
+        id=s.id, case_no=s.case_no, room_id=s.room_id, mediator_ids=mediator_ids, start=s.starts_at,
+        end=s.ends_at, status=s.status, parties=[PartyPublic(name=p.name, role=p.role, phone=p.phone)
+                                                 for p in parties],
+        language=s.language, lawyer_id=s.lawyer_id, notes=s.notes, created_at=s.created_at,
+        updated_at=s.updated_at, version=s.version, checked_in_at=s.checked_in_at, concluded_at=s.concluded_at,
+        outcome=s.outcome, cancel_reason=s.cancel_reason, reschedule_reason=s.reschedule_reason,
+        routes_told=s.routes_told, agreement_id=agreement_id)
+
+
+def render_many(session: Session, rows: list[MediationSession]) -> list[SessionPublic]:
+    ids = [s.id for s in rows]
+    mids, parties = repo.mediator_ids(session, ids), repo.parties(session, ids)
+    agreements = {}
+    if any(s.outcome in (Outcome.agreement.value, Outcome.partial_agreement.value) for s in rows):
+        q = select(Agreement.session_id, Agreement.id).where(Agreement.session_id.in_(ids))
+        agreements = dict(session.execute(q).all())
+    return [to_public(s, mids[s.id], parties[s.id], agreements.get(s.id)) for s in rows]
+
+
+def render(session: Session, s: MediationSession) -> SessionPublic:
+    return render_many(session, [s])[0]
+
+
+# -- loading with authorization -------------------------------------------------------------
+def load_visible(session: Session, caller: Caller, session_id: str, *, lock: bool = False
+                 ) -> tuple[MediationSession, list[str]]:
+    s = repo.get(session, session_id, lock=lock)
+    if s is None:
+        raise NotFound("No such session.")
+    mids = repo.mediator_ids(session, [s.id])[s.id]
+    ensure_visible(caller, mids)
+    return s, mids
+
+
+def load_manageable(session: Session, caller: Caller, session_id: str) -> tuple[MediationSession, list[str]]:
+    s, mids = load_visible(session, caller, session_id, lock=True)
+    ensure_manageable(caller, mids)
+    return s, mids
+
+
+def require_status(s: MediationSession, *allowed: SessionStatus) -> None:
+    if s.status not in {a.value for a in allowed}:
+        raise Conflict(f"The session is {s.status}; this needs it to be "
+                       + " or ".join(a.value for a in allowed) + ".", code="invalid_status", status_now=s.status)
+
+
+# -- the booking rules ----------------------------------------------------------------------
+def check_time_rules(session: Session, rules: WorkingRules, room_id: str, meds: list[Mediator],
+                     start: datetime, end: datetime, now: datetime) -> None:
+    """Range, notice, horizon, office hours of a working day, the mediators' hours, closures and leave."""
+    rules.check_range(start, end)
+    rules.check_window(start, now)
+    day = local_date(start)
+
+    def outside(why: str) -> Unprocessable:
+        return Unprocessable(f"{describe(start)}–{describe(end)} is outside working hours: {why}.",
+                             code="outside_working_hours")
+
+    if not rules.calendar.is_working_day(day):
+        raise outside(f"{day.isoformat()} is not a working day (rest day or holiday)")
+    if local_date(end - timedelta(microseconds=1)) != day or not covers(rules.office_intervals(day), start, end):
+        windows = ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in rules.settings.office_windows)
+        raise outside(f"a session must fit inside the office hours {windows}")
+    for m in meds:
+        if not covers(rules.mediator_intervals(m.working_hours, day), start, end):
+            raise outside(f"mediator {m.id} does not work then")
+    for c in rooms_repo.closures_between(session, [room_id], start, end):
+        raise outside(f"room {room_id} is closed {describe(c.starts_at)}–{describe(c.ends_at)}"
+                      + (f" ({c.reason})" if c.reason else ""))
+    for lv in mediators_repo.leave_between(session, [m.id for m in meds], start, end):
+        raise outside(f"mediator {lv.mediator_id} is on leave {describe(lv.starts_at)}–{describe(lv.ends_at)}")
+
+
+def check_recusal(session: Session, mediator_ids: list[str], party_names: list[str]) -> None:
+    """回避: a mediator related to a party may not mediate that party's session (409 mediator_recused)."""
+    found = mediators_repo.relations_with(session, mediator_ids, party_names)
+    if found:
+        items = [{"mediator_id": r.mediator_id, "party_name": r.party_name, "relation": r.relation} for r in found]
+        what = ", ".join(f"{i['mediator_id']} ({i['relation']} of {i['party_name']})" for i in items)
+        raise Conflict(f"Mediator must recuse (回避): {what}.", code="mediator_recused", recusals=items)
+
+
+def load_room_and_mediators(session: Session, room_id: str, mediator_ids: list[str]) -> list[Mediator]:
+    if rooms_repo.get(session, room_id) is None:
+        raise field_error("room_id", f"no room {room_id!r}", code="unknown_room")
+    found = mediators_repo.get_many(session, mediator_ids)
+    missing = [m for m in mediator_ids if m not in found]
+    if missing:
+        raise field_error("mediator_ids", f"no mediator {', '.join(missing)}", code="unknown_mediator")
+    return [found[m] for m in mediator_ids]
+
+
+def reminder_plan(rules: WorkingRules, start: datetime) -> dict[int, datetime]:
+    return {h: start - timedelta(hours=h) for h in rules.settings.reminder_leads}
+
+
+# -- use cases --------------------------------------------------------------------------------
+def book(session: Session, rules: WorkingRules, caller: Caller, body: SessionCreate) -> SessionPublic:
+    """Book a session (预约调解): every rule, then the claims (no double booking)."""
+    if not caller.manages_all and not caller.mediates(body.mediator_ids):
+        raise Forbidden("A mediator books only sessions they mediate: put your own mediator id in mediator_ids.")
+    meds = load_room_and_mediators(session, body.room_id, body.mediator_ids)
+    if body.language and not any(body.language in m.languages for m in meds):
+        raise field_error("language", f"no chosen mediator speaks {body.language!r}", code="language_unavailable")
+    now = utcnow()
+    check_time_rules(session, rules, body.room_id, meds, body.start, body.end, now)
+    check_recusal(session, body.mediator_ids, [p.name for p in body.parties])
+
+    s = MediationSession(id=new_id(), case_no=body.case_no, room_id=body.room_id,
+                         status=SessionStatus.scheduled.value, starts_at=body.start, ends_at=body.end,
+                         language=body.language, lawyer_id=body.lawyer_id, notes=body.notes,
+                         created_by=caller.login, created_at=now, updated_at=now, version=0)
+    parties = [SessionParty(session_id=s.id, position=i, name=p.name, role=p.role.value, phone=p.phone,
+                            party_key=party_key(p.name, p.phone)) for i, p in enumerate(body.parties)]
+    session.add(s)
+    session.flush()
+    session.add_all([SessionMediator(session_id=s.id, mediator_id=m, position=i)
+                     for i, m in enumerate(body.mediator_ids)])
+    session.add_all(parties)
+    session.flush()
+    wanted = claims.resources(s.room_id, body.mediator_ids, [(p.party_key, p.name) for p in parties])
+    claims.take(session, s.id, wanted, s.starts_at, s.ends_at, rules.buffer)
+    repo.replace_reminders(session, s.id, reminder_plan(rules, s.starts_at))
+    casefile.on_session_booked(session, s.case_no)
+    events.publish(session, events.SESSION_SCHEDULED, s.case_no, events.session_data(s, body.mediator_ids, parties))
+    return to_public(s, body.mediator_ids, parties)
+
+
+def reschedule(session: Session, rules: WorkingRules, caller: Caller, session_id: str,
+               body: RescheduleIn) -> SessionPublic:
+    """Move a session (改期): same id, the old slot freed, the same rules for the new one."""
+    s, mids = load_manageable(session, caller, session_id)
+    require_status(s, SessionStatus.scheduled)
+    room_id = body.room_id or s.room_id
+    meds = load_room_and_mediators(session, room_id, mids)
+    now = utcnow()
+    check_time_rules(session, rules, room_id, meds, body.start, body.end, now)
+    parties = repo.parties(session, [s.id])[s.id]
+    check_recusal(session, mids, [p.name for p in parties])
+    wanted = claims.resources(room_id, mids, [(p.party_key, p.name) for p in parties])
+    claims.take(session, s.id, wanted, body.start, body.end, rules.buffer, release_first=True)
+    old = {"previous_start": to_local(s.starts_at).isoformat(),
+           "previous_end": to_local(s.ends_at).isoformat(), "previous_room_id": s.room_id}
+    s.room_id, s.starts_at, s.ends_at = room_id, body.start, body.end
+    s.reschedule_reason = body.reason or None
+    s.version += 1
+    s.updated_at = now
+    session.flush()
+    repo.replace_reminders(session, s.id, reminder_plan(rules, s.starts_at))
+    events.publish(session, events.SESSION_RESCHEDULED, s.case_no,
+                   events.session_data(s, mids, parties, reason=body.reason, **old))
+    return render(session, s)
+
+
+def cancel(session: Session, caller: Caller, session_id: str, body: CancelIn) -> SessionPublic:
+    """Cancel (取消): the slot is freed at once."""
+    s, mids = load_manageable(session, caller, session_id)
+    require_status(s, SessionStatus.scheduled)
+    claims.release(session, s.id)
+    repo.drop_pending_reminders(session, s.id)
+    s.status = SessionStatus.cancelled.value
+    s.cancel_reason = body.reason
+    s.version += 1
+    s.updated_at = utcnow()
+    session.flush()
+    parties = repo.parties(session, [s.id])[s.id]
+    events.publish(session, events.SESSION_CANCELLED, s.case_no,
+                   events.session_data(s, mids, parties, reason=body.reason))
+    return render(session, s)
+
+
+def check_in(session: Session, caller: Caller, session_id: str) -> SessionPublic:
+    """Check in (签到): the session starts; accepted any time once scheduled, the actual time recorded."""
+    s, mids = load_manageable(session, caller, session_id)
+    require_status(s, SessionStatus.scheduled)
+    now = utcnow()
+    s.status = SessionStatus.in_progress.value
+    s.checked_in_at = now
+    s.updated_at = now
+    session.flush()
+    repo.drop_pending_reminders(session, s.id)
+    parties = repo.parties(session, [s.id])[s.id]
+    events.publish(session, events.SESSION_STARTED, s.case_no,
+                   events.session_data(s, mids, parties, checked_in_at=to_local(now).isoformat()))
+    return render(session, s)
+
+
+def conclude(session: Session, rules: WorkingRules, caller: Caller, session_id: str,
+             body: ConcludeIn) -> SessionPublic:
+    """Conclude (结束调解) with an outcome; an agreement gets its 司法确认 deadline and 回访 date."""
+    s, mids = load_manageable(session, caller, session_id)
+    require_status(s, SessionStatus.scheduled, SessionStatus.in_progress)
+    try:
+        outcome = Outcome(body.outcome)
+    except ValueError:
+        raise field_error("outcome", "must be one of " + ", ".join(o.value for o in Outcome))
+    agreed = outcome in (Outcome.agreement, Outcome.partial_agreement)
+    if agreed and body.agreement is None:
+        raise field_error("agreement", f"an {outcome.value} needs the agreement (form, terms, performance_due)")
+    if not agreed and body.agreement is not None:
+        raise field_error("agreement", f"no agreement is recorded for outcome {outcome.value}")
+    if outcome is not Outcome.no_agreement and body.routes_told:
+        raise field_error("routes_told", "routes are told only when no agreement is reached")
+    now = utcnow()
+    today = local_date(now)
+    s.status = SessionStatus.concluded.value
+    s.outcome = outcome.value
+    s.concluded_at = now
+    s.updated_at = now
+    if body.notes:
+        s.notes = (s.notes + "\n" + body.notes).strip()
+    if outcome is Outcome.no_agreement:  # 人民调解法 art. 26: the parties are told the other routes
+        s.routes_told = [r.value for r in (body.routes_told or list(OtherRoute))]
+    parties = repo.parties(session, [s.id])[s.id]
+    agreement = None
+    if agreed:
+        a = body.agreement
+        # An oral agreement takes effect when reached; a written one when all have signed (default today).
+        effective = today if a.form is AgreementForm.oral else (a.effective_on or today)
+        if a.performance_due < effective:
+            raise field_error("agreement.performance_due", "the performance date is before the agreement "
+                                                           "takes effect")
+        cal = rules.calendar
+        agreement = Agreement(
+            id=new_id(), session_id=s.id, case_no=s.case_no, outcome=outcome.value, form=a.form.value,
+            terms=a.terms, facts=a.facts, responsibilities=a.responsibilities,
+            performance_method=a.performance_method, performance_due=a.performance_due, effective_on=effective,
+            judicial_confirmation_deadline=rule_deadline(cal, "judicial_confirmation", effective),
+            followup_on=cal.next_working_day(a.performance_due
+                                             + timedelta(days=rules.settings.followup_days_after_performance)),
+            created_at=now)
+        session.add(agreement)
+    session.flush()
+    repo.drop_pending_reminders(session, s.id)
+    events.publish(session, events.SESSION_CONCLUDED, s.case_no,
+                   events.session_data(s, mids, parties, outcome=outcome.value, routes_told=s.routes_told,
+                                       concluded_at=to_local(now).isoformat()))
+    if agreement is not None:
+        events.publish(session, events.AGREEMENT_RECORDED, s.case_no, agreement_event(agreement))
+    if body.request_legal_opinion is not None:
+        ask = body.request_legal_opinion
+        s.legal_opinion_question = ask.question
+        data = {"case_no": s.case_no, "session_id": s.id, "question": ask.question,
+                "parties": [p.name for p in parties]}
+        category = ask.category or casefile.category_of(session, s.case_no)
+        if category:
+            data["category"] = category
+        events.publish(session, events.LEGAL_OPINION_REQUESTED, s.case_no, data)
+    casefile.on_session_concluded(session, s.case_no, outcome.value)
+    session.flush()
+    return to_public(s, mids, parties, agreement.id if agreement else None)
+
+
+def agreement_event(a: Agreement) -> dict:
+    return {"agreement_id": a.id, "session_id": a.session_id, "case_no": a.case_no, "outcome": a.outcome,
+            "form": a.form, "terms": a.terms, "performance_due": a.performance_due.isoformat(),
+            "effective_on": a.effective_on.isoformat(),
+            "judicial_confirmation_deadline": a.judicial_confirmation_deadline.isoformat(),
+            "followup_on": a.followup_on.isoformat()}
+
+
+def agreement_public(a: Agreement) -> AgreementPublic:
+    return AgreementPublic.model_validate(a, from_attributes=True)
+
+
+def get_agreement(session: Session, caller: Caller, session_id: str) -> AgreementPublic:
+    load_visible(session, caller, session_id)
+    a = session.execute(select(Agreement).where(Agreement.session_id == session_id)).scalar()
+    if a is None:
+        raise NotFound("This session has no agreement.")
+    return agreement_public(a)
+
+
+def rate(session: Session, caller: Caller, session_id: str, body: SatisfactionIn) -> SatisfactionPublic:
+    """满意度评价: one rating per party per session, once the session is concluded."""
+    s, mids = load_visible(session, caller, session_id)
+    if s.status != SessionStatus.concluded.value:
+        raise Conflict("Only a concluded session can be rated.", code="invalid_status", status_now=s.status)
+    parties = repo.parties(session, [s.id])[s.id]
+    if body.party_name:
+        wanted = " ".join(body.party_name.split()).casefold()
+        matches = [p for p in parties if " ".join(p.name.split()).casefold() == wanted]
+        if body.party_phone:
+            key = party_key(body.party_name, body.party_phone)
+            matches = [p for p in matches if p.party_key == key]
+        if not matches:
+            raise field_error("party_name", "not a party of this session")
+        party = matches[0]
+    else:
+        petitioners = [p for p in parties if p.role == "petitioner"]
+        party = (petitioners or parties)[0]
+    row = Satisfaction(id=new_id(), session_id=s.id, case_no=s.case_no, party_name=party.name,
+                       party_key=party.party_key, rating=body.rating.value, comment=body.comment,
+                       recorded_by=caller.login, created_at=utcnow())
+    exists = session.execute(select(Satisfaction.id).where(Satisfaction.session_id == s.id,
+                                                           Satisfaction.party_key == party.party_key)).scalar()
+    if exists:
+        raise Conflict(f"{party.name} has already rated this session.", code="already_rated")
+    session.add(row)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise Conflict(f"{party.name} has already rated this session.", code="already_rated")
+    events.publish(session, events.SATISFACTION_RECORDED, s.case_no,
+                   {"session_id": s.id, "case_no": s.case_no, "party_name": party.name, "rating": row.rating})
+    return SatisfactionPublic.model_validate(row, from_attributes=True)
