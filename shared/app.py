@@ -6,7 +6,7 @@ scheduler. A service passes its routers, event handlers and jobs.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
 import anyio
@@ -47,6 +47,7 @@ def create_service_app(
     keyset: KeySet | None = None,
     ready_checks: dict | None = None,
     on_startup: Callable[[FastAPI], None] | None = None,
+    on_shutdown: Callable[[FastAPI], Awaitable[None]] | None = None,
     relay_interval: float = 0.5,
     include_inbox: bool = True,
 ) -> FastAPI:
@@ -62,26 +63,45 @@ def create_service_app(
                                            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
         app.state.verifier = TokenVerifier(keyset or KeySet(url=settings.jwks_url), settings.jwt_issuer,
                                            settings.jwt_audience)
+        app.state.nats = app.state.event_consumer = None
+        if settings.event_transport == "nats":  # NATS JetStream instead of the gateway's hub
+            from shared.events.nats import NatsConnection, NatsPublisher, NatsServiceConsumer
+
+            app.state.nats = NatsConnection(settings)
+            if include_inbox:
+                app.state.event_consumer = NatsServiceConsumer(app.state.nats, settings.service_name, handlers,
+                                                               app.state.db)
         if publisher_factory is not None:
             publisher = publisher_factory(app)
+        elif app.state.nats is not None:
+            publisher = NatsPublisher(app.state.nats)
         else:
             tokens = ServiceTokenProvider(settings.gateway_url, settings.service_client_id,
                                           settings.service_client_secret, app.state.http)
             publisher = HubPublisher(settings.gateway_url, tokens, app.state.http)
-        app.state.relay = OutboxRelay(app.state.db, publisher, interval=relay_interval)
+        app.state.relay = OutboxRelay(app.state.db, publisher, interval=relay_interval,
+                                      lease_seconds=settings.outbox_lease_seconds)
         app.state.db.after_event_commit.append(app.state.relay.kick)
         scheduler = None
         if on_startup:
             on_startup(app)
         if settings.jobs_enabled:
             app.state.relay.start()
+            if app.state.event_consumer is not None:
+                app.state.event_consumer.start()
             scheduler = start_scheduler(app, list(jobs))
         try:
             yield
         finally:
             if scheduler:
                 scheduler.shutdown(wait=False)
+            if on_shutdown:
+                await on_shutdown(app)
             await app.state.relay.stop()
+            if app.state.event_consumer is not None:
+                await app.state.event_consumer.stop()
+            if app.state.nats is not None:
+                await app.state.nats.close()
             await app.state.http.aclose()
             app.state.db.dispose()
 

@@ -89,12 +89,27 @@ class KeySet:
 
 
 class TokenVerifier:
-    def __init__(self, keys: KeySet, issuer: str, audience: str) -> None:
+    def __init__(self, keys: KeySet, issuer: str, audience: str, cache_size: int = 10_000) -> None:
         self.keys = keys
         self.issuer = issuer
         self.audience = audience
+        # Verified tokens, kept until they expire: a repeat caller costs a dict lookup, not an RSA check.
+        self._cache: dict[str, Principal] = {}
+        self.cache_size = cache_size
 
     async def verify(self, token: str) -> Principal:
+        cached = self._cache.get(token)
+        if cached is not None:
+            if cached.claims.get("exp", 0) + CLOCK_SKEW >= time.time():
+                return cached
+            self._cache.pop(token, None)
+        principal = await self._verify(token)
+        if len(self._cache) >= self.cache_size:
+            self._cache.clear()
+        self._cache[token] = principal
+        return principal
+
+    async def _verify(self, token: str) -> Principal:
         try:
             header = jws.extract_compact(token.encode()).headers()
         except Exception:

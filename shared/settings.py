@@ -52,6 +52,8 @@ class SuiteSettings(BaseSettings):
     nats_url: str = suite_wide("nats://127.0.0.1:4222", "NATS_URL")
     # NATS JetStream: subject/stream prefix (streams <PREFIX>_<DOMAIN>), attempts before the dead-letter subject.
     nats_prefix: str = suite_wide("suite", "NATS_PREFIX")
+    # How long a relay's claim on outbox rows lasts (a relay that dies mid-publish is retried after this).
+    outbox_lease_seconds: int = suite_wide(30, "OUTBOX_LEASE_SECONDS")
     nats_max_deliver: int = suite_wide(10, "NATS_MAX_DELIVER")
     nats_backoff_base_seconds: float = suite_wide(1.0, "NATS_BACKOFF_BASE_SECONDS")
     nats_backoff_max_seconds: float = suite_wide(60.0, "NATS_BACKOFF_MAX_SECONDS")

@@ -11,9 +11,15 @@ from shared.app import create_service_app
 from shared.auth import KeySet, TokenSigner
 from shared.events.inbox import EventHandlers
 from services.gateway.hub.api import router as hub_router
-from services.gateway.hub.service import Hub, LocalHubPublisher
+from services.gateway.hub.service import Hub, gateway_publisher, hub_shutdown, hub_startup  # hub/handoffs
+from services.gateway.handoff.api import router as handoff_router  # hub/handoffs
+from services.gateway.handoff.jobs import jobs as handoff_jobs  # hub/handoffs
+from services.gateway.timeline.api import router as timeline_router  # hub/handoffs
+from services.gateway.calendar.api import router as calendar_router  # hub/handoffs
 from services.gateway.oauth.api import router as oauth_router
 from services.gateway.proxy.api import router as proxy_router
+from services.gateway.idempotency.jobs import expiry_job  # proxy/idempotency/ratelimit
+from services.gateway.proxy.edge import install_edge  # proxy/idempotency/ratelimit
 from services.gateway.settings import GatewaySettings
 from services.gateway.webhook.api import router as webhook_router  # webhooks
 from services.gateway.webhook.jobs import webhook_job  # webhooks
@@ -26,19 +32,22 @@ def create_app(settings: GatewaySettings | None = None, **overrides) -> FastAPI:
     handlers = EventHandlers()
 
     def on_startup(app: FastAPI) -> None:
-        app.state.hub = Hub(app)
+        hub_startup(app)  # hub/handoffs: app.state.hub, its delivery loop, the NATS store consumer
 
     app = create_service_app(
         settings,
         title="Petition suite gateway (网关)",
-        routers=[oauth_router, hub_router, webhook_router, proxy_router],  # the proxy's catch-all routes go last
+        routers=[oauth_router, hub_router, handoff_router, timeline_router, calendar_router, webhook_router,
+                 proxy_router],  # the proxy's catch-all routes go last
         handlers=handlers,
-        jobs=[webhook_job(settings)],  # webhooks
+        jobs=[webhook_job(settings), expiry_job(settings), *handoff_jobs(settings)],  # webhooks; idempotency; handoffs
         keyset=KeySet(signer.jwks()),
-        publisher_factory=LocalHubPublisher,
+        publisher_factory=gateway_publisher,
         on_startup=on_startup,
+        on_shutdown=hub_shutdown,
         include_inbox=False,
         relay_interval=0.2,
     )
     app.state.signer = signer
+    install_edge(app, settings)  # proxy/idempotency/ratelimit: token check, limits, Idempotency-Key, proxy
     return app

@@ -5,3 +5,4 @@ from services.gateway.oauth.models import OAuthClient, UserAccount  # noqa: F401
 from services.gateway.hub.models import DeadLetter, HubDelivery, HubEvent, HubSubject  # noqa: F401
 from services.gateway.handoff.models import Handoff, HandoffStep  # noqa: F401
 from services.gateway.webhook.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint  # noqa: F401
+from services.gateway.idempotency.models import IdempotencyRecord  # noqa: F401

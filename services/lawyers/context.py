@@ -16,6 +16,7 @@ from shared.db import DbSession, utcnow
 from shared.errors import Forbidden
 from shared.timeutil import local_date, to_local
 
+from services.lawyers.lawyer.snapshot import RosterSnapshot
 from services.lawyers.settings import LawyersSettings
 
 SOURCE = "lawyers"
@@ -44,6 +45,7 @@ class Ctx:
     settings: LawyersSettings
     store: CalendarStore
     principal: Principal | None = None
+    roster: RosterSnapshot = field(default_factory=RosterSnapshot)
     now: datetime = field(default_factory=utcnow)
     _cal: WorkingCalendar | None = None
     _me: str | None = None
@@ -88,12 +90,13 @@ class Ctx:
 
 
 def job_ctx(app, session: Session, now: datetime | None = None) -> Ctx:
-    return Ctx(session=session, settings=app.state.settings, store=app.state.calendar, now=now or utcnow())
+    return Ctx(session=session, settings=app.state.settings, store=app.state.calendar, roster=app.state.roster,
+               now=now or utcnow())
 
 
 def get_ctx(request: Request, session: DbSession, principal: CurrentPrincipal) -> Ctx:
     return Ctx(session=session, settings=request.app.state.settings, store=request.app.state.calendar,
-               principal=principal)
+               principal=principal, roster=request.app.state.roster)
 
 
 CtxDep = Annotated[Ctx, Depends(get_ctx)]

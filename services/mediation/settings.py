@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import SuiteSettings
@@ -47,8 +47,7 @@ class MediationSettings(SuiteSettings):
     min_notice_minutes: int = 120       # earliest booking: now + 2 h
     horizon_days: int = 90              # latest booking: today + 90 days
     min_session_minutes: int = 30
-    max_session_minutes: int = 240
-    max_mediators_per_session: int = 3
+    max_session_minutes: int = Field(240, le=600)  # claims are assumed shorter than a day
 
     # -- availability --------------------------------------------------------------------
     availability_step_minutes: int = 15  # slot starts on this grid (local time)

@@ -277,3 +277,53 @@ class LocalHubPublisher:
     async def publish(self, events: list[CloudEvent]) -> None:
         hub: Hub = self.app.state.hub
         await anyio.to_thread.run_sync(hub.store, events)
+
+
+def gateway_publisher(app: FastAPI):
+    """The gateway's own outbox goes to NATS on `EVENT_TRANSPORT=nats`, else straight into the local hub."""
+    if getattr(app.state, "nats", None) is not None:
+        from shared.events.nats import NatsPublisher
+
+        return NatsPublisher(app.state.nats)
+    return LocalHubPublisher(app)
+
+
+def record_nats_dead_letter(app: FastAPI, consumer: str, event: CloudEvent, error: str, attempts: int) -> None:
+    now = utcnow()
+    with app.state.db.session() as s:
+        repo.record_dead_letter(s, DeadLetter(id=dead_letter_id(now), transport="nats", consumer=consumer,
+                                              event_id=event.id, event=event.wire(), error=error,
+                                              attempts=attempts, dead_at=now))
+
+
+def hub_startup(app: FastAPI) -> None:
+    """Build the hub with the gateway's in-process consumers; on NATS, the consumer that records every event."""
+    from services.gateway.handoff.events import build_handlers
+
+    hub = Hub(app, internal={"handoffs": build_handlers(app)})
+    app.state.hub = hub
+    if getattr(app.state, "nats", None) is not None:
+        from shared.events.nats import NatsStoreConsumer
+
+        app.state.event_consumer = NatsStoreConsumer(
+            app.state.nats, app.state.settings.service_name, hub.store,
+            lambda consumer, ev, err, n: record_nats_dead_letter(app, consumer, ev, err, n))
+    if app.state.settings.jobs_enabled:
+        hub.start()
+    previous = getattr(app.state, "reset_for_tests", None)
+
+    def reset_for_tests() -> None:
+        hub.reset_subscriptions()
+        if previous:
+            previous()
+
+    app.state.reset_for_tests = reset_for_tests
+
+
+async def hub_shutdown(app: FastAPI) -> None:
+    hub = getattr(app.state, "hub", None)
+    if hub is not None:
+        await hub.stop()
+    webhook_http = getattr(app.state, "webhook_http", None)
+    if webhook_http is not None:  # the webhook sender's shared client
+        await webhook_http.aclose()

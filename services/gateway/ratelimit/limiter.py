@@ -49,7 +49,7 @@ class MemoryLimiter:
         if len(self._tat) > 100_000:
             self._prune(now)
         self._tat[key] = new
-        return Decision(True, int((PERIOD - (new - now)) / self.interval))
+        return Decision(True, int((PERIOD - (new - now)) / self.interval + 1e-6))
 
     def _prune(self, now: float) -> None:
         self._tat = {k: t for k, t in self._tat.items() if t > now}
@@ -73,7 +73,7 @@ if new - now > period + 0.000001 then
   return {0, tostring(new - now - period)}
 end
 redis.call('SET', KEYS[1], tostring(new), 'PX', math.ceil((new - now) * 1000) + 1000)
-return {1, tostring(math.floor((period - (new - now)) / interval))}
+return {1, tostring(math.floor((period - (new - now)) / interval + 0.000001))}
 """
 
 

@@ -30,7 +30,7 @@ from services.gateway.webhook.urlsafety import Target, UnsafeUrl, allowed_hosts,
 
 log = logging.getLogger("gateway.webhooks")
 USER_AGENT = "petition-suite-webhooks/1.0"
-MAX_ROUNDS = 20
+MAX_ROUNDS = 1000  # a guard only: rounds end when a batch comes back short
 
 
 @dataclass(frozen=True)
@@ -73,14 +73,17 @@ def _claim(app: FastAPI, limit: int) -> list[Outgoing]:
 
 def _record(app: FastAPI, results: list[AttemptResult]) -> None:
     settings: GatewaySettings = app.state.settings
+    metrics = getattr(app.state, "metrics", None)
     with app.state.db.session() as s:
+        rows = repo.deliveries_by_id(s, [r.delivery_id for r in results])
+        eps = repo.endpoints_by_id(s, {r.endpoint_id for r in rows.values()})
         for res in results:
-            row = s.get(repo.WebhookDelivery, res.delivery_id)
+            row = rows.get(res.delivery_id)
             if row is None:
                 continue
-            ep = repo.endpoints_by_id(s, {row.endpoint_id}).get(row.endpoint_id)
-            service.record_attempt(s, settings, row, ep, res)
-            s.flush()
+            outcome = service.record_attempt(s, settings, row, eps.get(row.endpoint_id), res)
+            if metrics is not None:
+                metrics.events.labels(metrics.service, f"webhook_{outcome}", row.event_type).inc()
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -134,20 +137,22 @@ async def send(app: FastAPI, out: Outgoing) -> AttemptResult:
         try:
             req = client(app).build_request("POST", url, content=body, headers={**headers, **extra},
                                             timeout=timeout, extensions=ext)
-            resp = await client(app).send(req, stream=True)
-            try:
-                res.status_code = resp.status_code
-                if 300 <= resp.status_code < 400:
-                    res.error = f"redirect not followed ({resp.status_code} to {resp.headers.get('location', '?')})"
-                elif not 200 <= resp.status_code < 300:
-                    res.error = f"HTTP {resp.status_code}"
-                    res.retry_after = parse_retry_after(resp.headers.get("retry-after"))
-            finally:
-                await resp.aclose()
+            with anyio.fail_after(settings.webhook_timeout_seconds + 1):  # a total bound (slow drips)
+                resp = await client(app).send(req, stream=True)
+                try:
+                    res.status_code = resp.status_code
+                    if 300 <= resp.status_code < 400:
+                        res.error = (f"redirect not followed ({resp.status_code} to "
+                                     f"{resp.headers.get('location', '?')})")
+                    elif not 200 <= resp.status_code < 300:
+                        res.error = f"HTTP {resp.status_code}"
+                        res.retry_after = parse_retry_after(resp.headers.get("retry-after"))
+                finally:
+                    await resp.aclose()
             break
         except httpx.ConnectError as e:
             res.error = f"connection failed: {e or type(e).__name__}"
-        except httpx.TimeoutException as e:
+        except (httpx.TimeoutException, TimeoutError) as e:
             res.error = f"timed out after {settings.webhook_timeout_seconds:g} s ({type(e).__name__})"
             break
         except httpx.HTTPError as e:

@@ -53,6 +53,13 @@ def endpoints_with_delivery_of(session: Session, event_id: str) -> set[str]:
     return set(session.execute(q).scalars())
 
 
+def deliveries_by_id(session: Session, ids: list[str]) -> dict[str, WebhookDelivery]:
+    if not ids:
+        return {}
+    rows = session.execute(select(WebhookDelivery).where(WebhookDelivery.id.in_(ids))).scalars()
+    return {r.id: r for r in rows}
+
+
 def get_delivery(session: Session, endpoint_id: str, delivery_id: str) -> WebhookDelivery | None:
     row = session.get(WebhookDelivery, delivery_id)
     return row if row is not None and row.endpoint_id == endpoint_id else None

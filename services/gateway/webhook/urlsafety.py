@@ -17,6 +17,7 @@ import anyio
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?)*$")
 _LEGACY_V4 = re.compile(r"^[0-9a-fx.]+$")  # 127.1, 0x7f000001, 2130706433 ...
 
 
@@ -51,6 +52,16 @@ def parse(url: str) -> SplitResult:
         raise UnsafeUrl("a fragment (#...) is not accepted")
     if port == 0:
         raise UnsafeUrl("port 0 is not accepted")
+    host = parts.hostname
+    if literal_ip(host) is None:
+        try:
+            ascii_host = host.rstrip(".").encode("idna").decode("ascii")
+        except UnicodeError:
+            raise UnsafeUrl(f"the host {host!r} is not a valid name") from None
+        if not _HOSTNAME.match(ascii_host):
+            raise UnsafeUrl(f"the host {host!r} is not a valid name")
+    if any(ch.isspace() or ord(ch) < 32 for ch in url.strip()):
+        raise UnsafeUrl("the URL contains spaces or control characters")
     return parts
 
 
@@ -72,8 +83,9 @@ def literal_ip(host: str) -> IPAddress | None:
 def refused_reason(ip: IPAddress) -> str | None:
     """Why an address may not be called (private, loopback, ...), or None for a public address."""
     if isinstance(ip, ipaddress.IPv6Address):
-        embedded = ip.ipv4_mapped or (ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF) if ip in NAT64 else None) \
-            or ip.sixtofour
+        if ip.ipv4_mapped is not None:  # ::ffff:a.b.c.d is that IPv4 address
+            return refused_reason(ip.ipv4_mapped)
+        embedded = (ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF) if ip in NAT64 else None) or ip.sixtofour
         if embedded is not None:
             inner = refused_reason(embedded)
             if inner:

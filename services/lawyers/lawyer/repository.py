@@ -104,3 +104,30 @@ def release_slot(session: Session, lawyer_id: str) -> None:
     session.execute(update(Lawyer).where(Lawyer.id == lawyer_id, Lawyer.open_requests > 0)
                     .values(open_requests=Lawyer.open_requests - 1)
                     .execution_options(synchronize_session=False))
+
+
+def _among(session: Session, ids: list[str]):
+    """`lawyer.id` in `ids`: one text parameter split server-side on PostgreSQL, an IN list elsewhere."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import any_, bindparam, func
+        return Lawyer.id == any_(func.string_to_array(bindparam("candidate_ids", ",".join(ids)), ","))
+    return Lawyer.id.in_(ids)
+
+
+def at_cap(session: Session, ids: list[str], cap: int) -> set[str]:
+    return set(session.execute(select(Lawyer.id).where(_among(session, ids), Lawyer.open_requests >= cap)).scalars())
+
+
+def take_best(session: Session, ids: list[str], cap: int, now) -> str | None:
+    """Atomically pick and count the best candidate: fewest open requests, then least recently assigned.
+
+    One statement; on PostgreSQL the row is locked and rows locked by a concurrent assignment are skipped.
+    """
+    best = (select(Lawyer.id).where(_among(session, ids), Lawyer.open_requests < cap, Lawyer.active.is_(True))
+            .order_by(Lawyer.open_requests, Lawyer.last_assigned_at.asc().nulls_first(), Lawyer.id).limit(1))
+    if session.get_bind().dialect.name == "postgresql":
+        best = best.with_for_update(skip_locked=True)
+    stmt = (update(Lawyer).where(Lawyer.id == best.scalar_subquery(), Lawyer.open_requests < cap)
+            .values(open_requests=Lawyer.open_requests + 1, last_assigned_at=now).returning(Lawyer.id)
+            .execution_options(synchronize_session=False))
+    return session.execute(stmt).scalar_one_or_none()

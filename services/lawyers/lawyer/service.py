@@ -9,6 +9,7 @@ from shared.errors import Conflict, NotFound, Unprocessable
 
 from services.lawyers.context import Ctx, day, iso, new_id
 from services.lawyers.lawyer import repository as repo
+from services.lawyers.lawyer.snapshot import roster_changed
 from services.lawyers.lawyer.models import (ContractIn, Lawyer, LawyerContract, LawyerCreate, LawyerLeave,
                                             LawyerUpdate, LeaveIn, contract_public)
 
@@ -77,6 +78,7 @@ def create(ctx: Ctx, body: LawyerCreate) -> Lawyer:
                 active=body.active, qualification=qualification, created_at=ctx.now)
     ctx.session.add(lw)
     ctx.session.flush()
+    roster_changed(ctx.session)
     if body.contract:
         add_contract(ctx, lw, body.contract)
     return lw
@@ -122,6 +124,7 @@ def update(ctx: Ctx, lawyer_id: str, body: LawyerUpdate) -> Lawyer:
         if v is not None:
             setattr(lw, k, v)
     ctx.session.flush()
+    roster_changed(ctx.session)
     if data.get("active") is False:
         from services.lawyers.opinion.service import reassign_all_of
         reassign_all_of(ctx, lw.id, reason="lawyer deactivated")
@@ -138,6 +141,7 @@ def add_contract(ctx: Ctx, lw: Lawyer, body: ContractIn) -> LawyerContract:
                        annual_hours=body.annual_hours, created_at=ctx.now)
     ctx.session.add(c)
     ctx.session.flush()
+    roster_changed(ctx.session)
     return c
 
 
@@ -148,6 +152,7 @@ def add_leave(ctx: Ctx, lw: Lawyer, body: LeaveIn) -> LawyerLeave:
                      created_at=ctx.now)
     ctx.session.add(lv)
     ctx.session.flush()
+    roster_changed(ctx.session)
     return lv
 
 
@@ -157,6 +162,7 @@ def remove_leave(ctx: Ctx, lw: Lawyer, leave_id: str) -> None:
         raise NotFound(f"No leave {leave_id} for this lawyer.")
     ctx.session.delete(lv)
     ctx.session.flush()
+    roster_changed(ctx.session)
 
 
 def availability_problem(ctx: Ctx, lw: Lawyer, d: date) -> str | None:

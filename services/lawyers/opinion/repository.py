@@ -6,14 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
 
-from services.lawyers.lawyer.models import Lawyer
 from services.lawyers.opinion.models import AssignmentDecision, LegalOpinion, OpinionRequest
-
-
-def roster_rows(session: Session) -> list:
-    """(id, kind, active, specialties, languages, open_requests, last_assigned_at) of every lawyer."""
-    return list(session.execute(select(Lawyer.id, Lawyer.kind, Lawyer.active, Lawyer.specialties,
-                                       Lawyer.languages, Lawyer.open_requests, Lawyer.last_assigned_at)))
 
 
 def get(session: Session, request_id: str) -> OpinionRequest | None:

@@ -9,7 +9,6 @@ least recently assigned. Every decision records why each other lawyer was skippe
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 from shared.calendar import rule_deadline
@@ -24,7 +23,6 @@ from services.lawyers.opinion import repository as repo
 from services.lawyers.opinion.models import (AssignmentDecision, LegalOpinion, OpinionCreate, OpinionRequest,
                                              OpinionRequestCreate)
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 READ_ALL = ("coordinator", "auditor", "petition_system")
 
 
@@ -73,53 +71,41 @@ def visible(ctx: Ctx, request_id: str) -> OpinionRequest:
 
 
 # -- candidate evaluation ----------------------------------------------------------------------
-def evaluate(ctx: Ctx, r: OpinionRequest, *, on=None) -> tuple[list[tuple], dict[str, list[str]], dict]:
-    """Fits (sorted best first) and the reasons every other lawyer is skipped."""
+def evaluate(ctx: Ctx, r: OpinionRequest, *, on=None) -> tuple[list[str], dict[str, str], dict]:
+    """Lawyers who pass every rule (load included), and `id -> "reason|reason"` for every other lawyer.
+
+    Rules: eligible kind, active, inside a contract (retained counsel), not on leave, the category among
+    the specialties, the language spoken, no live conflict with any party, not declined before, under the cap.
+    """
     s = ctx.settings
     on = on or ctx.today
-    rows = repo.roster_rows(ctx.session)
-    on_leave = lawyers_repo.on_leave_ids(ctx.session, on)
-    in_contract = lawyers_repo.in_contract_ids(ctx.session, on)
     hits = conflicts.check(ctx, [p["name"] for p in r.parties], on=on, case_no=r.case_no)
-    declined = set(r.declined_by)
-    category = (r.category or "").strip().casefold()
-    kinds = set(s.opinion_kinds)
-    fits: list[tuple] = []
-    skipped: dict[str, list[str]] = {}
-    for lid, kind, active, specs, langs, open_n, last in rows:
-        reasons = []
-        if kind not in kinds:
-            reasons.append("kind_not_eligible")
-        if not active:
-            reasons.append("inactive")
-        if kind == "retained_counsel" and lid not in in_contract:
-            reasons.append("outside_contract")
-        if lid in on_leave:
-            reasons.append("on_leave")
-        if category and category not in {x.casefold() for x in specs}:
-            reasons.append("specialty_mismatch")
-        if r.language and r.language not in langs:
-            reasons.append("language_mismatch")
+    passing, failing = ctx.roster.static_reasons(ctx.session, on, frozenset(s.opinion_kinds),
+                                                 (r.category or "").strip().casefold(), r.language)
+    skipped = dict(failing)
+    for lid in set(hits) | set(r.declined_by):
+        reasons = skipped[lid].split("|") if lid in skipped else []
         if lid in hits:
             reasons.append("conflict_of_interest")
-        if lid in declined:
+        if lid in r.declined_by:
             reasons.append("declined_before")
-        if open_n >= s.open_request_cap:
-            reasons.append("at_cap")
-        if reasons:
-            skipped[lid] = reasons
-        else:
-            fits.append((open_n, last or EPOCH, lid))
-    fits.sort()
-    return fits, skipped, {lid: [h.wire() for h in hs] for lid, hs in hits.items()}
+        skipped[lid] = "|".join(reasons)
+    candidates = [lid for lid in passing if lid not in skipped]
+    if candidates:
+        full = lawyers_repo.at_cap(ctx.session, candidates, s.open_request_cap)
+        if full:
+            for lid in full:
+                skipped[lid] = "at_cap"
+            candidates = [lid for lid in candidates if lid not in full]
+    return candidates, skipped, {lid: [h.wire() for h in hs] for lid, hs in hits.items()}
 
 
-def _record(ctx: Ctx, r: OpinionRequest, mode: str, chosen: str | None, skipped: dict[str, list[str]],
+def _record(ctx: Ctx, r: OpinionRequest, mode: str, chosen: str | None, skipped: dict[str, str],
             conflict_detail: dict, note: str = "") -> AssignmentDecision:
     grouped: dict[str, list[str]] = {}
-    for lid, reasons in skipped.items():
+    for lid, key in skipped.items():
         if lid != chosen:
-            grouped.setdefault("|".join(reasons), []).append(lid)
+            grouped.setdefault(key, []).append(lid)
     d = AssignmentDecision(id=new_id(), request_id=r.id, at=ctx.now, mode=mode, actor=ctx.actor, chosen_id=chosen,
                            note=note, skipped=grouped,
                            conflicts={k: v for k, v in conflict_detail.items() if k in skipped})
@@ -138,18 +124,13 @@ def _assigned(ctx: Ctx, r: OpinionRequest, lawyer_id: str, mode: str) -> None:
 
 def auto_assign(ctx: Ctx, r: OpinionRequest, mode: str = "auto", note: str = "") -> str | None:
     """Assign the best fitting lawyer, or leave the request `unassigned` when nobody fits."""
-    fits, skipped, detail = evaluate(ctx, r)
+    candidates, skipped, detail = evaluate(ctx, r)
     chosen = None
-    for open_n, last, lid in fits:
-        if lawyers_repo.take_slot(ctx.session, lid, ctx.settings.open_request_cap, ctx.now):
-            chosen = lid
-            break
-        skipped[lid] = ["at_cap"]  # filled concurrently
-    if chosen:
-        best = next(f for f in fits if f[2] == chosen)
-        for open_n, last, lid in fits:
-            if lid != chosen and lid not in skipped:
-                skipped[lid] = ["higher_load"] if open_n > best[0] else ["more_recently_assigned"]
+    if candidates:
+        chosen = lawyers_repo.take_best(ctx.session, candidates, ctx.settings.open_request_cap, ctx.now)
+    for lid in candidates:
+        if lid != chosen:  # fits, but more open requests or more recently assigned (or filled meanwhile)
+            skipped[lid] = "ranked_lower" if chosen else "at_cap"
     _record(ctx, r, mode, chosen, skipped, detail, note)
     if chosen:
         _assigned(ctx, r, chosen, mode)
@@ -189,8 +170,8 @@ def assign(ctx: Ctx, request_id: str, lawyer_id: str, note: str = "") -> Opinion
                             errors=[{"field": "lawyer_id", "message": "unknown lawyer", "type": "value_error"}])
     if r.assignee_id == lw.id:
         return r
-    fits, skipped, detail = evaluate(ctx, r)
-    mine = [x for x in skipped.get(lw.id, []) if x not in ("specialty_mismatch", "language_mismatch",
+    candidates, skipped, detail = evaluate(ctx, r)
+    mine = [x for x in skipped.get(lw.id, "").split("|") if x not in ("specialty_mismatch", "language_mismatch",
                                                                "kind_not_eligible", "declined_before")]
     if "conflict_of_interest" in mine:
         raise Conflict(f"{lw.name} has a conflict of interest with a party of this case.",
@@ -205,9 +186,9 @@ def assign(ctx: Ctx, request_id: str, lawyer_id: str, note: str = "") -> Opinion
     if not lawyers_repo.take_slot(ctx.session, lw.id, ctx.settings.open_request_cap, ctx.now):
         raise Conflict(f"{lw.name} already has {ctx.settings.open_request_cap} open requests.", code="over_cap")
     skipped.pop(lw.id, None)
-    for _, _, lid in fits:
+    for lid in candidates:
         if lid != lw.id:
-            skipped[lid] = ["coordinator_choice"]
+            skipped[lid] = "coordinator_choice"
     _record(ctx, r, "manual", lw.id, skipped, detail, note)
     _assigned(ctx, r, lw.id, "manual")
     return r

@@ -182,6 +182,8 @@ def file_opinion(ctx: Ctx, review_id: str, body: OpinionCreate) -> LegalOpinion:
     first = not previous
     if first:
         r.status, r.decided_at = "decided", ctx.now
+        from services.lawyers.hours.service import record_opinion_fee
+        record_opinion_fee(ctx, o)
     ctx.session.flush()
     emit(ctx.session, source=SOURCE, type="lawyers.review.decided", subject=r.case_no,
          data={"review_id": r.id, "case_no": r.case_no, "kind": r.kind, "opinion_id": o.id, "version": o.version,

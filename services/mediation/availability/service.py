@@ -22,6 +22,9 @@ from shared.db import utcnow
 from shared.timeutil import SHANGHAI, local_date, local_dt
 
 
+MAX_CLAIM = timedelta(hours=24)
+
+
 def _ts(dt: datetime) -> float:
     return dt.timestamp()
 
@@ -103,7 +106,9 @@ def _claims_of_day(session: Session, day_start: float, day_end: float, buf: floa
                  and_(ResourceClaim.resource_kind == "mediator", ResourceClaim.resource_key.in_(med_ids)))
     q = (select(ResourceClaim.resource_kind, ResourceClaim.resource_key, ResourceClaim.starts_at,
                 ResourceClaim.ends_at)
-         .where(or_(*kinds), ResourceClaim.starts_at < hi, ResourceClaim.ends_at > lo))
+         .where(or_(*kinds), ResourceClaim.starts_at < hi, ResourceClaim.ends_at > lo,
+                # No claim lasts a day: this bound turns the scan into an index range.
+                ResourceClaim.starts_at > lo - MAX_CLAIM))
     room_busy: dict[str, list] = defaultdict(list)
     med_busy: dict[str, list] = defaultdict(list)
     for kind, key, s, e in session.execute(q):

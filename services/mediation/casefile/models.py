@@ -46,8 +46,8 @@ class CaseIntake(SQLModel, table=True):
 class LegalOpinion(SQLModel, table=True):
     """A legal opinion (法律意见书) filed by a lawyer, attached to the case file by event."""
 
-    __tablename__ = "legal_opinion"
-    __table_args__ = (Index("ix_legal_opinion_case_no", "case_no"), OWNER)
+    __tablename__ = "attached_opinion"
+    __table_args__ = (Index("ix_attached_opinion_case_no", "case_no"), OWNER)
 
     id: str = Field(sa_column=Column(String(32), primary_key=True))
     event_id: str = Field(sa_column=Column(String(128), unique=True, nullable=False))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlmodel import Session
 
 from services.mediation.access import Caller
@@ -92,9 +92,10 @@ def on_handoff_requested(session: Session, calendar: WorkingCalendar, data: dict
 
 
 def on_session_booked(session: Session, case_no: str) -> None:
-    intake = active_intake(session, case_no)
-    if intake is not None and intake.status == IntakeStatus.pending.value:
-        intake.status = IntakeStatus.scheduled.value
+    """A pending intake becomes scheduled once a session is booked for its case."""
+    session.execute(update(CaseIntake).where(CaseIntake.case_no == case_no,
+                                             CaseIntake.status == IntakeStatus.pending.value)
+                    .values(status=IntakeStatus.scheduled.value))
 
 
 def on_session_concluded(session: Session, case_no: str, outcome: str) -> None:

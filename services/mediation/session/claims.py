@@ -5,12 +5,14 @@ whichever comes first. The guarantee holds whatever the concurrency:
 
 - PostgreSQL: the insert itself is the check. `resource_claim` has an exclusion constraint
   (btree_gist, `tstzrange(starts_at, ends_at) WITH &&` per resource kind and key); a losing
-  concurrent insert fails with 23P01 inside a savepoint, and we then read who holds the slot.
+  concurrent insert fails with 23P01; the request's transaction is rolled back (it answers 409
+  anyway) and a fresh read lists who holds the slot.
 - SQLite: every transaction begins with `BEGIN IMMEDIATE` (shared.db), so the check and the
   insert below run under the database write lock; no other writer can slip between them.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,6 +24,7 @@ from services.mediation.session.models import ResourceClaim
 from shared.errors import Conflict
 
 EXCLUSION_VIOLATION = "23P01"
+MAX_CLAIM = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,8 @@ def conflicts(session: Session, wanted: list[Resource], start: datetime, end: da
     by_key = {(r.kind, r.key): r for r in wanted}
     q = (select(ResourceClaim.resource_kind, ResourceClaim.resource_key, ResourceClaim.session_id)
          .where(tuple_(ResourceClaim.resource_kind, ResourceClaim.resource_key).in_(list(by_key)),
-                ResourceClaim.starts_at < end, ResourceClaim.ends_at > start)
+                ResourceClaim.starts_at < end, ResourceClaim.ends_at > start,
+                ResourceClaim.starts_at > start - MAX_CLAIM)  # no claim lasts a day: an index range
          .order_by(ResourceClaim.resource_kind, ResourceClaim.resource_key, ResourceClaim.starts_at))
     if exclude_session:
         q = q.where(ResourceClaim.session_id != exclude_session)
@@ -62,6 +66,27 @@ def slot_conflict(found: list[dict]) -> Conflict:
                     detail_zh="时段冲突: " + "、".join(sorted({names[c['resource']] for c in found})))
 
 
+def rows_for(session_id: str, wanted: list[Resource], start: datetime, until: datetime) -> list[dict]:
+    return [{"session_id": session_id, "resource_kind": r.kind, "resource_key": r.key, "starts_at": start,
+             "ends_at": until} for r in wanted]
+
+
+def guarded(session: Session, session_id: str, wanted: list[Resource], start: datetime, until: datetime,
+            write: Callable[[], None]) -> None:
+    """PostgreSQL: run `write` (which inserts the claims); an exclusion violation becomes 409 `slot_conflict`.
+
+    The request fails anyway, so its whole transaction is dropped (no savepoint round trips) and a fresh
+    read lists who holds the slot; the winner has committed, since the constraint waited for it.
+    """
+    try:
+        write()
+    except IntegrityError as e:
+        if getattr(e.orig, "sqlstate", None) != EXCLUSION_VIOLATION:
+            raise
+        session.rollback()
+        raise slot_conflict(conflicts(session, wanted, start, until, exclude_session=session_id))
+
+
 def take(session: Session, session_id: str, wanted: list[Resource], start: datetime, end: datetime,
          buffer: timedelta, *, release_first: bool = False) -> None:
     """Claim every wanted resource for the session, or raise 409 `slot_conflict` listing each conflict.
@@ -69,24 +94,14 @@ def take(session: Session, session_id: str, wanted: list[Resource], start: datet
     `release_first`: drop the session's current claims in the same step (reschedule: the old slot is freed).
     """
     until = end + buffer
-    rows = [{"session_id": session_id, "resource_kind": r.kind, "resource_key": r.key, "starts_at": start,
-             "ends_at": until} for r in wanted]
+    rows = rows_for(session_id, wanted, start, until)
     if session.get_bind().dialect.name == "postgresql":
-        for _ in range(3):
-            try:
-                with session.begin_nested():
-                    if release_first:
-                        release(session, session_id)
-                    session.execute(insert(ResourceClaim), rows)
-                return
-            except IntegrityError as e:
-                if getattr(e.orig, "sqlstate", None) != EXCLUSION_VIOLATION:
-                    raise
-            # The winner has committed by now (the constraint waited for it): read who holds what.
-            found = conflicts(session, wanted, start, until, exclude_session=session_id)
-            if found:
-                raise slot_conflict(found)
-        raise Conflict("The slot is being booked concurrently; try again.", code="slot_conflict", conflicts=[])
+        def write() -> None:
+            if release_first:
+                release(session, session_id)
+            session.execute(insert(ResourceClaim), rows)
+        guarded(session, session_id, wanted, start, until, write)
+        return
     # SQLite: this transaction holds the write lock since its BEGIN IMMEDIATE.
     found = conflicts(session, wanted, start, until, exclude_session=session_id)
     if found:

@@ -100,7 +100,10 @@ class ResourceClaim(SQLModel, table=True):
 
     __tablename__ = "resource_claim"
     __table_args__ = (Index("ix_resource_claim_lookup", "resource_kind", "resource_key", "starts_at"),
-                      Index("ix_resource_claim_session", "session_id"), OWNER)
+                      Index("ix_resource_claim_session", "session_id"),
+                      # Availability reads every claim of a day: a range on starts_at, covering the rest.
+                      Index("ix_resource_claim_start", "starts_at", "resource_kind", "resource_key", "ends_at"),
+                      OWNER)
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"),
                                                           primary_key=True, autoincrement=True))
@@ -178,7 +181,16 @@ class RescheduleIn(BaseModel):
     start: Instant
     end: Instant
     room_id: str | None = PField(default=None, min_length=1, max_length=64)
+    # A party may ask for the mediator to be replaced (特邀调解规定 art. 15): the new list, 1–3.
+    mediator_ids: list[str] | None = PField(default=None, min_length=1, max_length=3)
     reason: str = PField(default="", max_length=500)
+
+    @field_validator("mediator_ids")
+    @classmethod
+    def _unique(cls, v: list[str] | None) -> list[str] | None:
+        if v is not None and len(set(v)) != len(v):
+            raise ValueError("mediator_ids must not repeat")
+        return v
 
 
 class CancelIn(BaseModel):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -17,7 +17,6 @@ from services.mediation.ids import new_id
 from services.mediation.intervals import covers
 from services.mediation.mediator import repository as mediators_repo
 from services.mediation.mediator.models import Mediator
-from services.mediation.room import repository as rooms_repo
 from services.mediation.rules import WorkingRules, describe, field_error
 from services.mediation.session import claims, events, repository as repo
 from services.mediation.session.models import (
@@ -81,8 +80,8 @@ def require_status(s: MediationSession, *allowed: SessionStatus) -> None:
 
 
 # -- the booking rules ----------------------------------------------------------------------
-def check_time_rules(session: Session, rules: WorkingRules, room_id: str, meds: list[Mediator],
-                     start: datetime, end: datetime, now: datetime) -> None:
+def check_time_rules(rules: WorkingRules, obstacles: repo.Obstacles, meds: list[Mediator], start: datetime,
+                     end: datetime, now: datetime) -> None:
     """Range, notice, horizon, office hours of a working day, the mediators' hours, closures and leave."""
     rules.check_range(start, end)
     rules.check_window(start, now)
@@ -100,30 +99,31 @@ def check_time_rules(session: Session, rules: WorkingRules, room_id: str, meds: 
     for m in meds:
         if not covers(rules.mediator_intervals(m.working_hours, day), start, end):
             raise outside(f"mediator {m.id} does not work then")
-    for c in rooms_repo.closures_between(session, [room_id], start, end):
-        raise outside(f"room {room_id} is closed {describe(c.starts_at)}–{describe(c.ends_at)}"
-                      + (f" ({c.reason})" if c.reason else ""))
-    for lv in mediators_repo.leave_between(session, [m.id for m in meds], start, end):
-        raise outside(f"mediator {lv.mediator_id} is on leave {describe(lv.starts_at)}–{describe(lv.ends_at)}")
+    for room_id, s, e, reason in obstacles.closures:
+        raise outside(f"room {room_id} is closed {describe(s)}–{describe(e)}" + (f" ({reason})" if reason else ""))
+    for mediator_id, s, e, _ in obstacles.leave:
+        raise outside(f"mediator {mediator_id} is on leave {describe(s)}–{describe(e)}")
 
 
-def check_recusal(session: Session, mediator_ids: list[str], party_names: list[str]) -> None:
+def check_recusal(obstacles: repo.Obstacles) -> None:
     """回避: a mediator related to a party may not mediate that party's session (409 mediator_recused)."""
-    found = mediators_repo.relations_with(session, mediator_ids, party_names)
-    if found:
-        items = [{"mediator_id": r.mediator_id, "party_name": r.party_name, "relation": r.relation} for r in found]
+    if obstacles.relations:
+        items = [{"mediator_id": m, "party_name": p, "relation": r} for m, p, r in obstacles.relations]
         what = ", ".join(f"{i['mediator_id']} ({i['relation']} of {i['party_name']})" for i in items)
         raise Conflict(f"Mediator must recuse (回避): {what}.", code="mediator_recused", recusals=items)
 
 
-def load_room_and_mediators(session: Session, room_id: str, mediator_ids: list[str]) -> list[Mediator]:
-    if rooms_repo.get(session, room_id) is None:
-        raise field_error("room_id", f"no room {room_id!r}", code="unknown_room")
+def load_booking_facts(session: Session, room_id: str, mediator_ids: list[str], party_names: list[str],
+                       start: datetime, end: datetime) -> tuple[list[Mediator], repo.Obstacles]:
+    """The chosen mediators and everything that may stop the booking (two round trips)."""
     found = mediators_repo.get_many(session, mediator_ids)
+    obstacles = repo.obstacles(session, room_id, mediator_ids, party_names, start, end)
+    if not obstacles.room_exists:
+        raise field_error("room_id", f"no room {room_id!r}", code="unknown_room")
     missing = [m for m in mediator_ids if m not in found]
     if missing:
         raise field_error("mediator_ids", f"no mediator {', '.join(missing)}", code="unknown_mediator")
-    return [found[m] for m in mediator_ids]
+    return [found[m] for m in mediator_ids], obstacles
 
 
 def reminder_plan(rules: WorkingRules, start: datetime) -> dict[int, datetime]:
@@ -135,12 +135,14 @@ def book(session: Session, rules: WorkingRules, caller: Caller, body: SessionCre
     """Book a session (预约调解): every rule, then the claims (no double booking)."""
     if not caller.manages_all and not caller.mediates(body.mediator_ids):
         raise Forbidden("A mediator books only sessions they mediate: put your own mediator id in mediator_ids.")
-    meds = load_room_and_mediators(session, body.room_id, body.mediator_ids)
+    rules.check_range(body.start, body.end)
+    meds, obstacles = load_booking_facts(session, body.room_id, body.mediator_ids, [p.name for p in body.parties],
+                                         body.start, body.end)
     if body.language and not any(body.language in m.languages for m in meds):
         raise field_error("language", f"no chosen mediator speaks {body.language!r}", code="language_unavailable")
     now = utcnow()
-    check_time_rules(session, rules, body.room_id, meds, body.start, body.end, now)
-    check_recusal(session, body.mediator_ids, [p.name for p in body.parties])
+    check_time_rules(rules, obstacles, meds, body.start, body.end, now)
+    check_recusal(obstacles)
 
     s = MediationSession(id=new_id(), case_no=body.case_no, room_id=body.room_id,
                          status=SessionStatus.scheduled.value, starts_at=body.start, ends_at=body.end,
@@ -148,16 +150,17 @@ def book(session: Session, rules: WorkingRules, caller: Caller, body: SessionCre
                          created_by=caller.login, created_at=now, updated_at=now, version=0)
     parties = [SessionParty(session_id=s.id, position=i, name=p.name, role=p.role.value, phone=p.phone,
                             party_key=party_key(p.name, p.phone)) for i, p in enumerate(body.parties)]
-    session.add(s)
-    session.flush()
-    session.add_all([SessionMediator(session_id=s.id, mediator_id=m, position=i)
-                     for i, m in enumerate(body.mediator_ids)])
-    session.add_all(parties)
-    session.flush()
     wanted = claims.resources(s.room_id, body.mediator_ids, [(p.party_key, p.name) for p in parties])
-    claims.take(session, s.id, wanted, s.starts_at, s.ends_at, rules.buffer)
-    repo.replace_reminders(session, s.id, reminder_plan(rules, s.starts_at))
-    casefile.on_session_booked(session, s.case_no)
+    reminders = reminder_plan(rules, s.starts_at)
+    if session.get_bind().dialect.name == "postgresql":
+        until = s.ends_at + rules.buffer
+        rows = claims.rows_for(s.id, wanted, s.starts_at, until)
+        claims.guarded(session, s.id, wanted, s.starts_at, until,
+                       lambda: repo.insert_booking_pg(session, s, body.mediator_ids, parties, reminders, rows))
+    else:
+        repo.insert_booking(session, s, body.mediator_ids, parties, reminders)
+        claims.take(session, s.id, wanted, s.starts_at, s.ends_at, rules.buffer)
+        casefile.on_session_booked(session, s.case_no)
     events.publish(session, events.SESSION_SCHEDULED, s.case_no, events.session_data(s, body.mediator_ids, parties))
     return to_public(s, body.mediator_ids, parties)
 
@@ -168,15 +171,23 @@ def reschedule(session: Session, rules: WorkingRules, caller: Caller, session_id
     s, mids = load_manageable(session, caller, session_id)
     require_status(s, SessionStatus.scheduled)
     room_id = body.room_id or s.room_id
-    meds = load_room_and_mediators(session, room_id, mids)
-    now = utcnow()
-    check_time_rules(session, rules, room_id, meds, body.start, body.end, now)
+    old_mids, mids = mids, body.mediator_ids or mids
+    if not caller.manages_all and not caller.mediates(mids):
+        raise Forbidden("A mediator cannot move a session to mediators that exclude themself.")
+    rules.check_range(body.start, body.end)
     parties = repo.parties(session, [s.id])[s.id]
-    check_recusal(session, mids, [p.name for p in parties])
+    meds, obstacles = load_booking_facts(session, room_id, mids, [p.name for p in parties], body.start, body.end)
+    now = utcnow()
+    check_time_rules(rules, obstacles, meds, body.start, body.end, now)
+    check_recusal(obstacles)
     wanted = claims.resources(room_id, mids, [(p.party_key, p.name) for p in parties])
     claims.take(session, s.id, wanted, body.start, body.end, rules.buffer, release_first=True)
     old = {"previous_start": to_local(s.starts_at).isoformat(),
            "previous_end": to_local(s.ends_at).isoformat(), "previous_room_id": s.room_id}
+    if mids != old_mids:
+        old["previous_mediator_ids"] = old_mids
+        session.execute(delete(SessionMediator).where(SessionMediator.session_id == s.id))
+        session.add_all([SessionMediator(session_id=s.id, mediator_id=m, position=i) for i, m in enumerate(mids)])
     s.room_id, s.starts_at, s.ends_at = room_id, body.start, body.end
     s.reschedule_reason = body.reason or None
     s.version += 1

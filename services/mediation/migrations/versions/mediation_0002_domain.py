@@ -38,17 +38,17 @@ def upgrade() -> None:
     op.create_index('ix_case_intake_case_no', 'case_intake', ['case_no'])
     op.create_index('ix_case_intake_status', 'case_intake', ['status'])
 
-    op.create_table('legal_opinion',
+    op.create_table('attached_opinion',
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('event_id', sa.String(length=128), nullable=False),
     sa.Column('case_no', sa.String(length=64), nullable=False),
     sa.Column('opinion', JSONType, nullable=False),
     sa.Column('filed_at', UTCDateTime, nullable=False),
     sa.Column('received_at', UTCDateTime, nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_legal_opinion')),
-    sa.UniqueConstraint('event_id', name=op.f('uq_legal_opinion_event_id')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attached_opinion')),
+    sa.UniqueConstraint('event_id', name=op.f('uq_attached_opinion_event_id')),
     )
-    op.create_index('ix_legal_opinion_case_no', 'legal_opinion', ['case_no'])
+    op.create_index('ix_attached_opinion_case_no', 'attached_opinion', ['case_no'])
 
     op.create_table('mediator',
     sa.Column('id', sa.String(length=32), nullable=False),
@@ -170,6 +170,8 @@ def upgrade() -> None:
     )
     op.create_index('ix_resource_claim_lookup', 'resource_claim', ['resource_kind', 'resource_key', 'starts_at'])
     op.create_index('ix_resource_claim_session', 'resource_claim', ['session_id'])
+    op.create_index('ix_resource_claim_start', 'resource_claim', ['starts_at', 'resource_kind', 'resource_key',
+                                                                  'ends_at'])
 
     op.create_table('satisfaction',
     sa.Column('id', sa.String(length=32), nullable=False),
@@ -243,6 +245,7 @@ def downgrade() -> None:
     op.drop_table('session_mediator')
     op.drop_index('ix_satisfaction_case_no', table_name='satisfaction')
     op.drop_table('satisfaction')
+    op.drop_index('ix_resource_claim_start', table_name='resource_claim')
     op.drop_index('ix_resource_claim_session', table_name='resource_claim')
     op.drop_index('ix_resource_claim_lookup', table_name='resource_claim')
     op.drop_table('resource_claim')
@@ -262,8 +265,8 @@ def downgrade() -> None:
     op.drop_table('mediation_session')
     op.drop_table('room')
     op.drop_table('mediator')
-    op.drop_index('ix_legal_opinion_case_no', table_name='legal_opinion')
-    op.drop_table('legal_opinion')
+    op.drop_index('ix_attached_opinion_case_no', table_name='attached_opinion')
+    op.drop_table('attached_opinion')
     op.drop_index('ix_case_intake_status', table_name='case_intake')
     op.drop_index('ix_case_intake_case_no', table_name='case_intake')
     op.drop_table('case_intake')

@@ -1,0 +1,52 @@
+"""`POST /api/v1/cases/{case_no}/handoffs`, `GET /api/v1/handoffs/{id}`, `GET /api/v1/cases/{case_no}/handoffs`."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+
+from shared.auth import READ_ROLES, Principal, require_roles
+from shared.db import DbSession
+from shared.pagination import PageDep, paginate
+from services.gateway.handoff import repository as repo
+from services.gateway.handoff import service
+from services.gateway.handoff.models import Handoff
+from services.gateway.handoff.schemas import HandoffAccepted, HandoffCreate, HandoffPublic, HandoffStepPublic
+
+router = APIRouter(tags=["handoffs"])
+Requester = Annotated[Principal, Depends(require_roles("petition_system", "coordinator"))]
+Reader = Annotated[Principal, Depends(require_roles(*READ_ROLES))]
+
+
+def public(session, h: Handoff) -> HandoffPublic:
+    steps = [HandoffStepPublic(status=s.status, at=s.at, actor=s.actor, reason=s.reason,
+                               reason_code=s.reason_code, event_id=s.event_id, note=s.note)
+             for s in repo.history(session, h.id)]
+    return HandoffPublic(id=h.id, case_no=h.case_no, target=h.target, status=h.status, reason=h.reason,
+                         reason_code=h.reason_code, category=h.category, summary=h.summary, parties=h.parties,
+                         details=h.details, parent_id=h.parent_id, requested_at=h.requested_at,
+                         expires_at=h.expires_at, updated_at=h.updated_at, history=steps)
+
+
+@router.post("/api/v1/cases/{case_no}/handoffs", status_code=202, response_model=HandoffAccepted)
+def request_handoff(case_no: str, body: HandoffCreate, request: Request, session: DbSession,
+                    principal: Requester) -> HandoffAccepted:
+    """Hand a case to mediation, a legal opinion, the review studio or a reception assist (移交)."""
+    app = request.app
+    h = service.create(session, app.state.calendar.get(session), app.state.settings.handoff_accept_working_days,
+                       case_no, body, created_by=principal.sub, client_id=principal.client_id)
+    return HandoffAccepted(id=h.id, status=h.status, case_no=h.case_no, target=h.target, expires_at=h.expires_at)
+
+
+@router.get("/api/v1/handoffs/{handoff_id}", response_model=HandoffPublic)
+def get_handoff(handoff_id: str, session: DbSession, principal: Reader) -> HandoffPublic:
+    return public(session, service.get_visible(session, principal, handoff_id))
+
+
+@router.get("/api/v1/cases/{case_no}/handoffs")
+def list_case_handoffs(case_no: str, session: DbSession, principal: Reader, page: PageDep) -> dict:
+    service.check_case_no(case_no)
+    own = None if principal.has(*service.SEES_ALL) else principal.client_id
+    rows = repo.for_case(session, case_no, own, page.after(), page.limit)
+    rows, nxt = paginate(rows, page, lambda h: [h.id])
+    return {"items": [public(session, h).model_dump(mode="json") for h in rows], "next_cursor": nxt}

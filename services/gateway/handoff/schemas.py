@@ -1,0 +1,80 @@
+"""Request and response shapes of the handoff calls (API.md, gateway's own)."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.timeutil import Instant
+
+CASE_NO = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+Target = Literal["mediation", "legal_opinion", "review_studio", "reception_assist"]
+
+
+class Party(BaseModel):
+    """A party (当事人): a name, optionally a role and phone; other fields pass through to the target."""
+
+    model_config = ConfigDict(extra="allow")
+    name: str = Field(min_length=1, max_length=100)
+    role: Literal["petitioner", "respondent", "third_party"] | None = None
+    phone: str | None = Field(default=None, max_length=40)
+
+
+class HandoffCreate(BaseModel):
+    """`POST /api/v1/cases/{case_no}/handoffs`. Target fields are checked per target; extra fields pass through."""
+
+    model_config = ConfigDict(extra="allow")
+    target: Target
+    category: str = Field(min_length=1, max_length=100)
+    summary: str = Field(min_length=1, max_length=10_000)
+    parties: list[Party | str] = Field(default_factory=list, max_length=50)
+    in_litigation: bool | None = None
+    # legal_opinion
+    question: str | None = Field(default=None, max_length=10_000)
+    due_on: date | None = None
+    # review_studio
+    kind: Literal["review", "re_examination"] | None = None
+    received_on: date | None = None
+    # reception_assist
+    leader: str | None = Field(default=None, max_length=100)
+    start: Instant | None = None
+    end: Instant | None = None
+    topic: str | None = Field(default=None, max_length=500)
+
+
+class HandoffAccepted(BaseModel):
+    id: str
+    status: str
+    case_no: str
+    target: str
+    expires_at: Instant
+
+
+class HandoffStepPublic(BaseModel):
+    status: str
+    at: Instant
+    actor: str
+    reason: str | None = None
+    reason_code: str | None = None
+    event_id: str | None = None
+    note: str | None = None
+
+
+class HandoffPublic(BaseModel):
+    id: str
+    case_no: str
+    target: str
+    status: str
+    reason: str | None
+    reason_code: str | None
+    category: str
+    summary: str
+    parties: list[Any]
+    details: dict[str, Any]
+    parent_id: str | None
+    requested_at: Instant
+    expires_at: Instant
+    updated_at: Instant
+    history: list[HandoffStepPublic]

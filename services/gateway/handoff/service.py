@@ -1,0 +1,157 @@
+"""Case handoffs (案件移交): create, move through their life, expire; events to the targets.
+
+Life: requested -> accepted | rejected -> completed, or expired when the target
+does not accept within `handoff_accept_working_days` working days. The target
+service decides accept or reject (e.g. 诉访分离: a matter before a court is
+rejected for mediation); the gateway records each step and reports it as a
+`handoff.<status>` event (source gateway, subject the case number).
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from shared.auth import Principal
+from shared.calendar import WorkingCalendar
+from shared.db import utcnow
+from shared.errors import NotFound, Unprocessable
+from shared.events import emit
+from shared.timeutil import local_dt, to_local
+from services.gateway.handoff import repository as repo
+from services.gateway.handoff.models import (ACCEPTED, COMPLETED, EXPIRED, FINAL, REJECTED, REQUESTED, Handoff,
+                                             HandoffStep)
+from services.gateway.handoff.schemas import CASE_NO, HandoffCreate
+
+log = logging.getLogger("suite.handoff")
+
+SEES_ALL = ("coordinator", "auditor", "mediator", "lawyer")
+# Which service answers for which target.
+ANSWERED_BY = {"mediation": "mediation", "legal_opinion": "lawyers", "review_studio": "lawyers",
+               "reception_assist": "lawyers"}
+# Fields of the request each target needs, beyond category, summary and parties.
+REQUIRED = {
+    "mediation": ("parties",),
+    "legal_opinion": ("question", "parties"),
+    "review_studio": ("kind", "received_on"),
+    "reception_assist": ("leader", "start", "end"),
+}
+
+
+def check_case_no(case_no: str) -> None:
+    if not CASE_NO.match(case_no):
+        raise Unprocessable("case_no must be 1-64 of A-Z a-z 0-9 -.", errors=[
+            {"field": "case_no", "message": "1-64 of A-Z a-z 0-9 -", "type": "value_error"}])
+
+
+def validate_target_fields(body: HandoffCreate) -> None:
+    errors = []
+    for name in REQUIRED[body.target]:
+        value = getattr(body, name)
+        if value is None or (isinstance(value, (str, list)) and not value):
+            errors.append({"field": name, "message": f"required when target is {body.target}",
+                           "type": "missing"})
+    if body.start is not None and body.end is not None and body.end <= body.start:
+        errors.append({"field": "end", "message": "end must be after start", "type": "value_error"})
+    if errors:
+        raise Unprocessable("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
+
+
+def expiry(cal: WorkingCalendar, now: datetime, working_days: int) -> datetime:
+    """The same local time `working_days` working days later (1 working day by default)."""
+    local = to_local(now)
+    day = cal.add_working_days(local.date(), working_days)
+    return local_dt(day, local.timetz().replace(tzinfo=None))
+
+
+def event_data(h: Handoff) -> dict[str, Any]:
+    data = {"handoff_id": h.id, "case_no": h.case_no, "target": h.target, "category": h.category,
+            "summary": h.summary, "parties": h.parties, **h.details}
+    return data
+
+
+def create(session: Session, cal: WorkingCalendar, working_days: int, case_no: str, body: HandoffCreate, *,
+           created_by: str, client_id: str, origin: str | None = None, parent_id: str | None = None,
+           now: datetime | None = None) -> Handoff:
+    """Record a requested handoff and emit `handoff.requested` (one transaction)."""
+    check_case_no(case_no)
+    validate_target_fields(body)
+    now = now or utcnow()
+    raw = body.model_dump(mode="json", exclude_none=True)
+    details = {k: v for k, v in raw.items() if k not in ("target", "category", "summary", "parties")}
+    h = Handoff(id=uuid.uuid4().hex, case_no=case_no, target=body.target, status=REQUESTED,
+                category=body.category, summary=body.summary, parties=raw.get("parties", []), details=details,
+                created_by=created_by, client_id=client_id, origin=origin, parent_id=parent_id,
+                requested_at=now, expires_at=expiry(cal, now, working_days), updated_at=now)
+    session.add(h)
+    session.add(HandoffStep(handoff_id=h.id, status=REQUESTED, at=now, actor=created_by))
+    session.flush()
+    emit(session, source="gateway", type="handoff.requested", subject=case_no,
+         data={**event_data(h), "requested_by": client_id, "expires_at": to_local(h.expires_at).isoformat()})
+    return h
+
+
+def transition(session: Session, h: Handoff, status: str, *, actor: str, reason: str | None = None,
+               reason_code: str | None = None, event_id: str | None = None, now: datetime | None = None) -> bool:
+    """Move `h` to `status` when its life allows it; a late or repeated answer is kept in the history only."""
+    now = now or utcnow()
+    allowed = {ACCEPTED: (REQUESTED,), REJECTED: (REQUESTED,), EXPIRED: (REQUESTED,),
+               COMPLETED: (ACCEPTED, REQUESTED)}[status]
+    if h.status not in allowed:
+        if h.status != status:
+            session.add(HandoffStep(handoff_id=h.id, status=h.status, at=now, actor=actor, event_id=event_id,
+                                    reason=reason, reason_code=reason_code,
+                                    note=f"{status} ignored: the handoff is already {h.status}"))
+        return False
+    if status == COMPLETED and h.status == REQUESTED:  # completion implies acceptance
+        _step(session, h, ACCEPTED, actor=actor, event_id=event_id, now=now, note="implied by completion")
+    _step(session, h, status, actor=actor, reason=reason, reason_code=reason_code, event_id=event_id, now=now)
+    return True
+
+
+def _step(session: Session, h: Handoff, status: str, *, actor: str, now: datetime, reason: str | None = None,
+          reason_code: str | None = None, event_id: str | None = None, note: str | None = None) -> None:
+    h.status, h.updated_at = status, now
+    if reason is not None or status in (REJECTED, EXPIRED):
+        h.reason, h.reason_code = reason, reason_code
+    session.add(HandoffStep(handoff_id=h.id, status=status, at=now, actor=actor, reason=reason,
+                            reason_code=reason_code, event_id=event_id, note=note))
+    session.flush()
+    data = {"handoff_id": h.id, "case_no": h.case_no, "target": h.target, "status": status}
+    if reason is not None:
+        data["reason"] = reason
+    if reason_code is not None:
+        data["reason_code"] = reason_code
+    emit(session, source="gateway", type=f"handoff.{status}", subject=h.case_no, data=data)
+
+
+def visible(principal: Principal, h: Handoff) -> bool:
+    if principal.has(*SEES_ALL):
+        return True
+    return principal.has("petition_system") and h.client_id == principal.client_id
+
+
+def get_visible(session: Session, principal: Principal, handoff_id: str) -> Handoff:
+    h = repo.get(session, handoff_id)
+    if h is None or not visible(principal, h):
+        raise NotFound("No handoff with this id.")
+    return h
+
+
+def expire_due(session: Session, now: datetime, limit: int = 500) -> int:
+    """Expire requested handoffs past their acceptance deadline (claimed: replicas never expire one twice)."""
+    from shared.jobs import claim
+
+    rows = claim(session, repo.expired_candidates(now, limit))
+    for h in rows:
+        if h.status == REQUESTED:
+            transition(session, h, EXPIRED, actor="gateway", now=now,
+                       reason="目标单位未在规定期限内接收", reason_code="not_accepted_in_time")
+    return len(rows)
+
+
+def is_final(h: Handoff) -> bool:
+    return h.status in FINAL

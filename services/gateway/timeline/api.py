@@ -1,0 +1,48 @@
+"""`GET /api/v1/cases/{case_no}/timeline` (案件时间线) and `GET /api/v1/events` (feed for pull consumers)."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from shared.auth import READ_ROLES, Principal, require_roles
+from shared.db import DbSession
+from shared.errors import Unprocessable
+from services.gateway.handoff.service import check_case_no
+from services.gateway.hub.repository import to_cloud_event
+from services.gateway.timeline import repository as repo
+
+router = APIRouter(tags=["timeline"])
+Reader = Annotated[Principal, Depends(require_roles(*READ_ROLES))]
+FeedReader = Annotated[Principal, Depends(require_roles("petition_system", "coordinator", "auditor"))]
+
+
+@router.get("/api/v1/cases/{case_no}/timeline")
+def case_timeline(case_no: str, session: DbSession, _: Reader) -> dict:
+    """Every event of the case from every service, oldest first (CloudEvents)."""
+    check_case_no(case_no)
+    return {"events": [to_cloud_event(r).wire() for r in repo.for_subject(session, case_no)]}
+
+
+@router.get("/api/v1/events")
+def event_feed(session: DbSession, _: FeedReader, after: str | None = None,
+               subject: Annotated[str | None, Query(max_length=128)] = None,
+               limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
+    """Every stored event in arrival order after the cursor `after` (a `next_cursor` / `last_cursor`).
+
+    `next_cursor` is null on the last page (API.md lists); `last_cursor` is always the
+    cursor to poll with next time.
+    """
+    if after in (None, ""):
+        start = 0
+    elif after.isdigit() and len(after) < 19:
+        start = int(after)
+    else:
+        raise Unprocessable("after must be a cursor this feed returned.", errors=[
+            {"field": "after", "message": "invalid cursor", "type": "value_error"}])
+    rows = repo.feed(session, start, subject, limit)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = str(rows[-1].position) if rows else (after or None)
+    return {"items": [to_cloud_event(r).wire() for r in rows], "next_cursor": last if more else None,
+            "last_cursor": last}

@@ -1,0 +1,130 @@
+"""A per-process snapshot of the roster's slow-changing facts, for fast assignment.
+
+Kind, active flag, specialties, languages, contract windows and leave change
+rarely; every such change writes a new random token into `roster_state` in the
+same transaction. A reader checks the token (one tiny query) and reloads only when
+it changed, so replicas never act on a stale roster. Load counters
+(`open_requests`, `last_assigned_at`) are never cached: they are read and taken
+atomically in the database at assignment time.
+"""
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Column, Integer, String, select, update
+from sqlmodel import Field, Session, SQLModel
+
+from services.lawyers.lawyer.models import Lawyer, LawyerContract, LawyerLeave
+
+
+class RosterState(SQLModel, table=True):
+    """One row: a token that changes whenever the roster's slow-changing facts change."""
+
+    __tablename__ = "roster_state"
+    __table_args__ = ({"info": {"owner": "lawyers"}},)
+
+    id: int = Field(default=1, sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    token: str = Field(sa_column=Column(String(32), nullable=False))
+
+
+def roster_changed(session: Session) -> None:
+    """Call in the transaction of any change to kind, active, specialties, languages, contracts or leave."""
+    token = uuid.uuid4().hex
+    res = session.execute(update(RosterState).where(RosterState.id == 1).values(token=token)
+                          .execution_options(synchronize_session=False))
+    if res.rowcount == 0:
+        session.add(RosterState(id=1, token=token))
+        session.flush()
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    id: str
+    kind: str
+    active: bool
+    specialties: frozenset[str]  # casefolded
+    languages: frozenset[str]
+    contracts: tuple[tuple[date, date], ...]
+    leaves: tuple[tuple[date, date], ...]
+
+    def in_contract(self, d: date) -> bool:
+        return any(a <= d <= b for a, b in self.contracts)
+
+    def on_leave(self, d: date) -> bool:
+        return any(a <= d <= b for a, b in self.leaves)
+
+
+class RosterSnapshot:
+    def __init__(self) -> None:
+        self._token: str | None = None
+        self._entries: list[RosterEntry] = []
+        self._memo: dict[tuple, tuple] = {}
+        self._lock = threading.Lock()
+
+    def get(self, session: Session) -> list[RosterEntry]:
+        return self._current(session)[0]
+
+    def _current(self, session: Session) -> tuple[list[RosterEntry], dict]:
+        token = session.execute(select(RosterState.token).where(RosterState.id == 1)).scalar_one_or_none()
+        with self._lock:
+            if token is not None and token == self._token:
+                return self._entries, self._memo
+        entries = self._load(session)
+        memo: dict[tuple, tuple] = {}
+        with self._lock:
+            if token is not None:
+                self._token, self._entries, self._memo = token, entries, memo
+        return entries, memo
+
+    def static_reasons(self, session: Session, on: date, kinds: frozenset[str], category: str,
+                       language: str | None) -> tuple[list[str], dict[str, str]]:
+        """Lawyers passing the slow-changing rules on `on`, and `id -> "reason|reason"` for the others.
+
+        Memoised per roster token and question; the caller must not modify the results.
+        """
+        entries, memo = self._current(session)
+        key = (on, kinds, category, language)
+        hit = memo.get(key)
+        if hit is not None:
+            return hit
+        passing: list[str] = []
+        failing: dict[str, str] = {}
+        for e in entries:
+            reasons = []
+            if e.kind not in kinds:
+                reasons.append("kind_not_eligible")
+            if not e.active:
+                reasons.append("inactive")
+            if e.kind == "retained_counsel" and not e.in_contract(on):
+                reasons.append("outside_contract")
+            if e.on_leave(on):
+                reasons.append("on_leave")
+            if category and category not in e.specialties:
+                reasons.append("specialty_mismatch")
+            if language and language not in e.languages:
+                reasons.append("language_mismatch")
+            if reasons:
+                failing[e.id] = "|".join(reasons)
+            else:
+                passing.append(e.id)
+        if len(memo) > 512:
+            memo.clear()
+        memo[key] = (passing, failing)
+        return passing, failing
+
+    @staticmethod
+    def _load(session: Session) -> list[RosterEntry]:
+        contracts: dict[str, list] = {}
+        for lid, a, b in session.execute(select(LawyerContract.lawyer_id, LawyerContract.start, LawyerContract.end)):
+            contracts.setdefault(lid, []).append((a, b))
+        leaves: dict[str, list] = {}
+        for lid, a, b in session.execute(select(LawyerLeave.lawyer_id, LawyerLeave.start, LawyerLeave.end)):
+            leaves.setdefault(lid, []).append((a, b))
+        rows = session.execute(select(Lawyer.id, Lawyer.kind, Lawyer.active, Lawyer.specialties, Lawyer.languages)
+                               .order_by(Lawyer.id))
+        return [RosterEntry(lid, kind, bool(active), frozenset(s.casefold() for s in specs), frozenset(langs),
+                            tuple(contracts.get(lid, ())), tuple(leaves.get(lid, ())))
+                for lid, kind, active, specs, langs in rows]

@@ -1,0 +1,63 @@
+"""Helpers of the event tests: publishing raw events the way a producer would, and probes."""
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from shared.db import utcnow
+from shared.events.envelope import CloudEvent
+from shared.events.models import InboxEntry
+
+PROBE_CALLS: dict[str, list[str]] = {}
+PROBE_FAIL: set[str] = set()
+
+
+def far_day() -> date:
+    """A date no other test touches (calendar events of one day share a subject)."""
+    return date(2040, 1, 1) + timedelta(days=random.randrange(0, 20_000))
+
+
+def event(type_: str, subject: str | None, sequence: int | None, data: dict, source: str = "gateway") -> CloudEvent:
+    return CloudEvent(id=uuid.uuid4().hex, source=source, type=type_, subject=subject, time=utcnow(), data=data,
+                      sequence=sequence)
+
+
+def publish_raw(bus, events: list[CloudEvent]) -> None:
+    """Put events on the transport as a producer's relay would (hub: POST /internal/events; NATS: publish)."""
+    gw = bus.app["gateway"]
+    if gw.state.nats is not None:
+        bus.servers["gateway"].call(gw.state.nats.publish(events))
+        return
+    token, _ = gw.state.signer.issue("mediation-service", "mediation-service", ["service"])
+    import httpx
+    r = httpx.post(bus.url["gateway"] + "/internal/events", json={"events": [e.wire() for e in events]},
+                   headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    r.raise_for_status()
+
+
+def inbox_count(db, consumer: str, event_id: str) -> int:
+    with db.session() as s:
+        return s.execute(select(func.count()).select_from(InboxEntry).where(
+            InboxEntry.consumer == consumer, InboxEntry.event_id == event_id)).scalar_one()
+
+
+def install_probe(bus) -> None:
+    """A handler for `probe.touched` in the mediation service (fails while its key is in PROBE_FAIL),
+    pushed to mediation on the hub like a subscription, read from the gateway stream on NATS."""
+    app = bus.app["mediation"]
+    if not getattr(app.state, "probe_installed", False):
+        @app.state.handlers.on("probe.touched")
+        def on_probe(session, ev) -> None:
+            key = ev.data["key"]
+            if key in PROBE_FAIL:
+                raise RuntimeError(f"probe {key} refuses")
+            PROBE_CALLS.setdefault(key, []).append(ev.id)
+        app.state.probe_installed = True
+    hub = bus.app["gateway"].state.hub
+    from services.gateway.hub.subscriptions import Subscription
+    if not any(s.name == "mediation-probe" for s in hub.subscriptions):
+        hub.subscriptions.append(Subscription("mediation-probe", frozenset({"probe.touched"}),
+                                              url=bus.url["mediation"]))

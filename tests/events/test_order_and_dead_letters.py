@@ -1,0 +1,85 @@
+"""The same contract on both transports: per-subject order, and dead letters listed and replayed."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from shared.calendar import CalendarOverride
+from shared.events.models import InboxEntry
+
+from event_kit import PROBE_CALLS, PROBE_FAIL, event, far_day, install_probe, publish_raw
+
+
+def move_once(bus) -> None:
+    gw = bus.app["gateway"]
+    bus.servers["gateway"].call(gw.state.hub.deliver_pending())
+    if gw.state.nats is not None:
+        for svc in ("gateway", "mediation", "lawyers"):
+            bus.servers[svc].call(bus.app[svc].state.event_consumer.pump())
+
+
+def test_events_of_one_subject_apply_in_the_order_produced_even_when_they_arrive_reversed(bus):
+    day = far_day()
+    subject = f"calendar:{day}"
+    evs = [event("calendar.day.set", subject, n, {"date": day.isoformat(), "kind": kind, "name": name})
+           for n, (kind, name) in enumerate([("holiday", "一"), ("workday", "二"), ("holiday", "三")], start=1)]
+    publish_raw(bus, [evs[2]])
+    publish_raw(bus, [evs[1]])
+    move_once(bus)  # the early ones reach the consumers (or wait at the hub) before the first is published
+    publish_raw(bus, [evs[0]])
+    bus.drain()
+    for svc in ("mediation", "lawyers"):
+        with bus.db(svc).session() as s:
+            assert s.get(CalendarOverride, day).name == "三", svc
+            rows = {r.event_id: r.applied_at for r in s.execute(
+                select(InboxEntry).where(InboxEntry.consumer == svc,
+                                         InboxEntry.event_id.in_([e.id for e in evs]))).scalars()}
+        assert rows[evs[0].id] <= rows[evs[1].id] <= rows[evs[2].id], svc
+
+
+def test_a_calendar_day_set_through_the_gateway_reaches_every_service(bus):
+    day = far_day()
+    coord = bus.client("coordinator")
+    assert bus.client("mediator1").put(f"/api/v1/calendar/days/{day}", json={"kind": "holiday"}).status_code == 403
+    assert coord.put(f"/api/v1/calendar/days/{day}", json={"kind": "weekend"}).status_code == 422
+    r = coord.put(f"/api/v1/calendar/days/{day}", json={"kind": "holiday", "name": "地方假日"})
+    assert r.status_code == 200 and r.json() == {"date": day.isoformat(), "kind": "holiday", "name": "地方假日"}
+    bus.drain()
+    for svc in ("gateway", "mediation", "lawyers"):
+        with bus.db(svc).session() as s:
+            row = s.get(CalendarOverride, day)
+            assert (row.kind, row.name) == ("holiday", "地方假日"), svc
+    assert coord.get(f"/api/v1/calendar/days/{day}").json()["working_day"] is False
+
+
+def test_a_dead_letter_is_listed_and_replayed_and_then_applied_once(bus, monkeypatch):
+    install_probe(bus)
+    monkeypatch.setattr(bus.app["gateway"].state.hub.settings, "hub_max_attempts", 3)
+    key = f"dl-{far_day()}"
+    PROBE_FAIL.add(key)
+    ev = event("probe.touched", f"PROBE-{key}", None, {"key": key})
+    publish_raw(bus, [ev])
+    hub = bus.app["gateway"].state.hub
+    from datetime import timedelta
+
+    from shared.db import utcnow
+    if bus.app["gateway"].state.nats is None:
+        now = utcnow()
+        for _ in range(4):
+            bus.servers["gateway"].call(hub.deliver_pending(now=now))
+            now += timedelta(hours=1)
+    else:
+        bus.drain()  # redelivered with backoff, then sent to the dead-letter subject
+    coord = bus.client("coordinator")
+    items = [i for i in coord.get("/api/v1/events/dead-letters").json()["items"] if i["event_id"] == ev.id]
+    assert len(items) == 1, coord.get("/api/v1/events/dead-letters").json()
+    assert items[0]["attempts"] == 3
+    assert "refuses" in items[0]["error"] or "HTTP 500" in items[0]["error"]  # NATS: the error; hub: the status
+    assert PROBE_CALLS.get(key) is None
+    PROBE_FAIL.discard(key)
+    assert coord.post(f"/api/v1/events/dead-letters/{items[0]['id']}/replay").status_code == 200
+    bus.drain()
+    assert PROBE_CALLS[key] == [ev.id]
+    # Replaying again changes nothing: the inbox has it.
+    assert coord.post(f"/api/v1/events/dead-letters/{items[0]['id']}/replay").status_code == 200
+    bus.drain()
+    assert PROBE_CALLS[key] == [ev.id]
