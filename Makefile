@@ -44,7 +44,7 @@ bench: venv
 
 ## make chaos: the full fault test (2,000 handoffs, 50 SIGKILLs)
 chaos: venv
-	$(BIN)/python scripts/chaos.py --full
+	$(BIN)/python scripts/chaos.py --mode full --transport both
 
 clean:
 	rm -rf var/ .venv/

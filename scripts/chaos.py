@@ -124,7 +124,11 @@ def settled(dbs: dict[str, Database], cases: set[str]) -> bool:
         if s.execute(select(HubDelivery.position).where(HubDelivery.status != "delivered").limit(1)).first():
             return False
         rows = s.execute(select(Handoff.case_no, Handoff.status).where(Handoff.case_no.in_(cases))).all()
-    return len(rows) == len(cases) and all(st in FINAL for _, st in rows)
+    if not (len(rows) == len(cases) and all(st in FINAL for _, st in rows)):
+        return False
+    # Every event produced is stored and applied (a message fetched by a consumer that was then
+    # killed comes back only after the ack wait).
+    return check(dbs, "", {})["lost"] == 0
 
 
 def check(dbs: dict[str, Database], transport: str, created: dict[str, str]) -> dict:
@@ -214,6 +218,7 @@ def run_chaos(handoffs: int = 100, kills: int = 5, transport: str = "hub", backe
     env = {"EVENT_TRANSPORT": transport, "NATS_PREFIX": f"chaos{run_id}", "OUTBOX_LEASE_SECONDS": "3",
            "GATEWAY_HUB_LEASE_SECONDS": "3", "GATEWAY_HUB_BACKOFF_MAX_SECONDS": "2",
            "GATEWAY_HUB_MAX_ATTEMPTS": "1000", "NATS_BACKOFF_MAX_SECONDS": "1", "NATS_MAX_DELIVER": "1000",
+           "NATS_ACK_WAIT_SECONDS": "3",
            "GATEWAY_RATE_LIMIT_PER_MINUTE": "1000000", "LOG_LEVEL": "ERROR"}
     t0 = time.monotonic()
     with running_suite(backend, db_prefix=f"chaos_{run_id}", env=env) as suite:

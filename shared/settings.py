@@ -57,6 +57,8 @@ class SuiteSettings(BaseSettings):
     nats_max_deliver: int = suite_wide(10, "NATS_MAX_DELIVER")
     nats_backoff_base_seconds: float = suite_wide(1.0, "NATS_BACKOFF_BASE_SECONDS")
     nats_backoff_max_seconds: float = suite_wide(60.0, "NATS_BACKOFF_MAX_SECONDS")
+    # A message fetched but not acknowledged (its consumer died) comes back after this many seconds.
+    nats_ack_wait_seconds: float = suite_wide(10.0, "NATS_ACK_WAIT_SECONDS")
     jobs_enabled: bool = True
     log_level: str = suite_wide("INFO", "LOG_LEVEL")
     # The service's own machine credentials at the gateway (client credentials, role `service`).

@@ -60,6 +60,7 @@ class NatsConnection:
         self.max_deliver = settings.nats_max_deliver
         self.backoff_base = settings.nats_backoff_base_seconds
         self.backoff_max = settings.nats_backoff_max_seconds
+        self.ack_wait = settings.nats_ack_wait_seconds
         self._nc = None
         self._js = None
         self._lock = asyncio.Lock()
@@ -148,7 +149,7 @@ class NatsConnection:
 
         js = await self.js()
         cfg = ConsumerConfig(durable_name=durable, ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
-                             max_deliver=-1, ack_wait=30, max_ack_pending=10_000)
+                             max_deliver=-1, ack_wait=self.ack_wait, max_ack_pending=10_000)
         return await js.pull_subscribe(subject or f"{self.prefix}.{domain}.>", durable=durable,
                                        stream=self.stream(domain), config=cfg)
 

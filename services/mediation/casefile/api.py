@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Path
 
-from services.mediation.access import Caller, SessionReader
+from services.mediation.access import SessionReader
 from services.mediation.casefile import service
 from services.mediation.casefile.models import IntakePublic, IntakeStatus
 from services.mediation.session.models import CASE_NO_PATTERN
@@ -31,5 +31,3 @@ def get_case_file(session: DbSession, caller: SessionReader,
     """The case file: intake, sessions, agreement, ratings and attached legal opinions."""
     return service.case_file(session, caller, case_no)
 
-
-__all__ = ["router", "Caller"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone
 from sqlmodel import Session
 
 from services.mediation.room.models import Room
@@ -56,7 +56,6 @@ def build(session: Session, name: str, rows: list[MediationSession], *, with_par
         cal.add_component(ev)
     cal.add_missing_timezones()
     if not rows:  # still publish the zone, so clients know the feed's time zone
-        from icalendar import Timezone
         cal.add_component(Timezone.from_tzid("Asia/Shanghai"))
     return cal.to_ical()
 

@@ -1,9 +1,8 @@
 """Every query about mediators, their leave and relations."""
 from __future__ import annotations
 
-from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from services.mediation.mediator.models import Mediator, MediatorLeave, MediatorRelation
@@ -28,16 +27,6 @@ def page(session: Session, after: list | None, limit: int) -> list[Mediator]:
     return list(session.execute(q).scalars())
 
 
-def all_mediators(session: Session) -> list[Mediator]:
-    return list(session.execute(select(Mediator).order_by(Mediator.id)).scalars())
-
-
-def leave_between(session: Session, mediator_ids: list[str] | None, start: datetime,
-                  end: datetime) -> list[MediatorLeave]:
-    q = select(MediatorLeave).where(MediatorLeave.starts_at < end, MediatorLeave.ends_at > start)
-    if mediator_ids is not None:
-        q = q.where(MediatorLeave.mediator_id.in_(mediator_ids))
-    return list(session.execute(q.order_by(MediatorLeave.starts_at)).scalars())
 
 
 def leave_of(session: Session, mediator_id: str) -> list[MediatorLeave]:
@@ -48,11 +37,3 @@ def leave_of(session: Session, mediator_id: str) -> list[MediatorLeave]:
 def relations_of(session: Session, mediator_id: str) -> list[MediatorRelation]:
     q = select(MediatorRelation).where(MediatorRelation.mediator_id == mediator_id)
     return list(session.execute(q.order_by(MediatorRelation.created_at)).scalars())
-
-
-def relations_with(session: Session, mediator_ids: list[str], party_names: list[str]) -> list[MediatorRelation]:
-    """Relations between any of the mediators and any of the named parties (names compared case-blind)."""
-    names = {" ".join(n.split()).lower() for n in party_names}
-    q = select(MediatorRelation).where(MediatorRelation.mediator_id.in_(mediator_ids),
-                                       func.lower(MediatorRelation.party_name).in_(names))
-    return list(session.execute(q).scalars())

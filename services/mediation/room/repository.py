@@ -1,7 +1,6 @@
 """Every query about rooms and closures."""
 from __future__ import annotations
 
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -20,15 +19,6 @@ def page(session: Session, after: list | None, limit: int) -> list[Room]:
     return list(session.execute(q).scalars())
 
 
-def all_rooms(session: Session) -> list[Room]:
-    return list(session.execute(select(Room).order_by(Room.id)).scalars())
-
-
-def closures_between(session: Session, room_ids: list[str] | None, start: datetime, end: datetime) -> list[RoomClosure]:
-    q = select(RoomClosure).where(RoomClosure.starts_at < end, RoomClosure.ends_at > start)
-    if room_ids is not None:
-        q = q.where(RoomClosure.room_id.in_(room_ids))
-    return list(session.execute(q.order_by(RoomClosure.starts_at)).scalars())
 
 
 def closures_of(session: Session, room_id: str) -> list[RoomClosure]:

@@ -1,7 +1,7 @@
 """Mediation sessions (调解会), their mediators and parties, resource claims and reminders."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
@@ -226,11 +226,3 @@ def party_key(name: str, phone: str | None) -> str:
     digits = "".join(ch for ch in (phone or "") if ch.isdigit())
     return " ".join(name.split()).casefold() + "|" + digits
 
-
-class SessionListQuery(BaseModel):
-    case_no: str | None = None
-    room_id: str | None = None
-    mediator_id: str | None = None
-    status: SessionStatus | None = None
-    from_: date | None = None
-    to: date | None = None

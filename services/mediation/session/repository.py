@@ -154,11 +154,8 @@ def insert_booking_pg(session: Session, s: MediationSession, mediator_ids: list[
         "ckeys": [c["resource_key"] for c in claim_rows]})
 
 
-def replace_reminders(session: Session, session_id: str, due: dict[int, datetime], *, new: bool = False) -> None:
+def replace_reminders(session: Session, session_id: str, due: dict[int, datetime]) -> None:
     """Drop the unsent reminders of a session and plan `due` ({lead hours: due instant})."""
-    if new:
-        session.add_all([SessionReminder(session_id=session_id, lead_hours=h, due_at=at) for h, at in due.items()])
-        return
     session.execute(delete(SessionReminder).where(SessionReminder.session_id == session_id,
                                                   SessionReminder.sent_at.is_(None)))
     sent = set(session.execute(select(SessionReminder.lead_hours)
