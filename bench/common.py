@@ -7,6 +7,7 @@ import platform
 import statistics
 import subprocess
 import tempfile
+import uuid
 from pathlib import Path
 
 from shared.runner import SuiteProcesses, migrate_all, seed
@@ -20,6 +21,7 @@ def running_suite(backend: str = "postgresql", db_prefix: str = "bench", env: di
                   server: str = "uvicorn"):
     """Fresh databases, migrated and seeded (dev + test users), the three services started."""
     tmp = None
+    db_prefix = f"{db_prefix}_{uuid.uuid4().hex[:6]}"  # concurrent runs never share databases
     if backend == "postgresql":
         urls = postgres_databases(PG_URL, db_prefix)
     else:

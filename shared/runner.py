@@ -57,9 +57,11 @@ class SuiteProcesses:
         if self.server == "granian":
             return [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", "127.0.0.1",
                     "--port", str(self.ports[svc]), "--log-level", "warning", "--no-ws", target]
+        workers = int(self.service_env(svc).get(PREFIX[svc] + "WORKERS") or 1)
         return [sys.executable, "-m", "uvicorn", "--factory", target, "--host", "127.0.0.1",
                 "--port", str(self.ports[svc]), "--loop", "uvloop", "--http", "httptools",
-                "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", "5"]
+                "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", "5",
+                *(["--workers", str(workers)] if workers > 1 else [])]
 
     def start_one(self, svc: str) -> None:
         out = None

@@ -26,26 +26,35 @@ def existing_ids(session: Session, ids: list[str]) -> set[str]:
     return set(session.execute(select(HubEvent.id).where(HubEvent.id.in_(ids))).scalars())
 
 
-def advance_subject(session: Session, source: str, subject: str) -> int:
-    """Move the (source, subject) watermark over every sequence that arrived without a gap."""
-    row = session.get(HubSubject, (source, subject))
-    if row is None:
-        row = HubSubject(source=source, subject=subject, contiguous=0)
-        session.add(row)
-        session.flush()
-    seqs = session.execute(select(HubEvent.sequence).where(
-        HubEvent.source == source, HubEvent.subject == subject, HubEvent.sequence > row.contiguous)
-        .order_by(HubEvent.sequence)).scalars()
-    cur = row.contiguous
-    for s in seqs:
-        if s == cur + 1:
-            cur = s
-        elif s > cur + 1:
-            break
-    if cur != row.contiguous:
-        row.contiguous = cur
-        session.flush()
-    return cur
+def advance_subjects(session: Session, pairs: set[tuple[str, str]]) -> None:
+    """Move each (source, subject) watermark over every sequence that arrived without a gap (few queries)."""
+    if not pairs:
+        return
+    subjects = sorted({subject for _, subject in pairs})
+    rows = {(r.source, r.subject): r for r in session.execute(
+        select(HubSubject).where(HubSubject.subject.in_(subjects))).scalars() if (r.source, r.subject) in pairs}
+    for key in sorted(pairs - rows.keys()):
+        rows[key] = HubSubject(source=key[0], subject=key[1], contiguous=0)
+        session.add(rows[key])
+    session.flush()
+    seqs: dict[tuple[str, str], list[int]] = {}
+    for source, subject, seq in session.execute(
+            select(HubEvent.source, HubEvent.subject, HubEvent.sequence)
+            .where(HubEvent.subject.in_(subjects), HubEvent.sequence.is_not(None))
+            .order_by(HubEvent.sequence)):
+        row = rows.get((source, subject))
+        if row is not None and seq > row.contiguous:
+            seqs.setdefault((source, subject), []).append(seq)
+    for key, row in rows.items():
+        cur = row.contiguous
+        for seq in seqs.get(key, ()):
+            if seq == cur + 1:
+                cur = seq
+            elif seq > cur + 1:
+                break
+        if cur != row.contiguous:
+            row.contiguous = cur
+    session.flush()
 
 
 def due_deliveries(session: Session, now: datetime, batch: int, gap_seconds: float) -> list[HubDelivery]:

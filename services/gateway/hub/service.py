@@ -101,8 +101,7 @@ class Hub:
             if ev.subject is not None and ev.sequence is not None:
                 subjects.add((ev.source, ev.subject))
         s.flush()
-        for source, subject in sorted(subjects):
-            repo.advance_subject(s, source, subject)
+        repo.advance_subjects(s, subjects)
         if enqueue is not None:
             for ev in fresh:
                 enqueue(s, ev)
