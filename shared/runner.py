@@ -175,6 +175,13 @@ def run() -> int:
         print(f"  {svc:<10} {suite.url[svc]}")
     print(f"  API        {suite.url['gateway']}/api/v1  (docs: {suite.url['gateway']}/docs)")
     if env == "dev":
+        from shared.demo_data import create_demo_data
+
+        try:
+            if create_demo_data(suite.url["gateway"], suite.token("coordinator")):
+                print("  示例数据已创建: 3 间调解室、3 名调解员、5 名律师 (demo rooms, mediators, lawyers)")
+        except httpx.HTTPError as e:
+            print(f"  示例数据未创建 (demo data not created): {e}", file=sys.stderr)
         print()
         print(credentials_banner())
     print("\n按 Ctrl-C 停止 (Ctrl-C stops everything).", flush=True)

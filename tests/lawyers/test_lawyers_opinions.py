@@ -223,3 +223,26 @@ def test_bad_input_is_4xx(api):
                                  ).status_code == 403
     assert api("petition-system").post(f"{BASE}/opinion-requests", json={"case_no": "A-1", "question": "q",
                                                                           "parties": ["张三"]}).status_code == 201
+
+
+def test_decisions_on_one_roster_share_their_roster_rule_skips(api, suite):
+    """Every decision lists every skipped lawyer, but the roster-rule part is stored once."""
+    from sqlalchemy import func, select
+
+    from services.lawyers.opinion.models import AssignmentDecision, AssignmentSkipSet
+
+    land = [make_lawyer(api, specialties=["land"]) for _ in range(3)]
+    labour = [make_lawyer(api, specialties=["labour"]) for _ in range(2)]
+    first, second = make_request(api), make_request(api)
+    assert {first["assignee_id"], second["assignee_id"]} == {lw["id"] for lw in labour}
+    c = api("coordinator")
+    for r in (first, second):
+        log = c.get(f"{BASE}/opinion-requests/{r['id']}/assignment-log").json()["items"][0]
+        reasons = {x["lawyer_id"]: x["reasons"] for x in log["skipped"]}
+        other = next(lw["id"] for lw in labour if lw["id"] != r["assignee_id"])
+        assert reasons == {**{lw["id"]: ["specialty_mismatch"] for lw in land}, other: ["ranked_lower"]}
+        assert r["assignee_id"] not in reasons
+    with suite.app["lawyers"].state.db.session() as s:
+        assert s.execute(select(func.count()).select_from(AssignmentSkipSet)).scalar_one() == 1
+        ids = set(s.execute(select(AssignmentDecision.skip_set_id)).scalars())
+        assert len(ids) == 1 and None not in ids

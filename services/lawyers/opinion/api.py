@@ -51,7 +51,10 @@ def assignment_log(request_id: str, ctx: CtxDep) -> dict:
     """Every assignment decision with why each other lawyer was skipped (coordinators and auditors)."""
     r = service.visible(ctx, request_id)
     ctx.require("coordinator", "auditor")
-    return {"request_id": r.id, "items": [service.decision_public(d) for d in repo.decisions(ctx.session, r.id)]}
+    decisions = repo.decisions(ctx.session, r.id)
+    sets = repo.skip_sets(ctx.session, {d.skip_set_id for d in decisions if d.skip_set_id})
+    return {"request_id": r.id,
+            "items": [service.decision_public(d, sets.get(d.skip_set_id)) for d in decisions]}
 
 
 @router.post("/opinion-requests/{request_id}/assign")

@@ -65,6 +65,23 @@ class AssignmentDecision(SQLModel, table=True):
     note: str = Field(default="", sa_column=Column(String(1000), nullable=False, default=""))
     skipped: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
     conflicts: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    # The roster rules' part of `skipped` (kind, contract, leave, specialty, language), shared by every
+    # decision taken on the same roster for the same kind of question; `skipped` then holds the rest.
+    skip_set_id: str | None = Field(default=None, sa_column=Column(String(40), nullable=True))
+
+
+class AssignmentSkipSet(SQLModel, table=True):
+    """Lawyers failing the slow-changing rules for one roster version and question, grouped by reasons.
+
+    Stored once (id = SHA-1 of the content) and referenced by every decision it applies to, so a
+    decision on a roster of thousands stays a few hundred bytes.
+    """
+
+    __tablename__ = "assignment_skip_set"
+    __table_args__ = (OWNER,)
+
+    id: str = Field(sa_column=Column(String(40), primary_key=True))
+    skipped: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
 
 
 class LegalOpinion(SQLModel, table=True):

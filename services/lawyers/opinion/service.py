@@ -47,16 +47,20 @@ def public(ctx: Ctx, r: OpinionRequest, *, with_opinion: bool = True) -> dict[st
     return out
 
 
-def decision_public(d: AssignmentDecision) -> dict[str, Any]:
+def decision_public(d: AssignmentDecision, skip_set: dict | None = None) -> dict[str, Any]:
+    """The decision with one entry per skipped lawyer: the shared roster-rule list, then its own reasons."""
+    reasons_of: dict[str, list[str]] = {}
+    for groups in (skip_set or {}, d.skipped):
+        for key, ids in groups.items():
+            for lid in ids:
+                reasons_of[lid] = key.split("|")
+    reasons_of.pop(d.chosen_id, None)
     skipped = []
-    for key, ids in d.skipped.items():
-        reasons = key.split("|")
-        for lid in ids:
-            item: dict[str, Any] = {"lawyer_id": lid, "reasons": reasons}
-            if lid in d.conflicts:
-                item["conflicts"] = d.conflicts[lid]
-            skipped.append(item)
-    skipped.sort(key=lambda x: x["lawyer_id"])
+    for lid in sorted(reasons_of):
+        item: dict[str, Any] = {"lawyer_id": lid, "reasons": reasons_of[lid]}
+        if lid in d.conflicts:
+            item["conflicts"] = d.conflicts[lid]
+        skipped.append(item)
     return {"id": d.id, "request_id": d.request_id, "at": iso(d.at), "mode": d.mode, "actor": d.actor,
             "chosen_id": d.chosen_id, "note": d.note, "skipped": skipped}
 
@@ -71,8 +75,9 @@ def visible(ctx: Ctx, request_id: str) -> OpinionRequest:
 
 
 # -- candidate evaluation ----------------------------------------------------------------------
-def evaluate(ctx: Ctx, r: OpinionRequest, *, on=None) -> tuple[list[str], dict[str, str], dict]:
-    """Lawyers who pass every rule (load included), and `id -> "reason|reason"` for every other lawyer.
+def evaluate(ctx: Ctx, r: OpinionRequest, *, on=None) -> tuple[list[str], dict[str, str], dict, dict[str, str]]:
+    """Lawyers who pass every rule (load included), `id -> "reason|reason"` for every other lawyer,
+    the conflict entries behind each conflict, and the roster rules' part of the reasons.
 
     Rules: eligible kind, active, inside a contract (retained counsel), not on leave, the category among
     the specialties, the language spoken, no live conflict with any party, not declined before, under the cap.
@@ -97,18 +102,20 @@ def evaluate(ctx: Ctx, r: OpinionRequest, *, on=None) -> tuple[list[str], dict[s
             for lid in full:
                 skipped[lid] = "at_cap"
             candidates = [lid for lid in candidates if lid not in full]
-    return candidates, skipped, {lid: [h.wire() for h in hs] for lid, hs in hits.items()}
+    return candidates, skipped, {lid: [h.wire() for h in hs] for lid, hs in hits.items()}, failing
 
 
 def _record(ctx: Ctx, r: OpinionRequest, mode: str, chosen: str | None, skipped: dict[str, str],
-            conflict_detail: dict, note: str = "") -> AssignmentDecision:
-    grouped: dict[str, list[str]] = {}
+            conflict_detail: dict, roster_failing: dict[str, str], note: str = "") -> AssignmentDecision:
+    """Record the decision: the roster-rule skips as a shared skip set, the rest on the decision."""
+    grouped: dict[str, list[str]] = {}  # reasons beyond (or instead of) the roster rules' ones
     for lid, key in skipped.items():
-        if lid != chosen:
+        if lid != chosen and roster_failing.get(lid) != key:
             grouped.setdefault(key, []).append(lid)
     d = AssignmentDecision(id=new_id(), request_id=r.id, at=ctx.now, mode=mode, actor=ctx.actor, chosen_id=chosen,
                            note=note, skipped=grouped,
-                           conflicts={k: v for k, v in conflict_detail.items() if k in skipped})
+                           conflicts={k: v for k, v in conflict_detail.items() if k in skipped},
+                           skip_set_id=repo.skip_set(ctx.session, roster_failing) if roster_failing else None)
     ctx.session.add(d)
     return d
 
@@ -124,14 +131,14 @@ def _assigned(ctx: Ctx, r: OpinionRequest, lawyer_id: str, mode: str) -> None:
 
 def auto_assign(ctx: Ctx, r: OpinionRequest, mode: str = "auto", note: str = "") -> str | None:
     """Assign the best fitting lawyer, or leave the request `unassigned` when nobody fits."""
-    candidates, skipped, detail = evaluate(ctx, r)
+    candidates, skipped, detail, failing = evaluate(ctx, r)
     chosen = None
     if candidates:
         chosen = lawyers_repo.take_best(ctx.session, candidates, ctx.settings.open_request_cap, ctx.now)
     for lid in candidates:
         if lid != chosen:  # fits, but more open requests or more recently assigned (or filled meanwhile)
             skipped[lid] = "ranked_lower" if chosen else "at_cap"
-    _record(ctx, r, mode, chosen, skipped, detail, note)
+    _record(ctx, r, mode, chosen, skipped, detail, failing, note)
     if chosen:
         _assigned(ctx, r, chosen, mode)
     else:
@@ -153,8 +160,8 @@ def create(ctx: Ctx, body: OpinionRequestCreate, *, handoff_id: str | None = Non
                        status="unassigned", due_on=due, declined_by=[], handoff_id=handoff_id,
                        created_at=ctx.now, created_by=ctx.actor)
     ctx.session.add(r)
-    ctx.session.flush()
-    auto_assign(ctx, r)
+    with ctx.session.no_autoflush:  # the request is inserted once, already assigned (one statement less)
+        auto_assign(ctx, r)
     return r
 
 
@@ -170,7 +177,7 @@ def assign(ctx: Ctx, request_id: str, lawyer_id: str, note: str = "") -> Opinion
                             errors=[{"field": "lawyer_id", "message": "unknown lawyer", "type": "value_error"}])
     if r.assignee_id == lw.id:
         return r
-    candidates, skipped, detail = evaluate(ctx, r)
+    candidates, skipped, detail, failing = evaluate(ctx, r)
     mine = [x for x in skipped.get(lw.id, "").split("|") if x not in ("specialty_mismatch", "language_mismatch",
                                                                "kind_not_eligible", "declined_before")]
     if "conflict_of_interest" in mine:
@@ -189,7 +196,7 @@ def assign(ctx: Ctx, request_id: str, lawyer_id: str, note: str = "") -> Opinion
     for lid in candidates:
         if lid != lw.id:
             skipped[lid] = "coordinator_choice"
-    _record(ctx, r, "manual", lw.id, skipped, detail, note)
+    _record(ctx, r, "manual", lw.id, skipped, detail, failing, note)
     _assigned(ctx, r, lw.id, "manual")
     return r
 
