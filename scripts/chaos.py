@@ -42,7 +42,8 @@ SERVICES = ("gateway", "mediation", "lawyers")
 
 
 def handoff_body(i: int) -> dict:
-    """Handoffs whose target answer makes them final at once (rejected, or completed on assignment)."""
+    """Handoffs whose target answer makes them final at once: rejected by mediation (in litigation, or an
+    administrative dispute), or a reception assist, completed as soon as a public lawyer is assigned."""
     parties = [{"name": f"当事人{i}A", "role": "petitioner"}, {"name": f"当事人{i}B", "role": "respondent"}]
     kind = i % 3
     if kind == 0:
@@ -51,9 +52,34 @@ def handoff_body(i: int) -> dict:
     if kind == 1:
         return {"target": "mediation", "category": "administrative_dispute", "summary": "行政争议",
                 "parties": parties}
-    start = (datetime.now().astimezone() + timedelta(days=5)).replace(hour=9, minute=0, second=0, microsecond=0)
+    j = i // 3  # reception assists spread over hours and days so the public lawyers are mostly free
+    start = _weekday_after(datetime.now().astimezone() + timedelta(days=5), j // 40).replace(
+        hour=9 + j % 3, minute=0, second=0, microsecond=0)
     return {"target": "reception_assist", "category": "reception", "summary": "领导接访", "leader": f"领导{i}",
-            "start": start.isoformat(), "end": (start + timedelta(hours=2)).isoformat(), "topic": "专题接访"}
+            "start": start.isoformat(), "end": (start + timedelta(hours=1)).isoformat(), "topic": "专题接访"}
+
+
+def _weekday_after(day: datetime, n: int) -> datetime:
+    """The n-th Monday-to-Friday day from `day` on."""
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    for _ in range(n):
+        day += timedelta(days=1)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+    return day
+
+
+def add_public_lawyers(suite, n: int = 10) -> None:
+    """Public lawyers, so that reception assists complete (the rest are rejected by mediation's rules)."""
+    with httpx.Client(base_url=suite.url["gateway"], timeout=10,
+                      headers={"Authorization": f"Bearer {suite.token('coordinator')}"}) as c:
+        for k in range(n):
+            c.post("/api/v1/lawyers/lawyers", json={
+                "name": f"公职律师{k}", "kind": "public_lawyer", "license_no": f"{11101201500000000 + k}",
+                "firm": "区司法局", "specialties": ["administrative"],
+                "qualification": {"certificate_no": f"A{k:05d}", "legal_work_since": "2015-07-01"}}
+                   ).raise_for_status()
 
 
 class Poster:
@@ -224,6 +250,7 @@ def run_chaos(handoffs: int = 100, kills: int = 5, transport: str = "hub", backe
     with running_suite(backend, db_prefix=f"chaos_{run_id}", env=env) as suite:
         dbs = {svc: Database(suite.db_urls[svc], pool_size=2) for svc in SERVICES}
         try:
+            add_public_lawyers(suite)
             span = max(5.0, kills * 2.0)  # posting is spread over this many seconds, kills fall inside it
             poster = Poster(suite, run_id, pace=span / handoffs)
             kill_log: list = []

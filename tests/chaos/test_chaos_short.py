@@ -30,5 +30,6 @@ def test_no_event_lost_or_applied_twice_under_sigkill(transport, handoffs, kills
     assert report["handoffs_requested"] == handoffs
     assert not report["handoffs_missing"] and not report["handoffs_duplicated"], report
     assert not report["handoffs_not_final"], report
+    assert report["final_statuses"].get("completed", 0) > 0, report  # the lawyers' side took part too
     assert len(report["kills"]) == kills
     assert report["ok"], report
