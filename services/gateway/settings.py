@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
+from services.gateway.webhook.sealing import DEV_SEALING_KEY, box
 from shared.settings import DEV_KEY_DIR, SuiteSettings
 
 DEV_SIGNING_KEY = DEV_KEY_DIR / "dev-signing-key.pem"
@@ -49,6 +50,8 @@ class GatewaySettings(SuiteSettings):
     webhook_timeout_seconds: float = 10.0
     webhook_connect_timeout_seconds: float = 5.0
     webhook_secret_grace_hours: float = 24  # the old secret still signs this long after a rotation
+    # Fernet keys sealing the signing secrets at rest, comma-separated, the first seals (see webhook/sealing.py).
+    webhook_sealing_keys: str = DEV_SEALING_KEY
     webhook_poll_seconds: float = 1.0
     webhook_batch_size: int = 100
     webhook_concurrency: int = 20
@@ -72,6 +75,7 @@ class GatewaySettings(SuiteSettings):
         if not self.webhook_allowed_hosts.strip() and self.suite_env != "prod":
             self.webhook_allowed_hosts = "127.0.0.1,localhost"
         self.webhook_retry_delays()  # fail fast on a malformed schedule
+        box(self.webhook_sealing_keys)  # and on a malformed sealing key
 
     def webhook_retry_delays(self) -> list[float]:
         """The retry schedule in seconds; its length is the number of attempts."""
@@ -92,3 +96,6 @@ class GatewaySettings(SuiteSettings):
             dev_pem = DEV_SIGNING_KEY.read_text().strip()
             if any(p.strip() == dev_pem for p in self.signing_key_pems()):
                 raise RuntimeError("SUITE_ENV=prod refuses the development signing key; set GATEWAY_SIGNING_KEYS")
+            if DEV_SEALING_KEY in (k.strip() for k in self.webhook_sealing_keys.split(",")):
+                raise RuntimeError("SUITE_ENV=prod refuses the development webhook sealing key; "
+                                   "set GATEWAY_WEBHOOK_SEALING_KEYS")

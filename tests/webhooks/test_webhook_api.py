@@ -135,3 +135,37 @@ def test_delete(suite, receiver, hooks):
     assert hooks.delivery(ev.id).status == "cancelled"
     assert hooks.deliver() == 0 and receiver.hits() == []
     assert hooks.enqueue(hooks.event()) == 0
+
+
+def test_secret_is_sealed_at_rest_and_still_signs(suite, receiver):
+    """The database holds only the sealed secret; the answer and the signatures use the real one."""
+    from services.gateway.webhook.models import WebhookEndpoint
+    from services.gateway.webhook.sealing import PREFIX
+
+    c = suite.client("petition-system")
+    body = c.post("/api/v1/webhooks", json={"url": receiver.url + "/hook", "event_types": ["*"]}).json()
+    rotated = c.post(f"/api/v1/webhooks/{body['id']}/rotate-secret").json()
+    with suite.db("gateway").session() as s:
+        row = s.get(WebhookEndpoint, body["id"])
+        stored = [row.secret, row.previous_secret]
+    assert all(x.startswith(PREFIX) for x in stored)
+    assert body["secret"] not in "".join(stored) and rotated["secret"] not in "".join(stored)
+    from services.gateway.webhook.service import signing_secrets
+
+    settings = suite.app["gateway"].state.settings
+    assert signing_secrets(row, settings, utcnow()) == [rotated["secret"], body["secret"]]
+
+
+def test_prod_refuses_the_dev_sealing_key():
+    import pytest
+
+    from services.gateway.settings import GatewaySettings
+    from services.gateway.webhook.sealing import DEV_SEALING_KEY
+
+    real_key = "q0Tq3ZP6bx0J9QcWg2cS9m2b8f7X4e1YtW6u3rA5s0E="
+    with pytest.raises(RuntimeError, match="sealing key"):
+        GatewaySettings(suite_env="prod", database_url="sqlite://", webhook_sealing_keys=DEV_SEALING_KEY,
+                        signing_keys=__file__).refuse_dev_secrets()
+    with pytest.raises(ValueError, match="malformed Fernet key"):
+        GatewaySettings(database_url="sqlite://", webhook_sealing_keys="not-a-key")
+    GatewaySettings(database_url="sqlite://", webhook_sealing_keys=real_key)

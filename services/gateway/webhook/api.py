@@ -25,7 +25,8 @@ DeliveryStatus = Literal["pending", "succeeded", "failed", "cancelled"]
 
 @router.post("", status_code=201, response_model=WebhookWithSecret)
 def create_webhook(body: WebhookCreate, request: Request, session: DbSession, who: Manager) -> WebhookWithSecret:
-    return service.with_secret(service.register(session, request.app.state.settings, who, body))
+    settings = request.app.state.settings
+    return service.with_secret(service.register(session, settings, who, body), settings)
 
 
 @router.get("", response_model=Page[WebhookPublic])
@@ -48,7 +49,8 @@ def delete_webhook(webhook_id: str, session: DbSession, who: Manager) -> Respons
 
 @router.post("/{webhook_id}/rotate-secret", response_model=WebhookWithSecret)
 def rotate_secret(webhook_id: str, request: Request, session: DbSession, who: Manager) -> WebhookWithSecret:
-    return service.with_secret(service.rotate_secret(session, request.app.state.settings, who, webhook_id))
+    settings = request.app.state.settings
+    return service.with_secret(service.rotate_secret(session, settings, who, webhook_id), settings)
 
 
 @router.get("/{webhook_id}/deliveries", response_model=Page[DeliveryPublic])

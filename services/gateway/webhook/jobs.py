@@ -67,7 +67,7 @@ def _claim(app: FastAPI, limit: int) -> list[Outgoing]:
             if service.cancel_if_inactive(r, ep):
                 continue
             r.next_attempt_at = lease
-            out.append(Outgoing(r.id, ep.url, r.event_id, r.body, service.signing_secrets(ep, now)))
+            out.append(Outgoing(r.id, ep.url, r.event_id, r.body, service.signing_secrets(ep, settings, now)))
         return out
 
 

@@ -36,6 +36,7 @@ from services.gateway.webhook.models import (
     WebhookPublic,
     WebhookWithSecret,
 )
+from services.gateway.webhook.sealing import box
 from services.gateway.webhook.signing import new_secret
 from services.gateway.webhook.urlsafety import UnsafeUrl, allowed_hosts, check_registration
 
@@ -53,8 +54,8 @@ def public(row: WebhookEndpoint) -> WebhookPublic:
     return WebhookPublic.model_validate(row, from_attributes=True)
 
 
-def with_secret(row: WebhookEndpoint) -> WebhookWithSecret:
-    return WebhookWithSecret(**public(row).model_dump(), secret=row.secret)
+def with_secret(row: WebhookEndpoint, settings: GatewaySettings) -> WebhookWithSecret:
+    return WebhookWithSecret(**public(row).model_dump(), secret=box(settings.webhook_sealing_keys).open(row.secret))
 
 
 def owner_filter(principal: Principal) -> str | None:
@@ -78,7 +79,7 @@ def register(session: Session, settings: GatewaySettings, principal: Principal, 
                             errors=[{"field": "url", "message": str(e), "type": "webhook_url_refused"}])
     now = utcnow()
     row = WebhookEndpoint(id=_new_id(), owner=principal.sub, url=body.url.strip(), event_types=body.event_types,
-                          secret=new_secret(), status=ENDPOINT_ACTIVE, created_at=now, updated_at=now)
+                          secret=box(settings.webhook_sealing_keys).seal(new_secret()), status=ENDPOINT_ACTIVE, created_at=now, updated_at=now)
     session.add(row)
     session.flush()
     return row
@@ -98,17 +99,18 @@ def rotate_secret(session: Session, settings: GatewaySettings, principal: Princi
     now = utcnow()
     row.previous_secret = row.secret
     row.previous_secret_expires_at = now + timedelta(hours=settings.webhook_secret_grace_hours)
-    row.secret = new_secret()
+    row.secret = box(settings.webhook_sealing_keys).seal(new_secret())
     row.updated_at = now
     session.flush()
     return row
 
 
-def signing_secrets(row: WebhookEndpoint, now: datetime) -> list[str]:
-    out = [row.secret]
+def signing_secrets(row: WebhookEndpoint, settings: GatewaySettings, now: datetime) -> list[str]:
+    """The secrets that sign now, opened: the current one, and the previous one during its grace period."""
+    sealed = [row.secret]
     if row.previous_secret and row.previous_secret_expires_at and row.previous_secret_expires_at > now:
-        out.append(row.previous_secret)
-    return out
+        sealed.append(row.previous_secret)
+    return [box(settings.webhook_sealing_keys).open(x) for x in sealed]
 
 
 # -- deliveries -----------------------------------------------------------------------------
