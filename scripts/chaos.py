@@ -83,7 +83,9 @@ def add_public_lawyers(suite, n: int = 10) -> None:
 
 
 class Poster:
-    """Posts each handoff until it exists exactly once (a failed POST is checked before it is retried)."""
+    """Posts each handoff until it is answered, as the petition system does: one Idempotency-Key per
+    handoff, the same key on every retry (after a timeout, a refused connection, a 5xx or a 409
+    `idempotency_in_progress`), so a retry can never create a second handoff."""
 
     def __init__(self, suite, run_id: str, pace: float = 0.0) -> None:
         self.suite = suite
@@ -101,32 +103,23 @@ class Poster:
         delay = self.t0 + i * self.pace - time.monotonic()
         if delay > 0:
             time.sleep(delay)
-        headers = {"Authorization": f"Bearer {self.token}"}
+        headers = {"Authorization": f"Bearer {self.token}", "Idempotency-Key": f"handoff-{case}"}
         url = self.suite.url["gateway"]
         while True:
             try:
                 with httpx.Client(base_url=url, headers=headers, timeout=5) as c:
                     r = c.post(f"/api/v1/cases/{case}/handoffs", json=body)
-                    if r.status_code == 202:
-                        with self.lock:
-                            self.created[case] = r.json()["id"]
-                        return
-                    if r.status_code < 500:
-                        raise RuntimeError(f"unexpected {r.status_code}: {r.text}")
+                if r.status_code == 202:
+                    with self.lock:
+                        self.created[case] = r.json()["id"]
+                    return
+                if r.status_code < 500 and r.status_code != 409:
+                    raise RuntimeError(f"unexpected {r.status_code}: {r.text}")
             except httpx.HTTPError:
                 pass
             with self.lock:
                 self.retries += 1
-            time.sleep(0.2)
-            try:  # did the failed attempt commit? then it must not be posted again
-                with httpx.Client(base_url=url, headers=headers, timeout=5) as c:
-                    items = c.get(f"/api/v1/cases/{case}/handoffs").json()["items"]
-                if items:
-                    with self.lock:
-                        self.created[case] = items[0]["id"]
-                    return
-            except (httpx.HTTPError, ValueError, KeyError):
-                time.sleep(0.3)
+            time.sleep(0.3)
 
 
 def killer(suite, kills: int, span: float, rng: random.Random, log: list) -> None:
@@ -244,7 +237,7 @@ def run_chaos(handoffs: int = 100, kills: int = 5, transport: str = "hub", backe
     env = {"EVENT_TRANSPORT": transport, "NATS_PREFIX": f"chaos{run_id}", "OUTBOX_LEASE_SECONDS": "3",
            "GATEWAY_HUB_LEASE_SECONDS": "3", "GATEWAY_HUB_BACKOFF_MAX_SECONDS": "2",
            "GATEWAY_HUB_MAX_ATTEMPTS": "1000", "NATS_BACKOFF_MAX_SECONDS": "1", "NATS_MAX_DELIVER": "1000",
-           "NATS_ACK_WAIT_SECONDS": "3",
+           "NATS_ACK_WAIT_SECONDS": "3", "GATEWAY_IDEMPOTENCY_LOCK_SECONDS": "5",
            "GATEWAY_RATE_LIMIT_PER_MINUTE": "1000000", "LOG_LEVEL": "ERROR"}
     t0 = time.monotonic()
     with running_suite(backend, db_prefix=f"chaos_{run_id}", env=env) as suite:

@@ -32,7 +32,7 @@ class GatewaySettings(SuiteSettings):
     proxy_max_body_bytes: int = 10 * 1024 * 1024
     token_cache_size: int = 10_000  # verified tokens remembered until they expire
     idempotency_ttl_hours: int = Field(24, ge=24)  # kept at least 24 h (API.md)
-    idempotency_lock_seconds: int = 300  # an in-progress key older than this is taken over
+    idempotency_lock_seconds: int = 60  # an in-progress key older than this is taken over (a crashed run; > proxy timeouts)
     idempotency_expiry_interval_seconds: float = 600.0
     rate_limit_per_minute: int = 6000  # per client; 0 turns the limit off
     rate_limit_key_prefix: str = "suite:ratelimit:"

@@ -238,4 +238,7 @@ def test_prod_starts_with_its_own_key_and_secrets(tmp_path):
     key.write_bytes(fresh_key().as_pem(private=True))
     url = f"sqlite:///{tmp_path / 'g.db'}"
     migrate.upgrade("gateway", url)
-    _run_lifespan(create_app(suite_env="prod", database_url=url, jobs_enabled=False, signing_keys=str(key)))
+    from cryptography.fernet import Fernet
+
+    _run_lifespan(create_app(suite_env="prod", database_url=url, jobs_enabled=False, signing_keys=str(key),
+                             webhook_sealing_keys=Fernet.generate_key().decode()))

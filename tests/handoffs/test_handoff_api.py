@@ -78,3 +78,28 @@ def test_idempotency_key_gives_one_handoff(suite):
     assert a.status_code == b.status_code == 202
     assert a.json()["id"] == b.json()["id"]
     assert len(suite.client("coordinator").get(f"/api/v1/cases/{case}/handoffs").json()["items"]) == 1
+
+
+def test_idempotency_key_survives_a_crash_between_commit_and_stored_answer(suite):
+    """The gateway died after the handoff committed but before the key's answer was stored: the key is
+    left `in_progress` and goes stale; the retry runs again and must still find the first handoff."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from services.gateway.idempotency.models import IN_PROGRESS, IdempotencyRecord as Key
+    from shared.db import utcnow
+
+    petition = suite.client("petition-system")
+    case = case_no()
+    headers = {"Idempotency-Key": "crash-" + case}
+    first = petition.post(f"/api/v1/cases/{case}/handoffs", json=mediation_body(), headers=headers)
+    assert first.status_code == 202
+    with suite.db("gateway").session() as s:  # what a crash leaves behind: no stored answer
+        s.execute(update(Key).where(Key.key == headers["Idempotency-Key"])
+                  .values(state=IN_PROGRESS, status=None, headers=None, body=None,
+                          created_at=utcnow() - timedelta(hours=1)))
+    again = petition.post(f"/api/v1/cases/{case}/handoffs", json=mediation_body(), headers=headers)
+    assert again.status_code == 202, again.text
+    assert again.json()["id"] == first.json()["id"]
+    assert len(suite.client("coordinator").get(f"/api/v1/cases/{case}/handoffs").json()["items"]) == 1

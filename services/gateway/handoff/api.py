@@ -33,8 +33,14 @@ def request_handoff(case_no: str, body: HandoffCreate, request: Request, session
                     principal: Requester) -> HandoffAccepted:
     """Hand a case to mediation, a legal opinion, the review studio or a reception assist (移交)."""
     app = request.app
-    h = service.create(session, app.state.calendar.get(session), app.state.settings.handoff_accept_working_days,
-                       case_no, body, created_by=principal.sub, client_id=principal.client_id)
+    # With an Idempotency-Key the handoff itself remembers it (same transaction), so a retry after a
+    # gateway crash between the commit and the stored answer still finds the first handoff.
+    key = request.headers.get("idempotency-key")
+    origin = service.request_origin(principal, key) if key else None
+    h = repo.by_origin(session, origin) if origin else None
+    if h is None:
+        h = service.create(session, app.state.calendar.get(session), app.state.settings.handoff_accept_working_days,
+                           case_no, body, created_by=principal.sub, client_id=principal.client_id, origin=origin)
     return HandoffAccepted(id=h.id, status=h.status, case_no=h.case_no, target=h.target, expires_at=h.expires_at)
 
 

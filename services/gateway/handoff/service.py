@@ -8,6 +8,7 @@ rejected for mediation); the gateway records each step and reports it as a
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from datetime import datetime
@@ -71,6 +72,12 @@ def event_data(h: Handoff) -> dict[str, Any]:
     data = {"handoff_id": h.id, "case_no": h.case_no, "target": h.target, "category": h.category,
             "summary": h.summary, "parties": h.parties, **h.details}
     return data
+
+
+def request_origin(principal: Principal, idempotency_key: str) -> str:
+    """The origin of a handoff requested with an Idempotency-Key (unique per client and key)."""
+    digest = hashlib.sha256(f"{principal.client_id}|{principal.sub}|{idempotency_key}".encode()).hexdigest()
+    return f"request:{digest[:48]}"
 
 
 def create(session: Session, cal: WorkingCalendar, working_days: int, case_no: str, body: HandoffCreate, *,

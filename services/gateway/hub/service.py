@@ -34,12 +34,12 @@ log = logging.getLogger("suite.hub")
 
 
 def _webhook_enqueue():
-    """`services.gateway.webhook.service.enqueue_deliveries`, when the webhook feature is installed."""
+    """`services.gateway.webhook.service.enqueue_many`, when the webhook feature is installed."""
     try:
-        from services.gateway.webhook.service import enqueue_deliveries
+        from services.gateway.webhook.service import enqueue_many
     except ImportError:
         return None
-    return enqueue_deliveries
+    return enqueue_many
 
 
 def dead_letter_id(now: datetime) -> str:
@@ -102,9 +102,8 @@ class Hub:
                 subjects.add((ev.source, ev.subject))
         s.flush()
         repo.advance_subjects(s, subjects)
-        if enqueue is not None:
-            for ev in fresh:
-                enqueue(s, ev)
+        if enqueue is not None and fresh:
+            enqueue(s, fresh)
         metrics = getattr(self.app.state, "metrics", None)
         if metrics is not None:
             for ev in fresh:

@@ -48,9 +48,10 @@ def active_endpoints(session: Session) -> list[WebhookEndpoint]:
     return list(session.execute(q).scalars())
 
 
-def endpoints_with_delivery_of(session: Session, event_id: str) -> set[str]:
-    q = select(WebhookDelivery.endpoint_id).where(WebhookDelivery.event_id == event_id)
-    return set(session.execute(q).scalars())
+def deliveries_of(session: Session, event_ids: list[str]) -> set[tuple[str, str]]:
+    """(endpoint id, event id) of the deliveries already queued for these events."""
+    q = select(WebhookDelivery.endpoint_id, WebhookDelivery.event_id).where(WebhookDelivery.event_id.in_(event_ids))
+    return {(a, b) for a, b in session.execute(q)}
 
 
 def deliveries_by_id(session: Session, ids: list[str]) -> dict[str, WebhookDelivery]:

@@ -122,24 +122,33 @@ def type_matches(patterns: list[str], event_type: str) -> bool:
 
 
 def enqueue_deliveries(session: Session, event: CloudEvent) -> int:
-    """Queue `event` for every active subscription that wants its type; in the caller's transaction.
+    """Queue `event` for every active subscription that wants its type; in the caller's transaction."""
+    return enqueue_many(session, [event])
 
-    Idempotent per (subscription, event id). Returns the number of deliveries created.
+
+def enqueue_many(session: Session, events: list[CloudEvent]) -> int:
+    """Queue each event for every active subscription that wants its type; in the caller's transaction.
+
+    Idempotent per (subscription, event id); two queries whatever the number of events.
+    Returns the number of deliveries created.
     """
-    endpoints = [e for e in repo.active_endpoints(session) if type_matches(e.event_types, event.type)]
-    if not endpoints:
+    active = repo.active_endpoints(session)
+    wanted = [(ev, [e for e in active if type_matches(e.event_types, ev.type)]) for ev in events]
+    wanted = [(ev, eps) for ev, eps in wanted if eps]
+    if not wanted:
         return 0
-    done = repo.endpoints_with_delivery_of(session, event.id)
-    body = orjson.dumps(event.wire()).decode()
+    done = repo.deliveries_of(session, [ev.id for ev, _ in wanted])
     now = utcnow()
     n = 0
-    for ep in endpoints:
-        if ep.id in done:
-            continue
-        session.add(WebhookDelivery(id=_new_id(), endpoint_id=ep.id, event_id=event.id, event_type=event.type,
-                                    subject=event.subject, body=body, status=PENDING, attempts=0,
-                                    max_attempts=0, next_attempt_at=now, created_at=now, updated_at=now))
-        n += 1
+    for ev, endpoints in wanted:
+        body = orjson.dumps(ev.wire()).decode()
+        for ep in endpoints:
+            if (ep.id, ev.id) in done:
+                continue
+            session.add(WebhookDelivery(id=_new_id(), endpoint_id=ep.id, event_id=ev.id, event_type=ev.type,
+                                        subject=ev.subject, body=body, status=PENDING, attempts=0,
+                                        max_attempts=0, next_attempt_at=now, created_at=now, updated_at=now))
+            n += 1
     if n:
         session.flush()
     return n
