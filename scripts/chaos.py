@@ -105,7 +105,8 @@ class Poster:
             time.sleep(delay)
         headers = {"Authorization": f"Bearer {self.token}", "Idempotency-Key": f"handoff-{case}"}
         url = self.suite.url["gateway"]
-        while True:
+        give_up = time.monotonic() + 180  # a gateway that never comes back ends the run, not hangs it
+        while time.monotonic() < give_up:
             try:
                 with httpx.Client(base_url=url, headers=headers, timeout=5) as c:
                     r = c.post(f"/api/v1/cases/{case}/handoffs", json=body)
@@ -120,6 +121,7 @@ class Poster:
             with self.lock:
                 self.retries += 1
             time.sleep(0.3)
+        raise RuntimeError(f"handoff {case} not accepted by the gateway within 180 s")
 
 
 def killer(suite, kills: int, span: float, rng: random.Random, log: list) -> None:

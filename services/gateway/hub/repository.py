@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, or_, select, text, update
+from sqlalchemy import and_, exists, insert, or_, select, text, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -27,34 +27,39 @@ def existing_ids(session: Session, ids: list[str]) -> set[str]:
 
 
 def advance_subjects(session: Session, pairs: set[tuple[str, str]]) -> None:
-    """Move each (source, subject) watermark over every sequence that arrived without a gap (few queries)."""
+    """Move each (source, subject) watermark over every sequence that arrived without a gap.
+
+    Three statements whatever the number of subjects (bulk insert and bulk update by primary key);
+    the caller holds the store lock and has flushed the new events.
+    """
     if not pairs:
         return
     subjects = sorted({subject for _, subject in pairs})
-    rows = {(r.source, r.subject): r for r in session.execute(
-        select(HubSubject).where(HubSubject.subject.in_(subjects))).scalars() if (r.source, r.subject) in pairs}
-    for key in sorted(pairs - rows.keys()):
-        rows[key] = HubSubject(source=key[0], subject=key[1], contiguous=0)
-        session.add(rows[key])
-    session.flush()
+    known = {(src, subj): n for src, subj, n in session.execute(
+        select(HubSubject.source, HubSubject.subject, HubSubject.contiguous)
+        .where(HubSubject.subject.in_(subjects))) if (src, subj) in pairs}
+    current = {key: known.get(key, 0) for key in pairs}
     seqs: dict[tuple[str, str], list[int]] = {}
     for source, subject, seq in session.execute(
             select(HubEvent.source, HubEvent.subject, HubEvent.sequence)
             .where(HubEvent.subject.in_(subjects), HubEvent.sequence.is_not(None))
             .order_by(HubEvent.sequence)):
-        row = rows.get((source, subject))
-        if row is not None and seq > row.contiguous:
+        if (source, subject) in current and seq > current[(source, subject)]:
             seqs.setdefault((source, subject), []).append(seq)
-    for key, row in rows.items():
-        cur = row.contiguous
+    for key, cur in current.items():
         for seq in seqs.get(key, ()):
             if seq == cur + 1:
                 cur = seq
             elif seq > cur + 1:
                 break
-        if cur != row.contiguous:
-            row.contiguous = cur
-    session.flush()
+        current[key] = cur
+    new = [{"source": k[0], "subject": k[1], "contiguous": n} for k, n in sorted(current.items()) if k not in known]
+    moved = [{"source": k[0], "subject": k[1], "contiguous": n} for k, n in sorted(current.items())
+             if k in known and n != known[k]]
+    if new:
+        session.execute(insert(HubSubject), new)
+    if moved:
+        session.execute(update(HubSubject), moved)
 
 
 def due_deliveries(session: Session, now: datetime, batch: int, gap_seconds: float) -> list[HubDelivery]:
