@@ -328,6 +328,10 @@ class NatsServiceConsumer(NatsConsumerBase):
         self.handlers = handlers
         self.db = db
         self._limiter = anyio.CapacityLimiter(8)
+        # Failed attempts per event id. JetStream's delivery count also counts the returns of an
+        # event that waited for an earlier sequence, which are not failures; a restart starts the
+        # count again (more attempts, never fewer).
+        self._failures: dict[str, int] = {}
 
     async def _one(self, msg) -> bool:
         event = parse(msg)
@@ -341,13 +345,17 @@ class NatsServiceConsumer(NatsConsumerBase):
                 lambda: apply_in_order(self.db, self.name, self.handlers, event, force=waited > ORDER_GAP_SECONDS),
                 limiter=self._limiter)
         except Exception as e:
-            n = meta.num_delivered
+            n = self._failures.get(event.id, 0) + 1
             if n >= self.conn.max_deliver:
                 log.error("event dead-lettered", extra={"consumer": self.name, "event_id": event.id})
                 await self.conn.dead_letter(self.name, event, f"{type(e).__name__}: {e}", n)
                 await anyio.to_thread.run_sync(skip_in_order, self.db, self.name, event)
                 await msg.ack()
+                self._failures.pop(event.id, None)
             else:
+                if len(self._failures) > 100_000:
+                    self._failures.clear()
+                self._failures[event.id] = n
                 log.warning("event failed; redelivery with backoff",
                             extra={"consumer": self.name, "event_id": event.id, "error": str(e)[:300]})
                 await msg.nak(delay=self.conn.backoff(n))
@@ -356,6 +364,7 @@ class NatsServiceConsumer(NatsConsumerBase):
             await msg.nak(delay=EARLY_DELAY)
             return False
         await msg.ack()
+        self._failures.pop(event.id, None)
         return True
 
     async def handle(self, sub: _Sub, msgs: list) -> int:

@@ -13,6 +13,7 @@ from shared.events.models import InboxEntry
 
 PROBE_CALLS: dict[str, list[str]] = {}
 PROBE_FAIL: set[str] = set()
+PROBE_FAILED: dict[str, int] = {}  # how many times each key refused
 
 
 def far_day() -> date:
@@ -53,6 +54,7 @@ def install_probe(bus) -> None:
         def on_probe(session, ev) -> None:
             key = ev.data["key"]
             if key in PROBE_FAIL:
+                PROBE_FAILED[key] = PROBE_FAILED.get(key, 0) + 1
                 raise RuntimeError(f"probe {key} refuses")
             PROBE_CALLS.setdefault(key, []).append(ev.id)
         app.state.probe_installed = True

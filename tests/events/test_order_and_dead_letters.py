@@ -6,7 +6,7 @@ from sqlalchemy import select
 from shared.calendar import CalendarOverride
 from shared.events.models import InboxEntry
 
-from event_kit import PROBE_CALLS, PROBE_FAIL, event, far_day, install_probe, publish_raw
+from event_kit import PROBE_CALLS, PROBE_FAIL, PROBE_FAILED, event, far_day, install_probe, publish_raw
 
 
 def move_once(bus) -> None:
@@ -83,3 +83,42 @@ def test_a_dead_letter_is_listed_and_replayed_and_then_applied_once(bus, monkeyp
     assert coord.post(f"/api/v1/events/dead-letters/{items[0]['id']}/replay").status_code == 200
     bus.drain()
     assert PROBE_CALLS[key] == [ev.id]
+
+
+def test_waiting_for_an_earlier_event_is_not_a_failed_attempt(bus, monkeypatch):
+    """An event that came back many times while its predecessor was missing, and then fails once,
+    is retried (waiting was not an attempt) and applied, not dead-lettered."""
+    import time
+    from datetime import timedelta
+
+    from shared.db import utcnow
+
+    install_probe(bus)
+    monkeypatch.setattr(bus.app["gateway"].state.hub.settings, "hub_max_attempts", 2)
+    nats = bus.app["mediation"].state.nats
+    if nats is not None:
+        monkeypatch.setattr(nats, "max_deliver", 2)
+        monkeypatch.setattr(nats, "backoff_base", 0.2)
+    key = f"early-{far_day()}"
+    subject = f"PROBE-{key}"
+    first, second = (event("probe.touched", subject, n, {"key": f"{key}-{n}"}) for n in (1, 2))
+    publish_raw(bus, [second])
+    for _ in range(5):  # the second comes back (NATS) or waits at the hub, several times over
+        move_once(bus)
+        time.sleep(0.35)
+    PROBE_FAIL.add(f"{key}-2")
+    publish_raw(bus, [first])
+    for _ in range(40):  # the first applies; the second's turn comes and it fails once
+        move_once(bus)
+        if PROBE_FAILED.get(f"{key}-2"):
+            break
+        time.sleep(0.1)
+    PROBE_FAIL.discard(f"{key}-2")
+    assert PROBE_CALLS.get(f"{key}-1") == [first.id] and PROBE_FAILED.get(f"{key}-2") == 1
+    gw = bus.app["gateway"]
+    if gw.state.nats is None:
+        bus.servers["gateway"].call(gw.state.hub.deliver_pending(now=utcnow() + timedelta(hours=1)))
+    bus.drain()
+    assert PROBE_CALLS.get(f"{key}-2") == [second.id]
+    dead = bus.client("coordinator").get("/api/v1/events/dead-letters").json()["items"]
+    assert second.id not in {d["event_id"] for d in dead}
