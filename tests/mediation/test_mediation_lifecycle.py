@@ -48,6 +48,18 @@ def test_cancel_frees_the_slot(suite, api, day):
     assert outbox(suite, "mediation.session.cancelled", s["case_no"])[0]["data"]["reason"] == "申请人撤回"
 
 
+def test_a_session_held_early_frees_its_slot_when_concluded(api, day):
+    """Held early (every party present) and concluded: the room and mediator are free in the old slot."""
+    room, med = api.room(), api.mediator()
+    s = api.book(room, [med], at(day, "09:00"), at(day, "10:00"))
+    api.book(room, [med], at(day, "09:00"), at(day, "10:00"), expect=409)
+    assert api().post(f"{BASE}/sessions/{s['id']}/check-in").status_code == 200
+    r = api().post(f"{BASE}/sessions/{s['id']}/conclude", json={"outcome": "no_agreement"})
+    assert r.status_code == 200, r.text
+    again = api.book(room, [med], at(day, "09:00"), at(day, "10:00"))
+    assert again["id"] != s["id"] and again["status"] == "scheduled"
+
+
 def test_check_in_and_conclude_with_written_agreement(suite, api, day):
     s = api.book(api.room(), [api.mediator()], at(day, "09:00"), at(day, "10:00"))
     r = api().post(f"{BASE}/sessions/{s['id']}/check-in")

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy import delete, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -114,3 +114,16 @@ def take(session: Session, session_id: str, wanted: list[Resource], start: datet
 def release(session: Session, session_id: str) -> None:
     """Free every slot the session holds (cancel, reschedule)."""
     session.execute(delete(ResourceClaim).where(ResourceClaim.session_id == session_id))
+
+
+def shorten(session: Session, session_id: str, until: datetime) -> None:
+    """A session that ended early (concluded) frees its slot from `until` (its end plus the buffer) on.
+
+    Shrinking a claim can never create an overlap; a claim that starts after `until` is dropped.
+    """
+    session.execute(delete(ResourceClaim).where(ResourceClaim.session_id == session_id,
+                                                ResourceClaim.starts_at >= until))
+    session.execute(update(ResourceClaim).where(ResourceClaim.session_id == session_id,
+                                                ResourceClaim.ends_at > until)
+                    .values(ends_at=until).execution_options(synchronize_session=False))
+

@@ -279,6 +279,7 @@ def conclude(session: Session, rules: WorkingRules, caller: Caller, session_id: 
         session.add(agreement)
     session.flush()
     repo.drop_pending_reminders(session, s.id)
+    claims.shorten(session, s.id, now + rules.buffer)  # ended early: the rest of the slot is free again
     events.publish(session, events.SESSION_CONCLUDED, s.case_no,
                    events.session_data(s, mids, parties, outcome=outcome.value, routes_told=s.routes_told,
                                        concluded_at=to_local(now).isoformat()))
