@@ -173,7 +173,7 @@ def db_session(request: Request) -> Iterator[Session]:
         raise Conflict("The change conflicts with data written at the same time; nothing was saved.",
                        code="write_conflict") from e
     except OperationalError as e:
-        if "locked" in str(e) or "could not serialize" in str(e):
+        if any(m in str(e) for m in ("locked", "could not serialize", "deadlock detected", "lock timeout")):
             raise SuiteError("The database is busy; retry shortly.", code="busy", status=503,
                              headers={"Retry-After": "1"}) from e
         raise

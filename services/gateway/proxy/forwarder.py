@@ -170,9 +170,11 @@ class AiohttpForwarder(Forwarder):
                     body = await resp.read()
                     out = [(k.lower(), v) for k, v in resp.raw_headers if k.lower() not in _BYTES_RESPONSE_DROP]
                     return resp.status, out, body
-            except aiohttp.ConnectionTimeoutError:
-                raise unavailable(service)
-            except aiohttp.ClientConnectorError:
+            except (aiohttp.ConnectionTimeoutError, aiohttp.ClientConnectorError):
+                # Nothing was sent: any method may try once more (a busy service's accept queue).
+                if attempt == 0:
+                    await asyncio.sleep(0.05)
+                    continue
                 raise unavailable(service)
             except (aiohttp.ServerTimeoutError, asyncio.TimeoutError):
                 raise timed_out(service, self.read_timeout)
@@ -216,7 +218,12 @@ class HttpxForwarder(Forwarder):
                     await resp.aclose()
                 out = [(k.lower(), v) for k, v in resp.headers.raw if k.lower() not in _BYTES_RESPONSE_DROP]
                 return resp.status_code, out, body
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):
+            except (httpx.ConnectError, httpx.ConnectTimeout):
+                if attempt == 0:  # nothing was sent: any method may try once more
+                    await asyncio.sleep(0.05)
+                    continue
+                raise unavailable(service)
+            except httpx.PoolTimeout:
                 raise unavailable(service)
             except httpx.TimeoutException:
                 raise timed_out(service, self.read_timeout)
