@@ -79,7 +79,8 @@ def register(session: Session, settings: GatewaySettings, principal: Principal, 
                             errors=[{"field": "url", "message": str(e), "type": "webhook_url_refused"}])
     now = utcnow()
     row = WebhookEndpoint(id=_new_id(), owner=principal.sub, url=body.url.strip(), event_types=body.event_types,
-                          secret=box(settings.webhook_sealing_keys).seal(new_secret()), status=ENDPOINT_ACTIVE, created_at=now, updated_at=now)
+                          secret=box(settings.webhook_sealing_keys).seal(new_secret()), status=ENDPOINT_ACTIVE,
+                          created_at=now, updated_at=now)
     session.add(row)
     session.flush()
     return row

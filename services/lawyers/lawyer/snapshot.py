@@ -9,11 +9,14 @@ atomically in the database at assignment time.
 """
 from __future__ import annotations
 
+import hashlib
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 
+import orjson
 from sqlalchemy import Column, Integer, String, select, update
 from sqlmodel import Field, Session, SQLModel
 
@@ -57,11 +60,36 @@ class RosterEntry:
         return any(a <= d <= b for a, b in self.leaves)
 
 
+@dataclass(eq=False)
+class RosterVerdict:
+    """The slow-changing rules applied to the roster for one question: who passes, who fails and why.
+
+    Memoised with the snapshot, so what is derived from it (the grouped skip list, its content id,
+    whether it is stored) is computed once per roster version and question.
+    """
+
+    passing: list[str]
+    failing: dict[str, str]  # lawyer id -> "reason|reason"
+    stored: bool = field(default=False)  # its skip set is known to be in the database
+
+    @cached_property
+    def grouped(self) -> dict[str, list[str]]:
+        """`failing` as reasons -> sorted lawyer ids, in a canonical order."""
+        out: dict[str, list[str]] = {}
+        for lid, key in self.failing.items():
+            out.setdefault(key, []).append(lid)
+        return {k: sorted(v) for k, v in sorted(out.items())}
+
+    @cached_property
+    def skip_set_id(self) -> str:
+        return hashlib.sha1(orjson.dumps(self.grouped)).hexdigest()
+
+
 class RosterSnapshot:
     def __init__(self) -> None:
         self._token: str | None = None
         self._entries: list[RosterEntry] = []
-        self._memo: dict[tuple, tuple] = {}
+        self._memo: dict[tuple, RosterVerdict] = {}
         self._lock = threading.Lock()
 
     def get(self, session: Session) -> list[RosterEntry]:
@@ -73,14 +101,14 @@ class RosterSnapshot:
             if token is not None and token == self._token:
                 return self._entries, self._memo
         entries = self._load(session)
-        memo: dict[tuple, tuple] = {}
+        memo: dict[tuple, RosterVerdict] = {}
         with self._lock:
             if token is not None:
                 self._token, self._entries, self._memo = token, entries, memo
         return entries, memo
 
     def static_reasons(self, session: Session, on: date, kinds: frozenset[str], category: str,
-                       language: str | None) -> tuple[list[str], dict[str, str]]:
+                       language: str | None) -> RosterVerdict:
         """Lawyers passing the slow-changing rules on `on`, and `id -> "reason|reason"` for the others.
 
         Memoised per roster token and question; the caller must not modify the results.
@@ -112,8 +140,8 @@ class RosterSnapshot:
                 passing.append(e.id)
         if len(memo) > 512:
             memo.clear()
-        memo[key] = (passing, failing)
-        return passing, failing
+        memo[key] = verdict = RosterVerdict(passing, failing)
+        return verdict
 
     @staticmethod
     def _load(session: Session) -> list[RosterEntry]:

@@ -1,19 +1,15 @@
 """Every query of opinion requests, assignment decisions and opinions."""
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime
 
-import orjson
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
+from services.lawyers.lawyer.snapshot import RosterVerdict
 from services.lawyers.opinion.models import AssignmentDecision, AssignmentSkipSet, LegalOpinion, OpinionRequest
-
-_KNOWN_SKIP_SETS: set[str] = set()  # ids seen committed in this process (a skip set is never changed)
-_SET_IDS: dict[int, tuple[dict, str]] = {}  # id(memoised failing dict) -> (that dict, its skip set id)
 
 
 def get(session: Session, request_id: str) -> OpinionRequest | None:
@@ -89,41 +85,17 @@ def overdue_candidates(session: Session, today: date):
             .order_by(OpinionRequest.due_on).limit(500))
 
 
-def _grouped(failing: dict[str, str]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for lid, key in failing.items():
-        out.setdefault(key, []).append(lid)
-    return {k: sorted(v) for k, v in sorted(out.items())}
-
-
-def skip_set(session: Session, failing: dict[str, str]) -> str:
-    """The id of the skip set holding `failing` (lawyer id -> reasons), stored once by content.
-
-    `failing` comes memoised from the roster snapshot, so its id is cached by object identity.
-    """
-    cached = _SET_IDS.get(id(failing))
-    if cached is not None and cached[0] is failing:
-        set_id, grouped = cached[1], None
-    else:
-        grouped = _grouped(failing)
-        set_id = hashlib.sha1(orjson.dumps(grouped)).hexdigest()
-        if len(_SET_IDS) > 512:
-            _SET_IDS.clear()
-        _SET_IDS[id(failing)] = (failing, set_id)
-    if set_id in _KNOWN_SKIP_SETS:
-        return set_id
-    with session.no_autoflush:
-        exists = session.get(AssignmentSkipSet, set_id) is not None
-    if exists:
-        if len(_KNOWN_SKIP_SETS) > 4096:
-            _KNOWN_SKIP_SETS.clear()
-        _KNOWN_SKIP_SETS.add(set_id)
-        return set_id
-    if grouped is None:
-        grouped = _grouped(failing)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(AssignmentSkipSet).values(id=set_id, skipped=grouped).on_conflict_do_nothing())
-    return set_id
+def skip_set(session: Session, roster: RosterVerdict) -> str:
+    """The id of the skip set holding the roster rules' skips, stored once by content."""
+    if not roster.stored:
+        with session.no_autoflush:
+            if session.get(AssignmentSkipSet, roster.skip_set_id) is not None:
+                roster.stored = True  # committed, so every later decision on this verdict can skip the check
+            else:
+                insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+                session.execute(insert(AssignmentSkipSet).values(id=roster.skip_set_id, skipped=roster.grouped)
+                                .on_conflict_do_nothing())
+    return roster.skip_set_id
 
 
 def skip_sets(session: Session, ids: set[str]) -> dict[str, dict]:

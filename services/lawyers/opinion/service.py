@@ -19,6 +19,7 @@ from services.lawyers.conflict import service as conflicts
 from services.lawyers.context import SOURCE, Ctx, day, iso, new_id
 from services.lawyers.lawyer import repository as lawyers_repo
 from services.lawyers.lawyer.models import Lawyer
+from services.lawyers.lawyer.snapshot import RosterVerdict
 from services.lawyers.opinion import repository as repo
 from services.lawyers.opinion.models import (AssignmentDecision, LegalOpinion, OpinionCreate, OpinionRequest,
                                              OpinionRequestCreate)
@@ -75,7 +76,7 @@ def visible(ctx: Ctx, request_id: str) -> OpinionRequest:
 
 
 # -- candidate evaluation ----------------------------------------------------------------------
-def evaluate(ctx: Ctx, r: OpinionRequest, *, on=None) -> tuple[list[str], dict[str, str], dict, dict[str, str]]:
+def evaluate(ctx: Ctx, r: OpinionRequest, *, on=None) -> tuple[list[str], dict[str, str], dict, RosterVerdict]:
     """Lawyers who pass every rule (load included), `id -> "reason|reason"` for every other lawyer,
     the conflict entries behind each conflict, and the roster rules' part of the reasons.
 
@@ -85,9 +86,9 @@ def evaluate(ctx: Ctx, r: OpinionRequest, *, on=None) -> tuple[list[str], dict[s
     s = ctx.settings
     on = on or ctx.today
     hits = conflicts.check(ctx, [p["name"] for p in r.parties], on=on, case_no=r.case_no)
-    passing, failing = ctx.roster.static_reasons(ctx.session, on, frozenset(s.opinion_kinds),
-                                                 (r.category or "").strip().casefold(), r.language)
-    skipped = dict(failing)
+    roster = ctx.roster.static_reasons(ctx.session, on, frozenset(s.opinion_kinds),
+                                       (r.category or "").strip().casefold(), r.language)
+    skipped = dict(roster.failing)
     for lid in set(hits) | set(r.declined_by):
         reasons = skipped[lid].split("|") if lid in skipped else []
         if lid in hits:
@@ -95,27 +96,27 @@ def evaluate(ctx: Ctx, r: OpinionRequest, *, on=None) -> tuple[list[str], dict[s
         if lid in r.declined_by:
             reasons.append("declined_before")
         skipped[lid] = "|".join(reasons)
-    candidates = [lid for lid in passing if lid not in skipped]
+    candidates = [lid for lid in roster.passing if lid not in skipped]
     if candidates:
         full = lawyers_repo.at_cap(ctx.session, candidates, s.open_request_cap)
         if full:
             for lid in full:
                 skipped[lid] = "at_cap"
             candidates = [lid for lid in candidates if lid not in full]
-    return candidates, skipped, {lid: [h.wire() for h in hs] for lid, hs in hits.items()}, failing
+    return candidates, skipped, {lid: [h.wire() for h in hs] for lid, hs in hits.items()}, roster
 
 
 def _record(ctx: Ctx, r: OpinionRequest, mode: str, chosen: str | None, skipped: dict[str, str],
-            conflict_detail: dict, roster_failing: dict[str, str], note: str = "") -> AssignmentDecision:
+            conflict_detail: dict, roster: RosterVerdict, note: str = "") -> AssignmentDecision:
     """Record the decision: the roster-rule skips as a shared skip set, the rest on the decision."""
     grouped: dict[str, list[str]] = {}  # reasons beyond (or instead of) the roster rules' ones
     for lid, key in skipped.items():
-        if lid != chosen and roster_failing.get(lid) != key:
+        if lid != chosen and roster.failing.get(lid) != key:
             grouped.setdefault(key, []).append(lid)
     d = AssignmentDecision(id=new_id(), request_id=r.id, at=ctx.now, mode=mode, actor=ctx.actor, chosen_id=chosen,
                            note=note, skipped=grouped,
                            conflicts={k: v for k, v in conflict_detail.items() if k in skipped},
-                           skip_set_id=repo.skip_set(ctx.session, roster_failing) if roster_failing else None)
+                           skip_set_id=repo.skip_set(ctx.session, roster) if roster.failing else None)
     ctx.session.add(d)
     return d
 
@@ -131,14 +132,14 @@ def _assigned(ctx: Ctx, r: OpinionRequest, lawyer_id: str, mode: str) -> None:
 
 def auto_assign(ctx: Ctx, r: OpinionRequest, mode: str = "auto", note: str = "") -> str | None:
     """Assign the best fitting lawyer, or leave the request `unassigned` when nobody fits."""
-    candidates, skipped, detail, failing = evaluate(ctx, r)
+    candidates, skipped, detail, roster = evaluate(ctx, r)
     chosen = None
     if candidates:
         chosen = lawyers_repo.take_best(ctx.session, candidates, ctx.settings.open_request_cap, ctx.now)
     for lid in candidates:
         if lid != chosen:  # fits, but more open requests or more recently assigned (or filled meanwhile)
             skipped[lid] = "ranked_lower" if chosen else "at_cap"
-    _record(ctx, r, mode, chosen, skipped, detail, failing, note)
+    _record(ctx, r, mode, chosen, skipped, detail, roster, note)
     if chosen:
         _assigned(ctx, r, chosen, mode)
     else:
@@ -177,7 +178,7 @@ def assign(ctx: Ctx, request_id: str, lawyer_id: str, note: str = "") -> Opinion
                             errors=[{"field": "lawyer_id", "message": "unknown lawyer", "type": "value_error"}])
     if r.assignee_id == lw.id:
         return r
-    candidates, skipped, detail, failing = evaluate(ctx, r)
+    candidates, skipped, detail, roster = evaluate(ctx, r)
     mine = [x for x in skipped.get(lw.id, "").split("|") if x not in ("specialty_mismatch", "language_mismatch",
                                                                "kind_not_eligible", "declined_before")]
     if "conflict_of_interest" in mine:
@@ -196,7 +197,7 @@ def assign(ctx: Ctx, request_id: str, lawyer_id: str, note: str = "") -> Opinion
     for lid in candidates:
         if lid != lw.id:
             skipped[lid] = "coordinator_choice"
-    _record(ctx, r, "manual", lw.id, skipped, detail, failing, note)
+    _record(ctx, r, "manual", lw.id, skipped, detail, roster, note)
     _assigned(ctx, r, lw.id, "manual")
     return r
 
