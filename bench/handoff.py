@@ -20,7 +20,7 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
-import httpx
+import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -30,13 +30,39 @@ BODY = {"target": "mediation", "category": "neighbour_dispute", "summary": "相�
         "parties": [{"name": "张三", "role": "petitioner"}, {"name": "李四", "role": "respondent"}]}
 
 
-async def wait_accepted(c: httpx.AsyncClient, ids: set[str], cursor: str | None) -> str | None:
+class Client:
+    """A lean aiohttp client (the load generator shares the two cores with the suite)."""
+
+    def __init__(self, url: str, token: str, connections: int = 40) -> None:
+        self.url = url.rstrip("/")
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.connections = connections
+
+    async def __aenter__(self) -> "Client":
+        self.http = aiohttp.ClientSession(headers=self.headers, timeout=aiohttp.ClientTimeout(total=60),
+                                          connector=aiohttp.TCPConnector(limit=self.connections))
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.http.close()
+
+    async def get(self, path: str, **params) -> dict:
+        async with self.http.get(self.url + path, params=params) as r:
+            r.raise_for_status()
+            return await r.json()
+
+    async def post(self, path: str, body: dict) -> dict:
+        async with self.http.post(self.url + path, json=body) as r:
+            if r.status >= 300:
+                raise RuntimeError(f"POST {path}: HTTP {r.status} {await r.text()}")
+            return await r.json()
+
+
+async def wait_accepted(c: Client, ids: set[str], cursor: str | None) -> str | None:
     """Follow the gateway's event feed (as a pull consumer would) until every id has `handoff.accepted`."""
     waiting = set(ids)
     while waiting:
-        r = await c.get("/api/v1/events", params={"limit": 200, **({"after": cursor} if cursor else {})})
-        r.raise_for_status()
-        page = r.json()
+        page = await c.get("/api/v1/events", limit=200, **({"after": cursor} if cursor else {}))
         for ev in page["items"]:
             hid = (ev.get("data") or {}).get("handoff_id")
             if hid in waiting:
@@ -46,14 +72,14 @@ async def wait_accepted(c: httpx.AsyncClient, ids: set[str], cursor: str | None)
                     waiting.discard(hid)
         cursor = page["last_cursor"] or cursor
         if not page["next_cursor"] and waiting:
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.1)
     return cursor
 
 
-async def feed_end(c: httpx.AsyncClient) -> str | None:
+async def feed_end(c: Client) -> str | None:
     cursor = None
     while True:
-        page = (await c.get("/api/v1/events", params={"limit": 200, **({"after": cursor} if cursor else {})})).json()
+        page = await c.get("/api/v1/events", limit=200, **({"after": cursor} if cursor else {}))
         cursor = page["last_cursor"] or cursor
         if not page["next_cursor"]:
             return cursor
@@ -72,21 +98,20 @@ async def latency(url: str, token: str, n: int, rate: float) -> list[float]:
     """
     run = uuid.uuid4().hex[:6]
     rtt: dict[str, float] = {}
-    async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as c:
+    async with Client(url, token) as c:
         cursor = await feed_end(c)
 
         async def post(i: int) -> None:
             await asyncio.sleep(i / rate)
             t0 = time.perf_counter()
-            r = await c.post(f"/api/v1/cases/B-{run}-{i}/handoffs", json=BODY)
-            r.raise_for_status()
-            rtt[r.json()["id"]] = time.perf_counter() - t0
+            body = await c.post(f"/api/v1/cases/B-{run}-{i}/handoffs", BODY)
+            rtt[body["id"]] = time.perf_counter() - t0
 
         await asyncio.gather(*(post(i) for i in range(n)))
         await wait_accepted(c, set(rtt), cursor)
         out = []
         for hid, post_rtt in rtt.items():
-            h = (await c.get(f"/api/v1/handoffs/{hid}")).json()
+            h = await c.get(f"/api/v1/handoffs/{hid}")
             accepted = next(st["at"] for st in h["history"] if st["status"] == "accepted")
             out.append(post_rtt + _ts(accepted) - _ts(h["requested_at"]))
     return out
@@ -98,19 +123,16 @@ async def throughput(url: str, token: str, n: int, concurrency: int) -> tuple[fl
     ids: list[str] = []
     post_lat: list[float] = []
     queue = iter(range(n))
-    limits = httpx.Limits(max_connections=concurrency + 4)
-    async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60,
-                                 limits=limits) as c:
+    async with Client(url, token, connections=concurrency + 4) as c:
         cursor = await feed_end(c)
         t0 = time.perf_counter()
 
         async def worker() -> None:
             for i in queue:
                 s = time.perf_counter()
-                r = await c.post(f"/api/v1/cases/T-{run}-{i}/handoffs", json=BODY)
-                r.raise_for_status()
+                body = await c.post(f"/api/v1/cases/T-{run}-{i}/handoffs", BODY)
                 post_lat.append(time.perf_counter() - s)
-                ids.append(r.json()["id"])
+                ids.append(body["id"])
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         posted = time.perf_counter() - t0

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
+
+import anyio
 
 from fastapi import Depends, Request
 from sqlalchemy import JSON, DateTime, Engine, create_engine, event, text
@@ -24,6 +26,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel
+
+T = TypeVar("T")
 
 # Explicit constraint names (STYLE habit 8); set before any table is declared.
 NAMING_CONVENTION = {
@@ -156,19 +160,13 @@ def get_db(request: Request) -> Database:
     return request.app.state.db
 
 
-def db_session(request: Request) -> Iterator[Session]:
-    """Request dependency: the request's one transaction, committed at the boundary.
-
-    It is scoped to the endpoint function (`scope="function"`), so the commit happens
-    before the answer is sent: a failed commit is never reported as a success.
-    A write that loses a uniqueness race is a 409; a database too busy to take the
-    write is a 503 with Retry-After. Either way nothing is half-written.
-    """
+@contextlib.contextmanager
+def _problems() -> Iterator[None]:
+    """Map a failed write to problem+json: a lost uniqueness race is a 409, a busy database a 503."""
     from shared.errors import Conflict, SuiteError
 
     try:
-        with request.app.state.db.session() as s:
-            yield s
+        yield
     except IntegrityError as e:
         raise Conflict("The change conflicts with data written at the same time; nothing was saved.",
                        code="write_conflict") from e
@@ -177,6 +175,31 @@ def db_session(request: Request) -> Iterator[Session]:
             raise SuiteError("The database is busy; retry shortly.", code="busy", status=503,
                              headers={"Retry-After": "1"}) from e
         raise
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """Request dependency: the request's one transaction, committed at the boundary.
+
+    It is scoped to the endpoint function (`scope="function"`), so the commit happens
+    before the answer is sent: a failed commit is never reported as a success.
+    A write that loses a uniqueness race is a 409; a database too busy to take the
+    write is a 503 with Retry-After. Either way nothing is half-written.
+    """
+    with _problems(), request.app.state.db.session() as s:
+        yield s
+
+
+async def in_transaction(request: Request, work: Callable[[Session], T]) -> T:
+    """Run `work(session)` as the request's one transaction, in one worker thread.
+
+    The same contract as `DbSession` (commit before the answer, 409/503 mapping) for
+    hot async endpoints: one thread hand-off instead of one per dependency step.
+    """
+    def run() -> T:
+        with _problems(), request.app.state.db.session() as s:
+            return work(s)
+
+    return await anyio.to_thread.run_sync(run)
 
 
 DbSession = Annotated[Session, Depends(db_session, scope="function")]

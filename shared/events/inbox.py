@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -25,6 +26,16 @@ class EventHandlers:
 
     def __init__(self) -> None:
         self._by_type: dict[str, list[Handler]] = {}
+        self._preparers: list[Callable[[Session, list[CloudEvent]], Any]] = []
+
+    def before_batch(self, fn: Callable[[Session, list[CloudEvent]], Any]):
+        """Register `fn(session, events)`, run once before a batch is applied (e.g. to load rows in one query)."""
+        self._preparers.append(fn)
+        return fn
+
+    def prepare(self, session: Session, events: list[CloudEvent]) -> None:
+        for fn in self._preparers:
+            fn(session, events)
 
     def on(self, event_type: str):
         def register(fn: Handler) -> Handler:
@@ -71,6 +82,57 @@ def apply_event(db: Database, consumer: str, handlers: EventHandlers, event: Clo
         raise
 
 
+def apply_events(db: Database, consumer: str, handlers: EventHandlers,
+                 events: list[CloudEvent]) -> dict[str, bool | Exception]:
+    """Apply a batch for `consumer`: per event id, True (applied now), False (applied before) or the error.
+
+    The whole batch is tried in one transaction (one inbox lookup, one inbox insert);
+    if any handler fails, that transaction rolls back and every event is applied
+    on its own with `apply_event`, so one bad event never holds back the others
+    and nothing is half-written. The caller passes at most one event per subject
+    and source it has to keep in order, or passes them in order.
+    """
+    if len(events) <= 1:
+        return _one_by_one(db, consumer, handlers, events)
+    try:
+        with db.session() as s:
+            ids = [e.id for e in events]
+            done = set(s.execute(select(InboxEntry.event_id).where(InboxEntry.consumer == consumer,
+                                                                   InboxEntry.event_id.in_(ids))).scalars())
+            result: dict[str, bool | Exception] = {}
+            fresh: list[CloudEvent] = []
+            for ev in events:
+                if ev.id in done or ev.id in result:
+                    result.setdefault(ev.id, False)
+                    continue
+                result[ev.id] = True
+                fresh.append(ev)
+            if fresh:
+                now = utcnow()
+                s.execute(insert(InboxEntry), [{"consumer": consumer, "event_id": ev.id, "type": ev.type,
+                                                "subject": ev.subject, "applied_at": now} for ev in fresh])
+                handlers.prepare(s, fresh)
+                for ev in fresh:
+                    for h in handlers.for_type(ev.type):
+                        h(s, ev)
+        return result
+    except Exception as e:  # a handler failed or a concurrent duplicate won: settle each event alone
+        log.info("batch apply fell back to one event at a time",
+                 extra={"consumer": consumer, "count": len(events), "error": f"{type(e).__name__}: {e}"})
+        return _one_by_one(db, consumer, handlers, events)
+
+
+def _one_by_one(db: Database, consumer: str, handlers: EventHandlers,
+                events: list[CloudEvent]) -> dict[str, bool | Exception]:
+    result: dict[str, bool | Exception] = {}
+    for ev in events:
+        try:
+            result[ev.id] = apply_event(db, consumer, handlers, ev)
+        except Exception as e:
+            result[ev.id] = e
+    return result
+
+
 class Delivery(BaseModel):
     events: list[CloudEvent]
 
@@ -82,12 +144,11 @@ def inbox_router(consumer: str, handlers: EventHandlers) -> APIRouter:
     @router.post("/internal/events")
     def receive(body: Delivery, request: Request, _: ServicePrincipal) -> dict:
         db: Database = request.app.state.db
-        applied = duplicates = 0
-        for ev in body.events:
-            if apply_event(db, consumer, handlers, ev):
-                applied += 1
-            else:
-                duplicates += 1
-        return {"applied": applied, "duplicates": duplicates}
+        result = apply_events(db, consumer, handlers, body.events)
+        failed = [e for e in result.values() if isinstance(e, Exception)]
+        if failed:
+            raise failed[0]  # the hub retries the delivery; the applied ones are skipped as duplicates
+        applied = sum(1 for v in result.values() if v is True)
+        return {"applied": applied, "duplicates": len(body.events) - applied}
 
     return router

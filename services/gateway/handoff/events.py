@@ -48,6 +48,13 @@ def build_handlers(app: FastAPI) -> EventHandlers:
         for verb in ANSWERS:
             handlers.on(f"{domain}.handoff.{verb}")(on_answer)
 
+    @handlers.before_batch
+    def load_handoffs(session: Session, events: list[CloudEvent]) -> None:
+        """One query for every handoff a batch names; `repo.get` then finds them in the session."""
+        ids = {str(e.data.get("handoff_id")) for e in events if isinstance(e.data, dict) and e.data.get("handoff_id")}
+        if ids:
+            session.info["batch_handoffs"] = repo.many(session, sorted(ids))  # held: the identity map is weak
+
     def chained(session: Session, event: CloudEvent, origin: str, fields: dict) -> None:
         if repo.by_origin(session, origin) is not None:
             return

@@ -13,6 +13,10 @@ def get(session: Session, handoff_id: str) -> Handoff | None:
     return session.get(Handoff, handoff_id)
 
 
+def many(session: Session, ids: list[str]) -> list[Handoff]:
+    return list(session.execute(select(Handoff).where(Handoff.id.in_(ids))).scalars())
+
+
 def by_origin(session: Session, origin: str) -> Handoff | None:
     return session.execute(select(Handoff).where(Handoff.origin == origin)).scalar_one_or_none()
 

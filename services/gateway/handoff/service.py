@@ -95,7 +95,6 @@ def create(session: Session, cal: WorkingCalendar, working_days: int, case_no: s
                 requested_at=now, expires_at=expiry(cal, now, working_days), updated_at=now)
     session.add(h)
     session.add(HandoffStep(handoff_id=h.id, status=REQUESTED, at=now, actor=created_by))
-    session.flush()
     emit(session, source="gateway", type="handoff.requested", subject=case_no,
          data={**event_data(h), "requested_by": client_id, "expires_at": to_local(h.expires_at).isoformat()})
     return h
@@ -126,7 +125,6 @@ def _step(session: Session, h: Handoff, status: str, *, actor: str, now: datetim
         h.reason, h.reason_code = reason, reason_code
     session.add(HandoffStep(handoff_id=h.id, status=status, at=now, actor=actor, reason=reason,
                             reason_code=reason_code, event_id=event_id, note=note))
-    session.flush()
     data = {"handoff_id": h.id, "case_no": h.case_no, "target": h.target, "status": status}
     if reason is not None:
         data["reason"] = reason

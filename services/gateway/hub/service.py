@@ -21,11 +21,12 @@ from datetime import datetime, timedelta
 
 import anyio
 from fastapi import FastAPI
+from sqlalchemy import insert
 from sqlmodel import Session
 
 from shared.db import Database, utcnow
 from shared.events.envelope import CloudEvent
-from shared.events.inbox import EventHandlers, apply_event
+from shared.events.inbox import EventHandlers, apply_events
 from services.gateway.hub import repository as repo
 from services.gateway.hub.models import DEAD, PENDING, DeadLetter, HubDelivery, HubEvent
 from services.gateway.hub.subscriptions import Subscription, default_subscriptions
@@ -68,8 +69,8 @@ class Hub:
     def reset_subscriptions(self) -> None:
         self.subscriptions = default_subscriptions(self.settings, self.internal)
 
-    def subscribers_for(self, event_type: str) -> list[Subscription]:
-        return [s for s in self.subscriptions if s.wants(event_type) and (self.push_remote or not s.remote)]
+    def subscribers_for(self, event: CloudEvent) -> list[Subscription]:
+        return [s for s in self.subscriptions if s.wants(event) and (self.push_remote or not s.remote)]
 
     # -- storing -------------------------------------------------------------------------------
     def store(self, events: list[CloudEvent], now: datetime | None = None) -> tuple[int, int]:
@@ -87,20 +88,26 @@ class Hub:
         enqueue = _webhook_enqueue()
         subjects: set[tuple[str, str]] = set()
         fresh: list[CloudEvent] = []
+        event_rows: list[dict] = []
+        delivery_rows: list[dict] = []
         for ev in events:
             if ev.id in seen:
                 continue
             seen.add(ev.id)
             fresh.append(ev)
-            s.add(HubEvent(id=ev.id, source=ev.source, type=ev.type, subject=ev.subject, sequence=ev.sequence,
-                           time=ev.time, data=ev.data, received_at=now))
-            for sub in self.subscribers_for(ev.type):
-                s.add(HubDelivery(subscriber=sub.name, event_id=ev.id, source=ev.source, subject=ev.subject,
-                                  sequence=ev.sequence, status=PENDING, attempts=0, next_attempt_at=now,
-                                  created_at=now))
+            event_rows.append({"id": ev.id, "source": ev.source, "type": ev.type, "subject": ev.subject,
+                               "sequence": ev.sequence, "time": ev.time, "data": ev.data, "received_at": now})
+            for sub in self.subscribers_for(ev):
+                delivery_rows.append({"subscriber": sub.name, "event_id": ev.id, "source": ev.source,
+                                      "subject": ev.subject, "sequence": ev.sequence, "status": PENDING,
+                                      "attempts": 0, "next_attempt_at": now, "created_at": now})
             if ev.subject is not None and ev.sequence is not None:
                 subjects.add((ev.source, ev.subject))
-        s.flush()
+        # Core bulk inserts (one executemany each): the ORM unit of work costs more than the rows.
+        if event_rows:
+            s.execute(insert(HubEvent), event_rows)
+        if delivery_rows:
+            s.execute(insert(HubDelivery), delivery_rows)
         repo.advance_subjects(s, subjects)
         if enqueue is not None and fresh:
             enqueue(s, fresh)
@@ -172,18 +179,17 @@ class Hub:
 
     async def _apply_internal(self, sub: Subscription, items: list[tuple[HubDelivery, CloudEvent]],
                               delivered: list[int], failed: dict[int, str]) -> None:
-        async def one(d: HubDelivery, ev: CloudEvent) -> None:
-            try:
-                await anyio.to_thread.run_sync(apply_event, self.db, sub.name, sub.handlers, ev,
-                                               limiter=self._limiter)
+        """The gateway's own consumers: the batch in one transaction (per event when one fails)."""
+        result = await anyio.to_thread.run_sync(apply_events, self.db, sub.name, sub.handlers,
+                                                [ev for _, ev in items], limiter=self._limiter)
+        for d, ev in items:
+            outcome = result.get(ev.id)
+            if isinstance(outcome, Exception):
+                log.error("in-process consumer failed", exc_info=outcome,
+                          extra={"consumer": sub.name, "event_id": ev.id})
+                failed[d.position] = f"{type(outcome).__name__}: {outcome}"
+            else:
                 delivered.append(d.position)
-            except Exception as e:
-                log.exception("in-process consumer failed", extra={"consumer": sub.name, "event_id": ev.id})
-                failed[d.position] = f"{type(e).__name__}: {e}"
-
-        async with anyio.create_task_group() as tg:
-            for d, ev in items:
-                tg.start_soon(one, d, ev)
 
     async def run_once(self, now: datetime | None = None) -> tuple[int, int]:
         """One round: claim, push, settle. Returns (claimed, delivered)."""

@@ -9,12 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from shared.events.envelope import CloudEvent
 from shared.events.inbox import EventHandlers
 
 # Remote services and the types they consume (their /internal/events inbox).
 REMOTE: dict[str, tuple[str, ...]] = {
     "mediation": ("handoff.requested", "lawyers.opinion.filed", "calendar.day.set"),
     "lawyers": ("handoff.requested", "calendar.day.set"),
+}
+
+# `handoff.requested` goes only to the service that owns its target (the others would ignore it).
+HANDOFF_TARGETS: dict[str, frozenset[str]] = {
+    "mediation": frozenset({"mediation"}),
+    "lawyers": frozenset({"legal_opinion", "review_studio", "reception_assist"}),
 }
 
 
@@ -24,9 +31,14 @@ class Subscription:
     types: frozenset[str]
     url: str | None = None                      # remote: the service's base URL
     handlers: EventHandlers | None = field(default=None, repr=False)  # in-process
+    targets: frozenset[str] | None = None       # handoff targets it takes; None: all
 
-    def wants(self, event_type: str) -> bool:
-        return "*" in self.types or event_type in self.types
+    def wants(self, event: CloudEvent) -> bool:
+        if not ("*" in self.types or event.type in self.types):
+            return False
+        if event.type == "handoff.requested" and self.targets is not None:
+            return (event.data or {}).get("target") in self.targets
+        return True
 
     @property
     def remote(self) -> bool:
@@ -35,7 +47,8 @@ class Subscription:
 
 def default_subscriptions(settings, internal: dict[str, EventHandlers]) -> list[Subscription]:
     urls = {"mediation": settings.mediation_url, "lawyers": settings.lawyers_url}
-    subs = [Subscription(name, frozenset(types), url=urls[name]) for name, types in REMOTE.items()]
+    subs = [Subscription(name, frozenset(types), url=urls[name], targets=HANDOFF_TARGETS.get(name))
+            for name, types in REMOTE.items()]
     for name, handlers in internal.items():
         subs.append(Subscription(name, frozenset(handlers.types), handlers=handlers))
     return subs
