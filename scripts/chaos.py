@@ -157,7 +157,7 @@ def check(dbs: dict[str, Database], transport: str, created: dict[str, str]) -> 
     from services.gateway.handoff.events import build_handlers  # noqa: F401 (types below)
     from services.gateway.handoff.models import Handoff, HandoffStep
     from services.gateway.hub.models import HubDelivery, HubEvent
-    from services.gateway.hub.subscriptions import REMOTE
+    from services.gateway.hub.subscriptions import HANDOFF_TARGETS, REMOTE
 
     produced: dict[str, tuple[str, str, dict]] = {}
     produced_twice = 0
@@ -186,9 +186,12 @@ def check(dbs: dict[str, Database], transport: str, created: dict[str, str]) -> 
     unapplied = []
     internal_types = {"mediation.handoff.accepted", "mediation.handoff.rejected", "mediation.handoff.completed",
                       "lawyers.handoff.accepted", "lawyers.handoff.rejected", "lawyers.handoff.completed"}
-    for eid, (_, etype, _) in produced.items():
+    for eid, (_, etype, data) in produced.items():
         for svc, types in REMOTE.items():
-            if etype in types and eid not in applied[svc]:
+            # The hub routes a handoff.requested only to its target's service; NATS consumers see all.
+            routed = (transport != "hub" or etype != "handoff.requested"
+                      or (data or {}).get("target") in HANDOFF_TARGETS[svc])
+            if etype in types and routed and eid not in applied[svc]:
                 unapplied.append((svc, eid, etype))
         if etype in internal_types and eid not in internal_applied:
             unapplied.append(("handoffs", eid, etype))

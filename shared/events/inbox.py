@@ -145,10 +145,13 @@ def inbox_router(consumer: str, handlers: EventHandlers) -> APIRouter:
     def receive(body: Delivery, request: Request, _: ServicePrincipal) -> dict:
         db: Database = request.app.state.db
         result = apply_events(db, consumer, handlers, body.events)
-        failed = [e for e in result.values() if isinstance(e, Exception)]
-        if failed:
-            raise failed[0]  # the hub retries the delivery; the applied ones are skipped as duplicates
+        failed = [{"id": i, "error": f"{type(e).__name__}: {e}"[:500]}
+                  for i, e in result.items() if isinstance(e, Exception)]
+        for i, e in result.items():
+            if isinstance(e, Exception):
+                log.error("event failed; the hub retries it", exc_info=e, extra={"consumer": consumer, "event_id": i})
         applied = sum(1 for v in result.values() if v is True)
-        return {"applied": applied, "duplicates": len(body.events) - applied}
+        # The hub retries only the failed ones; the others are settled.
+        return {"applied": applied, "duplicates": len(body.events) - applied - len(failed), "failed": failed}
 
     return router

@@ -26,6 +26,7 @@ from typing import Any
 
 import anyio
 import orjson
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -221,6 +222,55 @@ def apply_in_order(db: Database, consumer: str, handlers: EventHandlers, event: 
         raise
 
 
+def apply_heads_in_order(db: Database, consumer: str, handlers: EventHandlers, events: list[CloudEvent],
+                         forced: set[str]) -> dict[str, str]:
+    """`apply_in_order` for a batch holding at most one event per (source, subject), in one transaction.
+
+    Two lookups for the whole batch (inbox ids, order markers), bulk inserts of the
+    inbox rows and markers, then the handlers. Raises if any handler fails (the
+    caller then settles each event alone).
+    """
+    outcome: dict[str, str] = {}
+    with db.session() as s:
+        order = f"{consumer}~order"
+        own = {e.id: _order_key(consumer, e, e.sequence)[1] for e in events
+               if e.subject is not None and e.sequence is not None}
+        prev = {e.id: _order_key(consumer, e, e.sequence - 1)[1] for e in events
+                if e.id in own and e.sequence > 1 and e.id not in forced}
+        markers = set(s.execute(select(InboxEntry.event_id).where(
+            InboxEntry.consumer == order, InboxEntry.event_id.in_(set(own.values()) | set(prev.values())))).scalars())
+        applied = set(s.execute(select(InboxEntry.event_id).where(
+            InboxEntry.consumer == consumer, InboxEntry.event_id.in_([e.id for e in events]))).scalars())
+        rows: list[dict] = []
+        fresh: list[CloudEvent] = []
+        now = utcnow()
+        for e in events:
+            if e.id in outcome:
+                continue
+            if e.id in prev and prev[e.id] not in markers:
+                outcome[e.id] = "early"
+                continue
+            if e.id in applied:
+                outcome[e.id] = "duplicate"
+            else:
+                outcome[e.id] = "applied"
+                fresh.append(e)
+                rows.append({"consumer": consumer, "event_id": e.id, "type": e.type, "subject": e.subject,
+                             "applied_at": now})
+            if e.id in own and own[e.id] not in markers:
+                markers.add(own[e.id])
+                rows.append({"consumer": order, "event_id": own[e.id], "type": e.type, "subject": e.subject,
+                             "applied_at": now})
+        if rows:
+            s.execute(insert(InboxEntry), rows)
+        if fresh:
+            handlers.prepare(s, fresh)
+            for e in fresh:
+                for h in handlers.for_type(e.type):
+                    h(s, e)
+    return outcome
+
+
 def skip_in_order(db: Database, consumer: str, event: CloudEvent) -> None:
     """A dead-lettered event: mark its sequence processed so later events of its subject go on."""
     if event.subject is not None and event.sequence is not None:
@@ -368,21 +418,47 @@ class NatsServiceConsumer(NatsConsumerBase):
         return True
 
     async def handle(self, sub: _Sub, msgs: list) -> int:
-        # Subjects in parallel, each subject's messages in stream order.
+        """Rounds: the first waiting message of every subject together in one transaction, then the
+        second of each, ... (each subject's messages stay in stream order). A round whose batch
+        fails is settled message by message, so one bad event holds back only its own subject."""
         groups: dict[Any, list] = defaultdict(list)
         for m in msgs:
             groups[_group(m)].append(m)
+        queues = list(groups.values())
         done = 0
+        for i in range(max(len(q) for q in queues)):
+            heads = [q[i] for q in queues if i < len(q)]
+            done += await self._round(heads)
+        return done
 
-        async def run(group: list) -> None:
-            nonlocal done
-            for m in group:
-                if await self._one(m):
-                    done += 1
-
-        async with anyio.create_task_group() as tg:
-            for g in groups.values():
-                tg.start_soon(run, g)
+    async def _round(self, msgs: list) -> int:
+        parsed = []
+        for m in msgs:
+            ev = parse(m)
+            if ev is None:
+                await m.term()
+            else:
+                parsed.append((m, ev))
+        if len(parsed) <= 1:
+            return sum([await self._one(m) for m, _ in parsed])
+        now = time.time()
+        forced = {ev.id for m, ev in parsed
+                  if m.metadata.timestamp and now - m.metadata.timestamp.timestamp() > ORDER_GAP_SECONDS}
+        try:
+            outcome = await anyio.to_thread.run_sync(apply_heads_in_order, self.db, self.name, self.handlers,
+                                                     [ev for _, ev in parsed], forced, limiter=self._limiter)
+        except Exception as e:
+            log.info("batch apply fell back to one event at a time",
+                     extra={"consumer": self.name, "count": len(parsed), "error": f"{type(e).__name__}: {e}"})
+            return sum([await self._one(m) for m, _ in parsed])
+        done = 0
+        for m, ev in parsed:
+            if outcome.get(ev.id) == "early":
+                await m.nak(delay=EARLY_DELAY)
+                continue
+            await m.ack()
+            self._failures.pop(ev.id, None)
+            done += 1
         return done
 
 

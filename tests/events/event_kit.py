@@ -5,6 +5,7 @@ import random
 import uuid
 from datetime import date, timedelta
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from shared.db import utcnow
@@ -56,7 +57,13 @@ def install_probe(bus) -> None:
             if key in PROBE_FAIL:
                 PROBE_FAILED[key] = PROBE_FAILED.get(key, 0) + 1
                 raise RuntimeError(f"probe {key} refuses")
-            PROBE_CALLS.setdefault(key, []).append(ev.id)
+            # Recorded when the transaction commits, like a real effect (a rolled-back batch leaves none).
+            pending = session.info.setdefault("probe_calls", [])
+            if not pending:
+                sa_event.listen(session, "after_commit", lambda s: [
+                    PROBE_CALLS.setdefault(k, []).append(i) for k, i in s.info.pop("probe_calls", [])], once=True)
+                sa_event.listen(session, "after_rollback", lambda s: s.info.pop("probe_calls", None), once=True)
+            pending.append((key, ev.id))
         app.state.probe_installed = True
     hub = bus.app["gateway"].state.hub
     from services.gateway.hub.subscriptions import Subscription

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from datetime import timedelta
 
 from fastapi import FastAPI, Request
@@ -133,3 +134,16 @@ def test_hub_never_pushes_sequence_n_plus_1_before_n(suite):
         assert [e["sequence"] for e in flaky.received] == [1, 2, 3]
     finally:
         flaky.stop()
+
+
+def test_a_handoff_request_is_routed_only_to_its_targets_service(suite):
+    """The hub pushes `handoff.requested` to the service that owns the target, not to every service."""
+    evs = {t: event("handoff.requested", f"ROUTE-{t}-{uuid.uuid4().hex[:6]}", 1,
+                    {"handoff_id": uuid.uuid4().hex, "target": t})
+           for t in ("mediation", "legal_opinion", "review_studio", "reception_assist")}
+    publish_raw(suite, list(evs.values()))
+    with suite.db("gateway").session() as s:
+        subs = {t: sorted(s.execute(select(HubDelivery.subscriber).where(HubDelivery.event_id == ev.id)).scalars())
+                for t, ev in evs.items()}
+    assert subs == {"mediation": ["mediation"], "legal_opinion": ["lawyers"], "review_studio": ["lawyers"],
+                    "reception_assist": ["lawyers"]}

@@ -122,3 +122,37 @@ def test_waiting_for_an_earlier_event_is_not_a_failed_attempt(bus, monkeypatch):
     assert PROBE_CALLS.get(f"{key}-2") == [second.id]
     dead = bus.client("coordinator").get("/api/v1/events/dead-letters").json()["items"]
     assert second.id not in {d["event_id"] for d in dead}
+
+
+def test_one_failing_event_in_a_batch_holds_back_only_itself(bus):
+    """Consumers apply a delivered batch in one transaction; when one event of it fails, the others
+    are applied once all the same and only the failing one is retried (and applied once later)."""
+    import time
+    from datetime import timedelta
+
+    from shared.db import utcnow
+
+    install_probe(bus)
+    key = f"batch-{far_day()}"
+    evs = [event("probe.touched", f"PROBE-{key}-{n}", 1, {"key": f"{key}-{n}"}) for n in range(3)]
+    PROBE_FAIL.add(f"{key}-1")
+    publish_raw(bus, evs)  # one delivery: one push (hub) or one fetch (NATS)
+    for _ in range(40):
+        move_once(bus)
+        if PROBE_FAILED.get(f"{key}-1") and PROBE_CALLS.get(f"{key}-0") and PROBE_CALLS.get(f"{key}-2"):
+            break
+        time.sleep(0.1)
+    assert PROBE_CALLS.get(f"{key}-0") == [evs[0].id] and PROBE_CALLS.get(f"{key}-2") == [evs[2].id]
+    assert PROBE_CALLS.get(f"{key}-1") is None
+    gw = bus.app["gateway"]
+    if gw.state.nats is None:  # the hub settled the two applied deliveries; only the failed one waits
+        from services.gateway.hub.models import HubDelivery
+        with bus.db("gateway").session() as s:
+            rows = {r.event_id: (r.status, r.attempts) for r in s.execute(
+                select(HubDelivery).where(HubDelivery.event_id.in_([e.id for e in evs]))).scalars()}
+        assert rows == {evs[0].id: ("delivered", 0), evs[1].id: ("pending", 1), evs[2].id: ("delivered", 0)}
+    PROBE_FAIL.discard(f"{key}-1")
+    if gw.state.nats is None:
+        bus.servers["gateway"].call(gw.state.hub.deliver_pending(now=utcnow() + timedelta(hours=1)))
+    bus.drain()
+    assert [PROBE_CALLS.get(f"{key}-{n}") for n in range(3)] == [[evs[0].id], [evs[1].id], [evs[2].id]]

@@ -114,8 +114,8 @@ def test_duplicate_delivery_answers_duplicates(suite):
     token = suite.token("mediation-service")
     body = {"events": [ev.wire()]}
     c = httpx.Client(base_url=suite.url["lawyers"], headers={"Authorization": f"Bearer {token}"})
-    assert c.post("/internal/events", json=body).json() == {"applied": 1, "duplicates": 0}
-    assert c.post("/internal/events", json=body).json() == {"applied": 0, "duplicates": 1}
+    assert c.post("/internal/events", json=body).json() == {"applied": 1, "duplicates": 0, "failed": []}
+    assert c.post("/internal/events", json=body).json() == {"applied": 0, "duplicates": 1, "failed": []}
     assert count(suite.db("lawyers"), CalendarOverride) == 1
 
 

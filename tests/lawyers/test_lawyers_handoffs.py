@@ -107,5 +107,5 @@ def test_inbox_endpoint_needs_the_service_role(suite):
     assert user.status_code == 403
     svc = httpx.post(url, json=body, headers={"Authorization": f"Bearer {suite.token('mediation-service')}"})
     assert svc.status_code == 200, svc.text
-    assert svc.json() == {"applied": 1, "duplicates": 0}
+    assert svc.json() == {"applied": 1, "duplicates": 0, "failed": []}
     assert events(suite, "lawyers.handoff.accepted", "HO-8")

@@ -27,7 +27,7 @@ def handoff(case_no, **data):
 def test_accept_then_book_then_complete(suite, api, day):
     case_no = uniq("H")
     ev = handoff(case_no)
-    assert deliver(suite, ev, ev) == {"applied": 1, "duplicates": 1}
+    assert deliver(suite, ev, ev) == {"applied": 1, "duplicates": 1, "failed": []}
     acc = outbox(suite, "mediation.handoff.accepted", case_no)
     assert len(acc) == 1 and acc[0]["data"]["handoff_id"] == ev["data"]["handoff_id"]
     pending = api().get(f"{BASE}/cases", params={"status": "pending"}).json()["items"]

@@ -154,7 +154,7 @@ def test_case_file_with_agreement_ratings_and_legal_opinion(suite, api, day):
     hub = suite.direct("mediation", "mediation-service")
     r = hub.post("/internal/events", json={"events": [ev, ev]})
     assert r.status_code == 200, r.text
-    assert r.json() == {"applied": 1, "duplicates": 1}
+    assert r.json() == {"applied": 1, "duplicates": 1, "failed": []}
     cf = api().get(f"{BASE}/cases/{case_no}")
     assert cf.status_code == 200, cf.text
     cf = cf.json()

@@ -43,6 +43,18 @@ def _webhook_enqueue():
     return enqueue_many
 
 
+def _failed_ids(r) -> dict[str, str]:
+    """The events a consumer answered as failed (`{"failed": [{"id", "error"}]}`), by id."""
+    try:
+        body = r.json()
+    except ValueError:
+        return {}
+    failed = body.get("failed") if isinstance(body, dict) else None
+    if not isinstance(failed, list):
+        return {}
+    return {str(f.get("id")): f"consumer failed: {f.get('error') or 'error'}" for f in failed if isinstance(f, dict)}
+
+
 def dead_letter_id(now: datetime) -> str:
     """Time-ordered opaque id (sorts by death time)."""
     return f"{int(now.timestamp() * 1_000_000):015x}{uuid.uuid4().hex[:12]}"
@@ -169,7 +181,12 @@ class Hub:
                 headers={"Authorization": f"Bearer {self.service_token()}"},
                 timeout=self.settings.hub_push_timeout_seconds)
             if 200 <= r.status_code < 300:
-                delivered.extend(d.position for d, _ in items)
+                refused = _failed_ids(r)
+                for d, ev in items:
+                    if ev.id in refused:
+                        failed[d.position] = refused[ev.id]
+                    else:
+                        delivered.append(d.position)
                 return
             error = f"HTTP {r.status_code}: {r.text[:300]}"
         except Exception as e:  # connection refused, timeout, ...
