@@ -114,7 +114,11 @@ async def latency(url: str, token: str, n: int, rate: float) -> list[float]:
             h = await c.get(f"/api/v1/handoffs/{hid}")
             accepted = next(st["at"] for st in h["history"] if st["status"] == "accepted")
             out.append(post_rtt + _ts(accepted) - _ts(h["requested_at"]))
+            SPLIT.append((post_rtt, _ts(accepted) - _ts(h["requested_at"])))
     return out
+
+
+SPLIT: list[tuple[float, float]] = []  # (POST round trip, requested -> accepted) of the last latency run
 
 
 async def throughput(url: str, token: str, n: int, concurrency: int) -> tuple[float, float, list[float]]:

@@ -6,6 +6,8 @@ scheduler. A service passes its routers, event handlers and jobs.
 """
 from __future__ import annotations
 
+import gc
+
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
@@ -90,6 +92,10 @@ def create_service_app(
             if app.state.event_consumer is not None:
                 app.state.event_consumer.start()
             scheduler = start_scheduler(app, list(jobs))
+        # Startup objects (modules, models, compiled queries) move to the permanent generation, so
+        # the full collections that run under load scan only what requests allocate: shorter pauses.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

@@ -19,12 +19,13 @@ SEQUENCES = SubjectSequence.__table__
 
 def _next_sequence(session: Session, subject: str) -> int:
     if session.get_bind().dialect.name == "postgresql":
-        # A table-level (Core) statement: it does not flush the caller's pending objects first,
-        # so the change and its outbox row go out in the one flush at commit.
+        # Without an autoflush: the caller's pending objects and the outbox row go out together
+        # in the one flush at commit instead of a flush per event.
         stmt = (pg_insert(SEQUENCES).values(subject=subject, last=1)
                 .on_conflict_do_update(index_elements=["subject"], set_={"last": SEQUENCES.c.last + 1})
                 .returning(SEQUENCES.c.last))
-        return int(session.execute(stmt).scalar_one())
+        with session.no_autoflush:
+            return int(session.execute(stmt).scalar_one())
     # SQLite: the transaction already holds the write lock (BEGIN IMMEDIATE).
     row = session.get(SubjectSequence, subject)
     if row is None:

@@ -16,6 +16,13 @@ def register(handlers: EventHandlers, app) -> None:
             return
         service.on_handoff_requested(session, app.state.calendar.get(session), event.data, event.time)
 
+    @handlers.before_batch
+    def load_decided(session: Session, events: list[CloudEvent]) -> None:
+        ids = [str(e.data.get("handoff_id")) for e in events if e.type == "handoff.requested"
+               and isinstance(e.data, dict) and e.data.get("handoff_id")]
+        if ids:
+            service.load_decided(session, ids)
+
     @handlers.on("lawyers.opinion.filed")
     def on_opinion_filed(session: Session, event: CloudEvent) -> None:
         """A lawyer filed a legal opinion (法律意见书): attach it to the case file."""

@@ -60,6 +60,28 @@ def rejection(data: dict[str, Any]) -> str | None:
     return None
 
 
+DECIDED = "decided_handoffs"  # session.info: handoff ids with an intake, loaded once per batch
+
+
+def load_decided(session: Session, handoff_ids: list[str]) -> None:
+    """Before a batch: which of its handoffs already have an intake (one query for the batch)."""
+    found = session.execute(select(CaseIntake.handoff_id).where(CaseIntake.handoff_id.in_(handoff_ids))).scalars()
+    session.info[DECIDED] = (set(handoff_ids), set(found))
+
+
+def handoff_decided(session: Session, handoff_id: str) -> bool:
+    """True when the handoff already has an intake; marks it decided for the rest of the batch."""
+    loaded, decided = session.info.get(DECIDED) or (set(), set())
+    if handoff_id in loaded:
+        seen = handoff_id in decided
+    else:
+        seen = session.execute(select(CaseIntake.id).where(CaseIntake.handoff_id == handoff_id)).scalar() is not None
+    decided.add(handoff_id)
+    loaded.add(handoff_id)
+    session.info[DECIDED] = (loaded, decided)
+    return seen
+
+
 def on_handoff_requested(session: Session, calendar: WorkingCalendar, data: dict[str, Any],
                          received: datetime) -> None:
     """Accept or reject a handoff addressed to mediation; accepted ones wait for a session (pending)."""
@@ -68,7 +90,7 @@ def on_handoff_requested(session: Session, calendar: WorkingCalendar, data: dict
     handoff_id, case_no = str(data.get("handoff_id") or ""), str(data.get("case_no") or "")
     if not handoff_id or not case_no:
         return
-    if session.execute(select(CaseIntake.id).where(CaseIntake.handoff_id == handoff_id)).scalar():
+    if handoff_decided(session, handoff_id):
         return  # the same handoff routed again: already decided
     parties = [p if isinstance(p, dict) else {"name": str(p)} for p in (data.get("parties") or [])]
     code = rejection(data)
@@ -78,14 +100,12 @@ def on_handoff_requested(session: Session, calendar: WorkingCalendar, data: dict
     if code:
         intake.status, intake.reason_code, intake.reason = IntakeStatus.rejected.value, code, REJECTIONS[code]
         session.add(intake)
-        session.flush()
         emit(session, source=SOURCE, type=HANDOFF_REJECTED, subject=case_no,
              data={"handoff_id": handoff_id, "case_no": case_no, "reason": intake.reason, "reason_code": code})
         return
     # A dispute is normally settled within one month (人民调解工作若干规定): the case's target date.
     intake.target_on = rule_deadline(calendar, "mediation_target", local_date(received))
     session.add(intake)
-    session.flush()
     emit(session, source=SOURCE, type=HANDOFF_ACCEPTED, subject=case_no,
          data={"handoff_id": handoff_id, "case_no": case_no, "intake_id": intake.id,
                "target_on": intake.target_on.isoformat()})
