@@ -14,6 +14,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
 from shared.auth import Principal
@@ -29,6 +30,7 @@ from services.gateway.handoff.schemas import CASE_NO, HandoffCreate
 
 log = logging.getLogger("suite.handoff")
 
+HANDOFFS, STEPS = Handoff.__table__, HandoffStep.__table__
 SEES_ALL = ("coordinator", "auditor", "mediator", "lawyer")
 # Which service answers for which target.
 ANSWERED_BY = {"mediation": "mediation", "legal_opinion": "lawyers", "review_studio": "lawyers",
@@ -93,11 +95,20 @@ def create(session: Session, cal: WorkingCalendar, working_days: int, case_no: s
                 category=body.category, summary=body.summary, parties=raw.get("parties", []), details=details,
                 created_by=created_by, client_id=client_id, origin=origin, parent_id=parent_id,
                 requested_at=now, expires_at=expiry(cal, now, working_days), updated_at=now)
-    session.add(h)
-    session.add(HandoffStep(handoff_id=h.id, status=REQUESTED, at=now, actor=created_by))
+    # Core inserts (the hot path of every handoff); `h` is returned as a plain, unattached row.
+    with session.no_autoflush:
+        session.execute(insert(HANDOFFS), [h.model_dump()])
+        add_step(session, handoff_id=h.id, status=REQUESTED, at=now, actor=created_by)
     emit(session, source="gateway", type="handoff.requested", subject=case_no,
          data={**event_data(h), "requested_by": client_id, "expires_at": to_local(h.expires_at).isoformat()})
     return h
+
+
+def add_step(session: Session, **step: Any) -> None:
+    """Append one step to a handoff's history (a Core insert, no unit-of-work bookkeeping)."""
+    row = {"reason": None, "reason_code": None, "event_id": None, "note": None, "actor": "", **step}
+    with session.no_autoflush:
+        session.execute(insert(STEPS), [row])
 
 
 def transition(session: Session, h: Handoff, status: str, *, actor: str, reason: str | None = None,
@@ -108,9 +119,9 @@ def transition(session: Session, h: Handoff, status: str, *, actor: str, reason:
                COMPLETED: (ACCEPTED, REQUESTED)}[status]
     if h.status not in allowed:
         if h.status != status:
-            session.add(HandoffStep(handoff_id=h.id, status=h.status, at=now, actor=actor, event_id=event_id,
-                                    reason=reason, reason_code=reason_code,
-                                    note=f"{status} ignored: the handoff is already {h.status}"))
+            add_step(session, handoff_id=h.id, status=h.status, at=now, actor=actor, event_id=event_id,
+                     reason=reason, reason_code=reason_code,
+                     note=f"{status} ignored: the handoff is already {h.status}")
         return False
     if status == COMPLETED and h.status == REQUESTED:  # completion implies acceptance
         _step(session, h, ACCEPTED, actor=actor, event_id=event_id, now=now, note="implied by completion")
@@ -123,8 +134,8 @@ def _step(session: Session, h: Handoff, status: str, *, actor: str, now: datetim
     h.status, h.updated_at = status, now
     if reason is not None or status in (REJECTED, EXPIRED):
         h.reason, h.reason_code = reason, reason_code
-    session.add(HandoffStep(handoff_id=h.id, status=status, at=now, actor=actor, reason=reason,
-                            reason_code=reason_code, event_id=event_id, note=note))
+    add_step(session, handoff_id=h.id, status=status, at=now, actor=actor, reason=reason,
+             reason_code=reason_code, event_id=event_id, note=note)
     data = {"handoff_id": h.id, "case_no": h.case_no, "target": h.target, "status": status}
     if reason is not None:
         data["reason"] = reason
