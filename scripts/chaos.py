@@ -258,14 +258,17 @@ def run_chaos(handoffs: int = 100, kills: int = 5, transport: str = "hub", backe
                 list(pool.map(poster.post, range(handoffs)))
             posted_at = time.monotonic()
             k.join()
+            killed_at = time.monotonic()
             deadline = time.monotonic() + settle_timeout
             cases = set(poster.created)
             while time.monotonic() < deadline and not settled(dbs, cases):
                 time.sleep(0.5)
-            settle = time.monotonic() - max(posted_at, t0)
+            settled_at = time.monotonic()
+            settle = settled_at - max(posted_at, t0)
             report = check(dbs, transport, poster.created)
             report.update({"backend": backend, "kills": kill_log, "post_retries": poster.retries,
-                           "seconds_total": round(time.monotonic() - t0, 1), "seconds_to_settle": round(settle, 1)})
+                           "seconds_total": round(time.monotonic() - t0, 1), "seconds_to_settle": round(settle, 1),
+                           "seconds_after_last_restart": round(settled_at - killed_at, 1)})
         finally:
             for db in dbs.values():
                 db.dispose()
