@@ -1,7 +1,14 @@
-"""Writing events: `emit()` adds the event to the outbox inside the caller's transaction."""
+"""Writing events: `emit()` adds the event to the outbox inside the caller's transaction.
+
+The rows are written just before that transaction commits (`write_pending`, called
+by `Database.session`): one statement numbers every case's events (the per-subject
+`sequence`) and one inserts all the rows, however many events the transaction
+emitted. A transaction that rolls back writes none.
+"""
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from typing import Any
 
 from sqlalchemy import insert
@@ -13,29 +20,34 @@ from shared.events.envelope import CloudEvent
 from shared.events.models import OutboxEvent, SubjectSequence
 
 EVENTS_EMITTED = "events_emitted"
-
+PENDING = "outbox_pending"  # session.info: rows emitted in this transaction, not yet written
 
 SEQUENCES = SubjectSequence.__table__
 OUTBOX = OutboxEvent.__table__
 
 
-def _next_sequence(session: Session, subject: str) -> int:
+def _reserve(session: Session, counts: dict[str, int]) -> dict[str, int]:
+    """Reserve `n` sequence numbers per subject; returns the last number reserved for each."""
     if session.get_bind().dialect.name == "postgresql":
-        # Without an autoflush: the caller's pending objects and the outbox row go out together
-        # in the one flush at commit instead of a flush per event.
-        stmt = (pg_insert(SEQUENCES).values(subject=subject, last=1)
-                .on_conflict_do_update(index_elements=["subject"], set_={"last": SEQUENCES.c.last + 1})
-                .returning(SEQUENCES.c.last))
+        # One multi-row upsert for every subject (the row locks are held until commit, so
+        # concurrent writers of a subject number one after the other).
+        stmt = pg_insert(SEQUENCES).values([{"subject": s, "last": n} for s, n in sorted(counts.items())])
+        stmt = stmt.on_conflict_do_update(index_elements=["subject"],
+                                          set_={"last": SEQUENCES.c.last + stmt.excluded.last})
         with session.no_autoflush:
-            return int(session.execute(stmt).scalar_one())
+            return {s: int(last) for s, last in session.execute(
+                stmt.returning(SEQUENCES.c.subject, SEQUENCES.c.last)).all()}
     # SQLite: the transaction already holds the write lock (BEGIN IMMEDIATE).
-    row = session.get(SubjectSequence, subject)
-    if row is None:
-        row = SubjectSequence(subject=subject, last=0)
-        session.add(row)
-    row.last += 1
+    out = {}
+    for subject, n in sorted(counts.items()):
+        row = session.get(SubjectSequence, subject)
+        if row is None:
+            row = SubjectSequence(subject=subject, last=0)
+            session.add(row)
+        row.last += n
+        out[subject] = row.last
     session.flush()
-    return row.last
+    return out
 
 
 def emit(session: Session, source: str, type: str, subject: str | None, data: dict[str, Any],
@@ -43,18 +55,34 @@ def emit(session: Session, source: str, type: str, subject: str | None, data: di
     """Record an event in the outbox, in the same transaction as the change it describes.
 
     It is published only if that transaction commits (the relay reads committed rows).
+    Its `sequence` is set when the transaction commits (`write_pending`).
     """
-    seq = _next_sequence(session, subject) if subject else None
     ev = CloudEvent(id=event_id or uuid.uuid4().hex, source=source, type=type, subject=subject,
-                    time=utcnow(), data=data, sequence=seq)
-    # A Core insert: the unit of work's bookkeeping for an append-only row costs more than the row.
-    with session.no_autoflush:
-        session.execute(insert(OUTBOX), [{"id": ev.id, "source": source, "type": type, "subject": subject,
-                                          "sequence": seq, "time": ev.time, "claimed_until": None,
-                                          "published_at": None, "attempts": 0,
-                                          "data": ev.model_dump(mode="json")["data"]}])
+                    time=utcnow(), data=data)
+    session.info.setdefault(PENDING, []).append((ev, {
+        "id": ev.id, "source": source, "type": type, "subject": subject, "sequence": None, "time": ev.time,
+        "claimed_until": None, "published_at": None, "attempts": 0, "data": ev.model_dump(mode="json")["data"]}))
     session.info[EVENTS_EMITTED] = True
     return ev
+
+
+def write_pending(session: Session) -> None:
+    """Number and insert the events emitted in this transaction (called right before commit)."""
+    pending = session.info.pop(PENDING, None)
+    if not pending:
+        return
+    rows = [row for _, row in pending]
+    counts = Counter(r["subject"] for r in rows if r["subject"])
+    if counts:
+        last = _reserve(session, counts)
+        next_of = {s: last[s] - n + 1 for s, n in counts.items()}
+        for ev, r in pending:  # in emit order: a case's events keep the order they were emitted in
+            if r["subject"]:
+                r["sequence"] = ev.sequence = next_of[r["subject"]]
+                next_of[r["subject"]] += 1
+    # A Core insert: the unit of work's bookkeeping for append-only rows costs more than the rows.
+    with session.no_autoflush:
+        session.execute(insert(OUTBOX), rows)
 
 
 def to_cloud_event(row: OutboxEvent) -> CloudEvent:
