@@ -11,7 +11,7 @@ import uuid
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session
 
@@ -26,17 +26,29 @@ SEQUENCES = SubjectSequence.__table__
 OUTBOX = OutboxEvent.__table__
 
 
+def _upsert(values):
+    stmt = pg_insert(SEQUENCES).values(values)
+    return (stmt.on_conflict_do_update(index_elements=["subject"],
+                                       set_={"last": SEQUENCES.c.last + stmt.excluded.last})
+            .returning(SEQUENCES.c.subject, SEQUENCES.c.last))
+
+
+RESERVE_ONE = _upsert({"subject": bindparam("subject"), "last": bindparam("n")})  # built once: the common case
+INSERT_OUTBOX = insert(OUTBOX)
+
+
 def _reserve(session: Session, counts: dict[str, int]) -> dict[str, int]:
     """Reserve `n` sequence numbers per subject; returns the last number reserved for each."""
     if session.get_bind().dialect.name == "postgresql":
-        # One multi-row upsert for every subject (the row locks are held until commit, so
-        # concurrent writers of a subject number one after the other).
-        stmt = pg_insert(SEQUENCES).values([{"subject": s, "last": n} for s, n in sorted(counts.items())])
-        stmt = stmt.on_conflict_do_update(index_elements=["subject"],
-                                          set_={"last": SEQUENCES.c.last + stmt.excluded.last})
+        # One upsert for every subject (the row locks are held until commit, so concurrent
+        # writers of a subject number one after the other; sorted, so they never deadlock).
+        if len(counts) == 1:
+            ((subject, n),) = counts.items()
+            stmt, params = RESERVE_ONE, {"subject": subject, "n": n}
+        else:
+            stmt, params = _upsert([{"subject": s, "last": n} for s, n in sorted(counts.items())]), None
         with session.no_autoflush:
-            return {s: int(last) for s, last in session.execute(
-                stmt.returning(SEQUENCES.c.subject, SEQUENCES.c.last)).all()}
+            return {s: int(last) for s, last in session.execute(stmt, params).all()}
     # SQLite: the transaction already holds the write lock (BEGIN IMMEDIATE).
     out = {}
     for subject, n in sorted(counts.items()):
@@ -82,7 +94,7 @@ def write_pending(session: Session) -> None:
                 next_of[r["subject"]] += 1
     # A Core insert: the unit of work's bookkeeping for append-only rows costs more than the rows.
     with session.no_autoflush:
-        session.execute(insert(OUTBOX), rows)
+        session.execute(INSERT_OUTBOX, rows)
 
 
 def to_cloud_event(row: OutboxEvent) -> CloudEvent:
