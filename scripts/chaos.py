@@ -133,7 +133,7 @@ def killer(suite, kills: int, span: float, rng: random.Random, log: list) -> Non
         log.append((svc, round(time.monotonic() - t0, 2)))
 
 
-def settled(dbs: dict[str, Database], cases: set[str]) -> bool:
+def settled(dbs: dict[str, Database], cases: set[str], transport: str) -> bool:
     from services.gateway.handoff.models import Handoff
     from services.gateway.hub.models import HubDelivery
 
@@ -149,7 +149,7 @@ def settled(dbs: dict[str, Database], cases: set[str]) -> bool:
         return False
     # Every event produced is stored and applied (a message fetched by a consumer that was then
     # killed comes back only after the ack wait).
-    return check(dbs, "", {})["lost"] == 0
+    return check(dbs, transport, {})["lost"] == 0
 
 
 def check(dbs: dict[str, Database], transport: str, created: dict[str, str]) -> dict:
@@ -261,12 +261,13 @@ def run_chaos(handoffs: int = 100, kills: int = 5, transport: str = "hub", backe
             killed_at = time.monotonic()
             deadline = time.monotonic() + settle_timeout
             cases = set(poster.created)
-            while time.monotonic() < deadline and not settled(dbs, cases):
+            quiet = False  # every outbox published, every delivery made, every event applied
+            while time.monotonic() < deadline and not (quiet := settled(dbs, cases, transport)):
                 time.sleep(0.5)
             settled_at = time.monotonic()
             settle = settled_at - max(posted_at, t0)
             report = check(dbs, transport, poster.created)
-            report.update({"backend": backend, "kills": kill_log, "post_retries": poster.retries,
+            report.update({"backend": backend, "settled": quiet, "kills": kill_log, "post_retries": poster.retries,
                            "seconds_total": round(time.monotonic() - t0, 1), "seconds_to_settle": round(settle, 1),
                            "seconds_after_last_restart": round(settled_at - killed_at, 1)})
         finally:

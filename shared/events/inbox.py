@@ -55,10 +55,29 @@ def already_applied(session: Session, consumer: str, event_id: str) -> bool:
     return session.get(InboxEntry, (consumer, event_id)) is not None
 
 
-def record(session: Session, consumer: str, event: CloudEvent) -> None:
-    session.add(InboxEntry(consumer=consumer, event_id=event.id, type=event.type, subject=event.subject,
-                           applied_at=utcnow()))
-    session.flush()
+def _apply_together(db: Database, consumer: str, handlers: EventHandlers,
+                    events: list[CloudEvent]) -> dict[str, bool]:
+    """Apply `events` in one transaction (one inbox lookup, one inbox insert); per id, applied now or before."""
+    with db.session() as s:
+        done = set(s.execute(select(InboxEntry.event_id).where(
+            InboxEntry.consumer == consumer, InboxEntry.event_id.in_([e.id for e in events]))).scalars())
+        result: dict[str, bool] = {}
+        fresh: list[CloudEvent] = []
+        for ev in events:
+            if ev.id in done or ev.id in result:
+                result.setdefault(ev.id, False)
+                continue
+            result[ev.id] = True
+            fresh.append(ev)
+        if fresh:
+            now = utcnow()
+            s.execute(insert(InboxEntry), [{"consumer": consumer, "event_id": ev.id, "type": ev.type,
+                                            "subject": ev.subject, "applied_at": now} for ev in fresh])
+            handlers.prepare(s, fresh)
+            for ev in fresh:
+                for h in handlers.for_type(ev.type):
+                    h(s, ev)
+    return result
 
 
 def apply_event(db: Database, consumer: str, handlers: EventHandlers, event: CloudEvent) -> bool:
@@ -68,13 +87,7 @@ def apply_event(db: Database, consumer: str, handlers: EventHandlers, event: Clo
     concurrent duplicate loses on the inbox primary key and is reported as applied.
     """
     try:
-        with db.session() as s:
-            if already_applied(s, consumer, event.id):
-                return False
-            record(s, consumer, event)
-            for h in handlers.for_type(event.type):
-                h(s, event)
-        return True
+        return _apply_together(db, consumer, handlers, [event])[event.id]
     except IntegrityError:
         with db.session() as s:
             if already_applied(s, consumer, event.id):
@@ -86,40 +99,19 @@ def apply_events(db: Database, consumer: str, handlers: EventHandlers,
                  events: list[CloudEvent]) -> dict[str, bool | Exception]:
     """Apply a batch for `consumer`: per event id, True (applied now), False (applied before) or the error.
 
-    The whole batch is tried in one transaction (one inbox lookup, one inbox insert);
-    if any handler fails, that transaction rolls back and every event is applied
-    on its own with `apply_event`, so one bad event never holds back the others
-    and nothing is half-written. The caller passes at most one event per subject
-    and source it has to keep in order, or passes them in order.
+    The whole batch is tried in one transaction; if any handler fails, that
+    transaction rolls back and every event is applied on its own with
+    `apply_event`, so one bad event never holds back the others and nothing is
+    half-written. The caller passes at most one event per subject and source it
+    has to keep in order, or passes them in order.
     """
-    if len(events) <= 1:
-        return _one_by_one(db, consumer, handlers, events)
-    try:
-        with db.session() as s:
-            ids = [e.id for e in events]
-            done = set(s.execute(select(InboxEntry.event_id).where(InboxEntry.consumer == consumer,
-                                                                   InboxEntry.event_id.in_(ids))).scalars())
-            result: dict[str, bool | Exception] = {}
-            fresh: list[CloudEvent] = []
-            for ev in events:
-                if ev.id in done or ev.id in result:
-                    result.setdefault(ev.id, False)
-                    continue
-                result[ev.id] = True
-                fresh.append(ev)
-            if fresh:
-                now = utcnow()
-                s.execute(insert(InboxEntry), [{"consumer": consumer, "event_id": ev.id, "type": ev.type,
-                                                "subject": ev.subject, "applied_at": now} for ev in fresh])
-                handlers.prepare(s, fresh)
-                for ev in fresh:
-                    for h in handlers.for_type(ev.type):
-                        h(s, ev)
-        return result
-    except Exception as e:  # a handler failed or a concurrent duplicate won: settle each event alone
-        log.info("batch apply fell back to one event at a time",
-                 extra={"consumer": consumer, "count": len(events), "error": f"{type(e).__name__}: {e}"})
-        return _one_by_one(db, consumer, handlers, events)
+    if len(events) > 1:
+        try:
+            return dict(_apply_together(db, consumer, handlers, events))
+        except Exception as e:  # a handler failed or a concurrent duplicate won: settle each event alone
+            log.info("batch apply fell back to one event at a time",
+                     extra={"consumer": consumer, "count": len(events), "error": f"{type(e).__name__}: {e}"})
+    return _one_by_one(db, consumer, handlers, events)
 
 
 def _one_by_one(db: Database, consumer: str, handlers: EventHandlers,

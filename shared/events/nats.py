@@ -32,7 +32,7 @@ from sqlmodel import Session
 
 from shared.db import Database, utcnow
 from shared.events.envelope import CloudEvent
-from shared.events.inbox import EventHandlers, already_applied, record
+from shared.events.inbox import EventHandlers, already_applied
 from shared.events.models import InboxEntry
 
 log = logging.getLogger("suite.nats")
@@ -184,10 +184,6 @@ def _order_key(consumer: str, event: CloudEvent, sequence: int) -> tuple[str, st
     return f"{consumer}~order", f"{digest}:{sequence}"
 
 
-def _has_marker(s: Session, consumer: str, event: CloudEvent, sequence: int) -> bool:
-    return s.get(InboxEntry, _order_key(consumer, event, sequence)) is not None
-
-
 def _put_marker(s: Session, consumer: str, event: CloudEvent) -> None:
     key = _order_key(consumer, event, event.sequence)
     if s.get(InboxEntry, key) is None:
@@ -199,22 +195,8 @@ def _put_marker(s: Session, consumer: str, event: CloudEvent) -> None:
 def apply_in_order(db: Database, consumer: str, handlers: EventHandlers, event: CloudEvent,
                    *, force: bool = False) -> str:
     """Apply once and in order: "applied", "duplicate" or "early" (predecessor not yet processed)."""
-    ordered = event.subject is not None and event.sequence is not None
     try:
-        with db.session() as s:
-            if ordered and not force and event.sequence > 1 and not _has_marker(s, consumer, event,
-                                                                                event.sequence - 1):
-                return "early"
-            if already_applied(s, consumer, event.id):
-                if ordered:
-                    _put_marker(s, consumer, event)
-                return "duplicate"
-            record(s, consumer, event)
-            for h in handlers.for_type(event.type):
-                h(s, event)
-            if ordered:
-                _put_marker(s, consumer, event)
-        return "applied"
+        return apply_heads_in_order(db, consumer, handlers, [event], {event.id} if force else set())[event.id]
     except IntegrityError:
         with db.session() as s:
             if already_applied(s, consumer, event.id):

@@ -33,3 +33,4 @@ def test_no_event_lost_or_applied_twice_under_sigkill(transport, handoffs, kills
     assert report["final_statuses"].get("completed", 0) > 0, report  # the lawyers' side took part too
     assert len(report["kills"]) == kills
     assert report["ok"], report
+    assert report["settled"], report  # quiet within the timeout: nothing left unpublished or unapplied
