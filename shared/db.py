@@ -122,10 +122,6 @@ class Database:
         s = self.sessions()
         try:
             yield s
-            if s.info.get("outbox_pending"):  # events emitted in this transaction (shared.events.outbox)
-                from shared.events.outbox import write_pending
-
-                write_pending(s)
             s.commit()
         except BaseException:
             s.rollback()

@@ -33,9 +33,13 @@ class EventHandlers:
         self._preparers.append(fn)
         return fn
 
-    def prepare(self, session: Session, events: list[CloudEvent]) -> None:
+    def run(self, session: Session, events: list[CloudEvent]) -> None:
+        """Apply `events` in `session`: the batch preparers once, then each event's handlers in order."""
         for fn in self._preparers:
             fn(session, events)
+        for ev in events:
+            for h in self.for_type(ev.type):
+                h(session, ev)
 
     def on(self, event_type: str):
         def register(fn: Handler) -> Handler:
@@ -55,12 +59,17 @@ def already_applied(session: Session, consumer: str, event_id: str) -> bool:
     return session.get(InboxEntry, (consumer, event_id)) is not None
 
 
+def applied_ids(session: Session, consumer: str, ids: list[str]) -> set[str]:
+    """Which of `ids` the consumer has applied already (one query)."""
+    return set(session.execute(select(InboxEntry.event_id).where(
+        InboxEntry.consumer == consumer, InboxEntry.event_id.in_(ids))).scalars())
+
+
 def _apply_together(db: Database, consumer: str, handlers: EventHandlers,
                     events: list[CloudEvent]) -> dict[str, bool]:
     """Apply `events` in one transaction (one inbox lookup, one inbox insert); per id, applied now or before."""
     with db.session() as s:
-        done = set(s.execute(select(InboxEntry.event_id).where(
-            InboxEntry.consumer == consumer, InboxEntry.event_id.in_([e.id for e in events]))).scalars())
+        done = applied_ids(s, consumer, [e.id for e in events])
         result: dict[str, bool] = {}
         fresh: list[CloudEvent] = []
         for ev in events:
@@ -73,10 +82,7 @@ def _apply_together(db: Database, consumer: str, handlers: EventHandlers,
             now = utcnow()
             s.execute(insert(InboxEntry), [{"consumer": consumer, "event_id": ev.id, "type": ev.type,
                                             "subject": ev.subject, "applied_at": now} for ev in fresh])
-            handlers.prepare(s, fresh)
-            for ev in fresh:
-                for h in handlers.for_type(ev.type):
-                    h(s, ev)
+            handlers.run(s, fresh)
     return result
 
 

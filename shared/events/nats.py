@@ -32,7 +32,7 @@ from sqlmodel import Session
 
 from shared.db import Database, utcnow
 from shared.events.envelope import CloudEvent
-from shared.events.inbox import EventHandlers, already_applied
+from shared.events.inbox import EventHandlers, already_applied, applied_ids
 from shared.events.models import InboxEntry
 
 log = logging.getLogger("suite.nats")
@@ -221,8 +221,7 @@ def apply_heads_in_order(db: Database, consumer: str, handlers: EventHandlers, e
                 if e.id in own and e.sequence > 1 and e.id not in forced}
         markers = set(s.execute(select(InboxEntry.event_id).where(
             InboxEntry.consumer == order, InboxEntry.event_id.in_(set(own.values()) | set(prev.values())))).scalars())
-        applied = set(s.execute(select(InboxEntry.event_id).where(
-            InboxEntry.consumer == consumer, InboxEntry.event_id.in_([e.id for e in events]))).scalars())
+        applied = applied_ids(s, consumer, [e.id for e in events])
         rows: list[dict] = []
         fresh: list[CloudEvent] = []
         now = utcnow()
@@ -246,10 +245,7 @@ def apply_heads_in_order(db: Database, consumer: str, handlers: EventHandlers, e
         if rows:
             s.execute(insert(InboxEntry), rows)
         if fresh:
-            handlers.prepare(s, fresh)
-            for e in fresh:
-                for h in handlers.for_type(e.type):
-                    h(s, e)
+            handlers.run(s, fresh)
     return outcome
 
 

@@ -1,7 +1,7 @@
 """Writing events: `emit()` adds the event to the outbox inside the caller's transaction.
 
-The rows are written just before that transaction commits (`write_pending`, called
-by `Database.session`): one statement numbers every case's events (the per-subject
+The rows are written just before that transaction commits (`write_pending`, a
+`before_commit` hook on every session): one statement numbers every case's events (the per-subject
 `sequence`) and one inserts all the rows, however many events the transaction
 emitted. A transaction that rolls back writes none.
 """
@@ -11,7 +11,7 @@ import uuid
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import bindparam, insert
+from sqlalchemy import bindparam, event, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session
 
@@ -78,8 +78,9 @@ def emit(session: Session, source: str, type: str, subject: str | None, data: di
     return ev
 
 
+@event.listens_for(Session, "before_commit")
 def write_pending(session: Session) -> None:
-    """Number and insert the events emitted in this transaction (called right before commit)."""
+    """Number and insert the events emitted in this transaction (runs right before commit)."""
     pending = session.info.pop(PENDING, None)
     if not pending:
         return
