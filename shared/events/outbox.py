@@ -21,6 +21,10 @@ from shared.events.models import OutboxEvent, SubjectSequence
 
 EVENTS_EMITTED = "events_emitted"
 PENDING = "outbox_pending"  # session.info: rows emitted in this transaction, not yet written
+# session.info: `sink(session, events)` that delivers this transaction's events in the transaction
+# itself (the gateway's hub, same database). Their outbox rows are then written as published.
+DIRECT_SINK = "outbox_direct_sink"
+MAX_SINK_ROUNDS = 8  # a sink's consumers may emit again; a chain never needs more rounds than this
 
 SEQUENCES = SubjectSequence.__table__
 OUTBOX = OutboxEvent.__table__
@@ -80,10 +84,27 @@ def emit(session: Session, source: str, type: str, subject: str | None, data: di
 
 @event.listens_for(Session, "before_commit")
 def write_pending(session: Session) -> None:
-    """Number and insert the events emitted in this transaction (runs right before commit)."""
-    pending = session.info.pop(PENDING, None)
-    if not pending:
-        return
+    """Number and insert the events emitted in this transaction (runs right before commit).
+
+    With a `DIRECT_SINK` in `session.info` the events are also handed to it here, in the
+    same transaction, and their rows are written already published; whatever the sink's own
+    consumers emit is written in the next round.
+    """
+    for _ in range(MAX_SINK_ROUNDS):
+        pending = session.info.pop(PENDING, None)
+        if not pending:
+            return
+        sink = session.info.get(DIRECT_SINK)
+        _write(session, pending, published=sink is not None)
+        if sink is None:
+            return
+        sink(session, [ev for ev, _ in pending])
+    if session.info.get(PENDING):  # pragma: no cover - a consumer loop; the relay publishes the rest
+        session.info.pop(DIRECT_SINK, None)
+        _write(session, session.info.pop(PENDING), published=False)
+
+
+def _write(session: Session, pending: list, *, published: bool) -> None:
     rows = [row for _, row in pending]
     counts = Counter(r["subject"] for r in rows if r["subject"])
     if counts:
@@ -93,6 +114,10 @@ def write_pending(session: Session) -> None:
             if r["subject"]:
                 r["sequence"] = ev.sequence = next_of[r["subject"]]
                 next_of[r["subject"]] += 1
+    if published:
+        now = utcnow()
+        for r in rows:
+            r["published_at"] = now
     # A Core insert: the unit of work's bookkeeping for append-only rows costs more than the rows.
     with session.no_autoflush:
         session.execute(INSERT_OUTBOX, rows)

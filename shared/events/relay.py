@@ -27,6 +27,15 @@ class Publisher(Protocol):
     async def publish(self, events: list[CloudEvent]) -> None: ...
 
 
+class LocalPublisher(Publisher, Protocol):
+    """A publisher whose store shares the outbox's database (the gateway's hub): the relay claims,
+    publishes and marks the rows sent in one transaction, so nothing can be published twice."""
+
+    def publish_in(self, session, events: list[CloudEvent]) -> None: ...
+
+    def after_publish(self) -> None: ...
+
+
 class OutboxRelay:
     def __init__(self, db: Database, publisher: Publisher, *, batch: int = 200, lease_seconds: int = 30,
                  interval: float = 0.5) -> None:
@@ -41,16 +50,19 @@ class OutboxRelay:
         self.published = 0
 
     # -- claiming and marking (each its own short transaction) --------------------------
+    def _claimable(self, now):
+        q = (select(OutboxEvent)
+             .where(OutboxEvent.published_at.is_(None))
+             .where(or_(OutboxEvent.claimed_until.is_(None), OutboxEvent.claimed_until < now))
+             .order_by(OutboxEvent.position).limit(self.batch))
+        if self.db.dialect == "postgresql":
+            q = q.with_for_update(skip_locked=True)
+        return q
+
     def claim(self) -> list[CloudEvent]:
         now = utcnow()
         with self.db.session() as s:
-            q = (select(OutboxEvent)
-                 .where(OutboxEvent.published_at.is_(None))
-                 .where(or_(OutboxEvent.claimed_until.is_(None), OutboxEvent.claimed_until < now))
-                 .order_by(OutboxEvent.position).limit(self.batch))
-            if self.db.dialect == "postgresql":
-                q = q.with_for_update(skip_locked=True)
-            rows = list(s.execute(q).scalars())
+            rows = list(s.execute(self._claimable(now)).scalars())
             if not rows:
                 return []
             s.execute(update(OutboxEvent).where(OutboxEvent.position.in_([r.position for r in rows]))
@@ -66,8 +78,30 @@ class OutboxRelay:
         with self.db.session() as s:
             s.execute(update(OutboxEvent).where(OutboxEvent.id.in_(ids)).values(claimed_until=None))
 
+    def transfer(self) -> int:
+        """Claim, publish into the same database and mark sent, in one transaction (a `LocalPublisher`)."""
+        now = utcnow()
+        with self.db.session() as s:
+            rows = list(s.execute(self._claimable(now)).scalars())
+            if not rows:
+                return 0
+            self.publisher.publish_in(s, [to_cloud_event(r) for r in rows])
+            s.execute(update(OutboxEvent).where(OutboxEvent.position.in_([r.position for r in rows]))
+                      .values(published_at=now, claimed_until=None, attempts=OutboxEvent.attempts + 1))
+        return len(rows)
+
     async def run_once(self) -> int:
         """Publish one batch. Returns how many events were published."""
+        if hasattr(self.publisher, "publish_in"):
+            try:
+                n = await anyio.to_thread.run_sync(self.transfer)
+            except Exception as e:  # rolled back whole: the rows are still unpublished
+                log.warning("outbox transfer failed; will retry", extra={"error": str(e)[:300]})
+                return 0
+            if n:
+                self.published += n
+                self.publisher.after_publish()
+            return n
         events = await anyio.to_thread.run_sync(self.claim)
         if not events:
             return 0

@@ -26,14 +26,14 @@ def existing_ids(session: Session, ids: list[str]) -> set[str]:
     return set(session.execute(select(HubEvent.id).where(HubEvent.id.in_(ids))).scalars())
 
 
-def advance_subjects(session: Session, pairs: set[tuple[str, str]]) -> None:
+def advance_subjects(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
     """Move each (source, subject) watermark over every sequence that arrived without a gap.
 
     Three statements whatever the number of subjects (bulk insert and bulk update by primary key);
     the caller holds the store lock and has flushed the new events.
     """
     if not pairs:
-        return
+        return {}
     subjects = sorted({subject for _, subject in pairs})
     known = {(src, subj): n for src, subj, n in session.execute(
         select(HubSubject.source, HubSubject.subject, HubSubject.contiguous)
@@ -60,6 +60,24 @@ def advance_subjects(session: Session, pairs: set[tuple[str, str]]) -> None:
         session.execute(insert(HubSubject), new)
     if moved:
         session.execute(update(HubSubject), moved)
+    return current
+
+
+def open_sequences(session: Session, subscriber: str,
+                   pairs: set[tuple[str, str]]) -> dict[tuple[str, str], list[int]]:
+    """Sequences of each (source, subject) still owed to `subscriber` (pending or dead); one query."""
+    out: dict[tuple[str, str], list[int]] = {}
+    if not pairs:
+        return out
+    for source, subject, seq in session.execute(
+            select(HubDelivery.source, HubDelivery.subject, HubDelivery.sequence)
+            .where(HubDelivery.subscriber == subscriber,
+                   HubDelivery.source.in_(sorted({p[0] for p in pairs})),
+                   HubDelivery.subject.in_(sorted({p[1] for p in pairs})),
+                   HubDelivery.sequence.is_not(None), HubDelivery.status != DELIVERED)):
+        if (source, subject) in pairs:
+            out.setdefault((source, subject), []).append(seq)
+    return out
 
 
 def due_deliveries(session: Session, now: datetime, batch: int, gap_seconds: float) -> list[HubDelivery]:

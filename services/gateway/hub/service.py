@@ -27,8 +27,11 @@ from sqlmodel import Session
 from shared.db import Database, utcnow
 from shared.events.envelope import CloudEvent
 from shared.events.inbox import EventHandlers, apply_events
+from shared.events.models import InboxEntry
+from shared.events.outbox import DIRECT_SINK
+from shared.events.outbox import PENDING as OUTBOX_PENDING
 from services.gateway.hub import repository as repo
-from services.gateway.hub.models import DEAD, PENDING, DeadLetter, HubDelivery, HubEvent
+from services.gateway.hub.models import DEAD, DELIVERED, PENDING, DeadLetter, HubDelivery, HubEvent
 from services.gateway.hub.subscriptions import Subscription, default_subscriptions
 
 log = logging.getLogger("suite.hub")
@@ -94,41 +97,106 @@ class Hub:
         return stored, len(events) - stored
 
     def store_in(self, s: Session, events: list[CloudEvent], now: datetime | None = None) -> int:
+        """Store `events` in the caller's transaction (under the store lock); returns how many were new.
+
+        The gateway's own consumers apply what is already in order right here, in a savepoint
+        (their delivery rows are written as delivered); on the hub transport the events they
+        emit are stored in this same transaction too (`DIRECT_SINK`).
+        """
         now = now or utcnow()
         repo.lock_store(s)
+        if self.push_remote:  # the gateway's own events go to this hub, not to NATS
+            s.info[DIRECT_SINK] = self._sink
         seen = repo.existing_ids(s, [e.id for e in events])
         enqueue = _webhook_enqueue()
         subjects: set[tuple[str, str]] = set()
-        fresh: list[CloudEvent] = []
+        fresh: list[tuple[CloudEvent, list[Subscription]]] = []
         event_rows: list[dict] = []
-        delivery_rows: list[dict] = []
         for ev in events:
             if ev.id in seen:
                 continue
             seen.add(ev.id)
-            fresh.append(ev)
+            fresh.append((ev, self.subscribers_for(ev)))
             event_rows.append({"id": ev.id, "source": ev.source, "type": ev.type, "subject": ev.subject,
                                "sequence": ev.sequence, "time": ev.time, "data": ev.data, "received_at": now})
-            for sub in self.subscribers_for(ev):
-                delivery_rows.append({"subscriber": sub.name, "event_id": ev.id, "source": ev.source,
-                                      "subject": ev.subject, "sequence": ev.sequence, "status": PENDING,
-                                      "attempts": 0, "next_attempt_at": now, "created_at": now})
             if ev.subject is not None and ev.sequence is not None:
                 subjects.add((ev.source, ev.subject))
         # Core bulk inserts (one executemany each): the ORM unit of work costs more than the rows.
         if event_rows:
             s.execute(insert(HubEvent), event_rows)
+        watermarks = repo.advance_subjects(s, subjects)
+        applied = self._apply_inline(s, fresh, watermarks, now)
+        delivery_rows: list[dict] = []
+        for ev, subs in fresh:
+            for sub in subs:
+                done = ev.id in applied.get(sub.name, ())
+                delivery_rows.append({"subscriber": sub.name, "event_id": ev.id, "source": ev.source,
+                                      "subject": ev.subject, "sequence": ev.sequence,
+                                      "status": DELIVERED if done else PENDING, "attempts": 0,
+                                      "next_attempt_at": now, "created_at": now,
+                                      "delivered_at": now if done else None})
         if delivery_rows:
             s.execute(insert(HubDelivery), delivery_rows)
-        repo.advance_subjects(s, subjects)
         if enqueue is not None and fresh:
-            enqueue(s, fresh)
+            enqueue(s, [ev for ev, _ in fresh])
         metrics = getattr(self.app.state, "metrics", None)
         if metrics is not None:
-            for ev in fresh:
+            for ev, _ in fresh:
                 metrics.events.labels(metrics.service, "stored", ev.type).inc()
         self.stored += len(fresh)
         return len(fresh)
+
+    def _sink(self, s: Session, events: list[CloudEvent]) -> None:
+        """`DIRECT_SINK`: events emitted inside a store transaction are stored in it as well."""
+        self.store_in(s, events)
+
+    def _apply_inline(self, s: Session, fresh: list[tuple[CloudEvent, list[Subscription]]],
+                      watermarks: dict[tuple[str, str], int], now: datetime) -> dict[str, set[str]]:
+        """Apply new events to the in-process consumers now, when their turn has come; ids applied, by consumer.
+
+        An event is due when every earlier sequence of its (source, subject) has arrived and
+        nothing earlier is still owed to that consumer (the rule of `repo.due_deliveries`,
+        without the gap timeout). The consumer's inbox rows and effects go in one savepoint:
+        if a handler fails, the savepoint rolls back and the events stay pending for the
+        delivery loop, which retries them (one by one) with backoff and dead letters.
+        """
+        out: dict[str, set[str]] = {}
+        for sub in self.subscriptions:
+            if sub.handlers is None:
+                continue
+            wanted = [ev for ev, subs in fresh if any(x is sub for x in subs)]
+            if not wanted:
+                continue
+            due = [ev for ev in wanted if ev.subject is None or ev.sequence is None]
+            keyed: dict[tuple[str, str], list[CloudEvent]] = defaultdict(list)
+            for ev in wanted:
+                if ev.subject is not None and ev.sequence is not None:
+                    keyed[(ev.source, ev.subject)].append(ev)
+            owed = repo.open_sequences(s, sub.name, set(keyed)) if keyed else {}
+            for key, evs in keyed.items():
+                first_owed = min(owed.get(key, ()), default=None)
+                for ev in sorted(evs, key=lambda e: e.sequence):
+                    if ev.sequence > watermarks.get(key, 0) or (first_owed is not None and first_owed < ev.sequence):
+                        break  # a gap or an earlier event still owed: the delivery loop takes it in turn
+                    due.append(ev)
+            if not due:
+                continue
+            pending = s.info.get(OUTBOX_PENDING)
+            mark = len(pending) if pending else 0
+            try:
+                with s.begin_nested():
+                    s.execute(insert(InboxEntry), [{"consumer": sub.name, "event_id": ev.id, "type": ev.type,
+                                                    "subject": ev.subject, "applied_at": now} for ev in due])
+                    sub.handlers.run(s, due)
+            except Exception as e:
+                pending = s.info.get(OUTBOX_PENDING)
+                if pending:
+                    del pending[mark:]  # the events the rolled-back handlers emitted
+                log.info("inline apply failed; the delivery loop retries",
+                         extra={"consumer": sub.name, "count": len(due), "error": f"{type(e).__name__}: {e}"[:300]})
+                continue
+            out[sub.name] = {ev.id for ev in due}
+        return out
 
     # -- delivering ----------------------------------------------------------------------------
     def claim(self, now: datetime) -> list[tuple[HubDelivery, CloudEvent]]:
@@ -298,6 +366,13 @@ class LocalHubPublisher:
     async def publish(self, events: list[CloudEvent]) -> None:
         hub: Hub = self.app.state.hub
         await anyio.to_thread.run_sync(hub.store, events)
+
+    def publish_in(self, session: Session, events: list[CloudEvent]) -> None:
+        """Store the outbox rows the relay claimed in that same transaction (one database)."""
+        self.app.state.hub.store_in(session, events)
+
+    def after_publish(self) -> None:
+        self.app.state.hub.kick()
 
 
 def gateway_publisher(app: FastAPI):
