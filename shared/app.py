@@ -61,8 +61,7 @@ def create_service_app(
         setup_logging(settings.log_level)
         if getattr(app.state, "db", None) is None:
             app.state.db = Database(settings.database_url, pool_size=settings.db_pool_size)
-        # Blocking work runs on at most this many threads (each holds a pooled connection while it works).
-        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        app.state.transaction_limiter = anyio.CapacityLimiter(settings.transaction_threads)
         app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0),
                                            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
         app.state.verifier = TokenVerifier(keyset or KeySet(url=settings.jwks_url), settings.jwt_issuer,

@@ -73,7 +73,7 @@ def is_sqlite(url_or_engine: str | Engine) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str, *, pool_size: int = 20, max_overflow: int = 10) -> Engine:
+def make_engine(url: str, *, pool_size: int = 20, max_overflow: int = 20) -> Engine:
     """Create the engine for `url` with the suite's SQLite or PostgreSQL tuning."""
     if is_sqlite(url):
         path = url.split("///", 1)[-1]
@@ -193,13 +193,15 @@ async def in_transaction(request: Request, work: Callable[[Session], T]) -> T:
     """Run `work(session)` as the request's one transaction, in one worker thread.
 
     The same contract as `DbSession` (commit before the answer, 409/503 mapping) for
-    hot async endpoints: one thread hand-off instead of one per dependency step.
+    hot async endpoints: one thread hand-off instead of one per dependency step. At most
+    `transaction_threads` of them run at once (the app's `transaction_limiter`); the work
+    commits in the thread that began it, so a waiting request never holds a lock.
     """
     def run() -> T:
         with _problems(), request.app.state.db.session() as s:
             return work(s)
 
-    return await anyio.to_thread.run_sync(run)
+    return await anyio.to_thread.run_sync(run, limiter=getattr(request.app.state, "transaction_limiter", None))
 
 
 DbSession = Annotated[Session, Depends(db_session, scope="function")]
