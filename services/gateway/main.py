@@ -34,6 +34,12 @@ def create_app(settings: GatewaySettings | None = None, **overrides) -> FastAPI:
     def on_startup(app: FastAPI) -> None:
         hub_startup(app)  # hub/handoffs: app.state.hub, its delivery loop, the NATS store consumer
 
+    async def on_shutdown(app: FastAPI) -> None:
+        intake = getattr(app.state, "handoff_intake", None)
+        if intake is not None:  # handoffs: the intake's writers
+            await intake.stop()
+        await hub_shutdown(app)
+
     app = create_service_app(
         settings,
         title="Petition suite gateway (网关)",
@@ -44,7 +50,7 @@ def create_app(settings: GatewaySettings | None = None, **overrides) -> FastAPI:
         keyset=KeySet(signer.jwks()),
         publisher_factory=gateway_publisher,
         on_startup=on_startup,
-        on_shutdown=hub_shutdown,
+        on_shutdown=on_shutdown,
         include_inbox=False,
         relay_interval=0.2,
     )

@@ -7,10 +7,11 @@ from fastapi import APIRouter, Depends, Request
 from sqlmodel import Session
 
 from shared.auth import READ_ROLES, Principal, require_roles
-from shared.db import DbSession, in_transaction
+from shared.db import DbSession
 from shared.pagination import PageDep, paginate
 from services.gateway.handoff import repository as repo
 from services.gateway.handoff import service
+from services.gateway.handoff.intake import intake_of
 from services.gateway.handoff.models import Handoff
 from services.gateway.handoff.schemas import HandoffAccepted, HandoffCreate, HandoffPublic, HandoffStepPublic
 
@@ -33,22 +34,12 @@ def public(session, h: Handoff) -> HandoffPublic:
 async def request_handoff(case_no: str, body: HandoffCreate, request: Request,
                           principal: Requester) -> HandoffAccepted:
     """Hand a case to mediation, a legal opinion, the review studio or a reception assist (移交)."""
-    app = request.app
     # With an Idempotency-Key the handoff itself remembers it (same transaction), so a retry after a
     # gateway crash between the commit and the stored answer still finds the first handoff.
     key = request.headers.get("idempotency-key")
     origin = service.request_origin(principal, key) if key else None
-
-    def work(session: Session) -> HandoffAccepted:
-        h = repo.by_origin(session, origin) if origin else None
-        if h is None:
-            h = service.create(session, app.state.calendar.get(session),
-                               app.state.settings.handoff_accept_working_days, case_no, body,
-                               created_by=principal.sub, client_id=principal.client_id, origin=origin)
-        return HandoffAccepted(id=h.id, status=h.status, case_no=h.case_no, target=h.target,
-                               expires_at=h.expires_at)
-
-    return await in_transaction(request, work)
+    return await intake_of(request.app).submit(case_no, body, created_by=principal.sub,
+                                               client_id=principal.client_id, origin=origin)
 
 
 @router.get("/api/v1/handoffs/{handoff_id}", response_model=HandoffPublic)

@@ -21,6 +21,12 @@ def by_origin(session: Session, origin: str) -> Handoff | None:
     return session.execute(select(Handoff).where(Handoff.origin == origin)).scalar_one_or_none()
 
 
+def by_origins(session: Session, origins: list[str]) -> dict[str, Handoff]:
+    """The handoffs already recorded for these origins (one query)."""
+    rows = session.execute(select(Handoff).where(Handoff.origin.in_(origins))).scalars()
+    return {h.origin: h for h in rows}
+
+
 def latest_for_case(session: Session, case_no: str) -> Handoff | None:
     return session.execute(select(Handoff).where(Handoff.case_no == case_no)
                            .order_by(Handoff.requested_at.desc()).limit(1)).scalar_one_or_none()

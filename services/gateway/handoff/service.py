@@ -82,26 +82,53 @@ def request_origin(principal: Principal, idempotency_key: str) -> str:
     return f"request:{digest[:48]}"
 
 
-def create(session: Session, cal: WorkingCalendar, working_days: int, case_no: str, body: HandoffCreate, *,
-           created_by: str, client_id: str, origin: str | None = None, parent_id: str | None = None,
-           now: datetime | None = None) -> Handoff:
-    """Record a requested handoff and emit `handoff.requested` (one transaction)."""
+def prepare(cal: WorkingCalendar, working_days: int, case_no: str, body: HandoffCreate, *, created_by: str,
+            client_id: str, origin: str | None = None, parent_id: str | None = None,
+            now: datetime | None = None) -> dict[str, Any]:
+    """Check a handoff request and build its row (nothing written yet; see `record`)."""
     check_case_no(case_no)
     validate_target_fields(body)
     now = now or utcnow()
     raw = body.model_dump(mode="json", exclude_none=True)
     details = {k: v for k, v in raw.items() if k not in ("target", "category", "summary", "parties")}
-    h = Handoff(id=uuid.uuid4().hex, case_no=case_no, target=body.target, status=REQUESTED,
-                category=body.category, summary=body.summary, parties=raw.get("parties", []), details=details,
-                created_by=created_by, client_id=client_id, origin=origin, parent_id=parent_id,
-                requested_at=now, expires_at=expiry(cal, now, working_days), updated_at=now)
-    # Core inserts (the hot path of every handoff); `h` is returned as a plain, unattached row.
+    return {"id": uuid.uuid4().hex, "case_no": case_no, "target": body.target, "status": REQUESTED,
+            "reason": None, "reason_code": None, "category": body.category, "summary": body.summary,
+            "parties": raw.get("parties", []), "details": details, "created_by": created_by,
+            "client_id": client_id, "origin": origin, "parent_id": parent_id, "requested_at": now,
+            "expires_at": expiry(cal, now, working_days), "updated_at": now}
+
+
+def record(session: Session, rows: list[dict[str, Any]]) -> list[Handoff]:
+    """Write prepared handoffs with their `requested` steps and emit `handoff.requested` for each.
+
+    Core bulk inserts (the hot path of every handoff): one statement for the handoffs and one
+    for the steps however many there are; the events are written at commit (outbox). The
+    returned handoffs are plain, unattached rows.
+    """
+    if not rows:
+        return []
+    steps = [{"handoff_id": r["id"], "status": REQUESTED, "at": r["requested_at"], "actor": r["created_by"],
+              "reason": None, "reason_code": None, "event_id": None, "note": None} for r in rows]
     with session.no_autoflush:
-        session.execute(insert(HANDOFFS), [h.model_dump()])
-        add_step(session, handoff_id=h.id, status=REQUESTED, at=now, actor=created_by)
-    emit(session, source="gateway", type="handoff.requested", subject=case_no,
-         data={**event_data(h), "requested_by": client_id, "expires_at": to_local(h.expires_at).isoformat()})
-    return h
+        session.execute(insert(HANDOFFS), rows)
+        session.execute(insert(STEPS), steps)
+    out = []
+    for r in rows:
+        h = Handoff(**r)
+        emit(session, source="gateway", type="handoff.requested", subject=r["case_no"],
+             data={**event_data(h), "requested_by": r["client_id"],
+                   "expires_at": to_local(r["expires_at"]).isoformat()})
+        out.append(h)
+    return out
+
+
+def create(session: Session, cal: WorkingCalendar, working_days: int, case_no: str, body: HandoffCreate, *,
+           created_by: str, client_id: str, origin: str | None = None, parent_id: str | None = None,
+           now: datetime | None = None) -> Handoff:
+    """Record a requested handoff and emit `handoff.requested` (in the caller's transaction)."""
+    row = prepare(cal, working_days, case_no, body, created_by=created_by, client_id=client_id, origin=origin,
+                  parent_id=parent_id, now=now)
+    return record(session, [row])[0]
 
 
 def add_step(session: Session, **step: Any) -> None:

@@ -1,0 +1,160 @@
+"""Handoff intake (移交收件): requests that arrive together are written together.
+
+Under load many `POST /api/v1/cases/{case_no}/handoffs` are in flight at once. Each
+in its own transaction costs a connection check-out, a `BEGIN`, four statements and
+a commit. The intake queues the checked requests and a few writers each take what is
+waiting (up to `batch`) into one transaction: one lookup of their Idempotency-Key
+origins, one insert of the handoffs, one of their `requested` steps, and at commit one
+sequence upsert and one outbox insert for all their events. A request is answered
+only after its batch has committed.
+
+If a batch fails (say two retries of one key raced with another batch), it rolls back
+whole and each of its requests is written alone, so each gets its own answer (202,
+409 or 503) and nothing is half-written. When requests come one at a time a batch
+holds one, which is the plain single-transaction path.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+import anyio
+from fastapi import FastAPI
+from sqlmodel import Session
+
+from shared.db import _problems
+from shared.errors import SuiteError
+from services.gateway.handoff import repository as repo
+from services.gateway.handoff import service
+from services.gateway.handoff.models import Handoff
+from services.gateway.handoff.schemas import HandoffAccepted, HandoffCreate
+
+log = logging.getLogger("suite.handoff")
+
+
+@dataclass
+class HandoffRequest:
+    """One checked request waiting in the intake."""
+
+    case_no: str
+    body: HandoffCreate
+    created_by: str
+    client_id: str
+    origin: str | None
+    answer: asyncio.Future = field(repr=False)
+
+
+def accepted(h: Handoff) -> HandoffAccepted:
+    return HandoffAccepted(id=h.id, status=h.status, case_no=h.case_no, target=h.target, expires_at=h.expires_at)
+
+
+class HandoffIntake:
+    def __init__(self, app: FastAPI, *, writers: int = 4, batch: int = 64) -> None:
+        self.app = app
+        self.writers = writers
+        self.batch = batch
+        self._queue: asyncio.Queue[HandoffRequest] | None = None
+        self._tasks: list[asyncio.Task] = []
+        self.batches = 0   # transactions written (figures for the benchmark)
+        self.written = 0   # requests answered through them
+
+    async def submit(self, case_no: str, body: HandoffCreate, *, created_by: str, client_id: str,
+                     origin: str | None) -> HandoffAccepted:
+        """Queue a checked request and wait until its batch has committed."""
+        service.check_case_no(case_no)
+        service.validate_target_fields(body)  # a 422 never waits in the queue
+        if self._queue is None:
+            self._start()
+        req = HandoffRequest(case_no, body, created_by, client_id, origin, asyncio.get_running_loop().create_future())
+        await self._queue.put(req)
+        return await req.answer
+
+    # -- writers -----------------------------------------------------------------------------
+    def _start(self) -> None:
+        self._queue = asyncio.Queue()
+        self._tasks = [asyncio.create_task(self._writer(), name=f"handoff-intake-{i}") for i in range(self.writers)]
+
+    async def _writer(self) -> None:
+        assert self._queue is not None
+        limiter = getattr(self.app.state, "transaction_limiter", None)
+        while True:
+            items = [await self._queue.get()]
+            while len(items) < self.batch and not self._queue.empty():
+                items.append(self._queue.get_nowait())
+            try:
+                results = await anyio.to_thread.run_sync(self._write_batch, items, limiter=limiter)
+            except Exception as e:  # the batch rolled back whole: each request alone
+                if len(items) > 1:
+                    log.info("handoff batch fell back to one request at a time",
+                             extra={"count": len(items), "error": f"{type(e).__name__}: {e}"[:300]})
+                    results = [await self._alone(item, limiter) for item in items]
+                else:
+                    results = [e]
+            self.batches += 1
+            self.written += len(items)
+            for item, result in zip(items, results):
+                if item.answer.done():  # the caller went away; the handoff stands (like any committed POST)
+                    continue
+                if isinstance(result, BaseException):
+                    item.answer.set_exception(result)
+                else:
+                    item.answer.set_result(result)
+
+    async def _alone(self, item: HandoffRequest, limiter) -> HandoffAccepted | BaseException:
+        try:
+            return (await anyio.to_thread.run_sync(self._write_batch, [item], limiter=limiter))[0]
+        except Exception as e:
+            return e
+
+    def _write_batch(self, items: list[HandoffRequest]) -> list[HandoffAccepted | BaseException]:
+        """One transaction for `items`; raises (nothing written) when the transaction fails."""
+        with _problems(), self.app.state.db.session() as s:
+            return self._write(s, items)
+
+    def _write(self, s: Session, items: list[HandoffRequest]) -> list[HandoffAccepted | BaseException]:
+        settings = self.app.state.settings
+        cal = self.app.state.calendar.get(s)
+        origins = sorted({i.origin for i in items if i.origin})
+        known: dict[str, Handoff] = repo.by_origins(s, origins) if origins else {}
+        out: list[HandoffAccepted | BaseException | None] = []
+        rows: list[dict] = []
+        slot_of_row: list[int] = []
+        for item in items:
+            h = known.get(item.origin) if item.origin else None
+            if h is not None:  # the same Idempotency-Key again: the first handoff
+                out.append(accepted(h))
+                continue
+            try:
+                row = service.prepare(cal, settings.handoff_accept_working_days, item.case_no, item.body,
+                                      created_by=item.created_by, client_id=item.client_id, origin=item.origin)
+            except SuiteError as e:
+                out.append(e)
+                continue
+            if item.origin:
+                known[item.origin] = Handoff(**row)  # a second request with this key in the same batch
+            rows.append(row)
+            slot_of_row.append(len(out))
+            out.append(None)
+        for slot, h in zip(slot_of_row, service.record(s, rows)):
+            out[slot] = accepted(h)
+        return [r if r is not None else accepted(known[items[i].origin]) for i, r in enumerate(out)]
+
+    async def stop(self) -> None:
+        for t in self._tasks:
+            t.cancel()
+        for t in self._tasks:
+            try:
+                await t
+            except (asyncio.CancelledError, Exception):
+                pass
+        self._tasks = []
+        self._queue = None
+
+
+def intake_of(app: FastAPI) -> HandoffIntake:
+    intake = getattr(app.state, "handoff_intake", None)
+    if intake is None:
+        st = app.state.settings
+        intake = app.state.handoff_intake = HandoffIntake(app, writers=st.handoff_writers, batch=st.handoff_batch)
+    return intake
