@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
-
-import anyio
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import JSON, DateTime, Engine, create_engine, event, text
@@ -26,8 +24,6 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel
-
-T = TypeVar("T")
 
 # Explicit constraint names (STYLE habit 8); set before any table is declared.
 NAMING_CONVENTION = {
@@ -161,7 +157,7 @@ def get_db(request: Request) -> Database:
 
 
 @contextlib.contextmanager
-def _problems() -> Iterator[None]:
+def write_problems() -> Iterator[None]:
     """Map a failed write to problem+json: a lost uniqueness race is a 409, a busy database a 503."""
     from shared.errors import Conflict, SuiteError
 
@@ -185,23 +181,8 @@ def db_session(request: Request) -> Iterator[Session]:
     A write that loses a uniqueness race is a 409; a database too busy to take the
     write is a 503 with Retry-After. Either way nothing is half-written.
     """
-    with _problems(), request.app.state.db.session() as s:
+    with write_problems(), request.app.state.db.session() as s:
         yield s
-
-
-async def in_transaction(request: Request, work: Callable[[Session], T]) -> T:
-    """Run `work(session)` as the request's one transaction, in one worker thread.
-
-    The same contract as `DbSession` (commit before the answer, 409/503 mapping) for
-    hot async endpoints: one thread hand-off instead of one per dependency step. At most
-    `transaction_threads` of them run at once (the app's `transaction_limiter`); the work
-    commits in the thread that began it, so a waiting request never holds a lock.
-    """
-    def run() -> T:
-        with _problems(), request.app.state.db.session() as s:
-            return work(s)
-
-    return await anyio.to_thread.run_sync(run, limiter=getattr(request.app.state, "transaction_limiter", None))
 
 
 DbSession = Annotated[Session, Depends(db_session, scope="function")]

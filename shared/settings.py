@@ -61,8 +61,8 @@ class SuiteSettings(BaseSettings):
     nats_ack_wait_seconds: float = suite_wide(10.0, "NATS_ACK_WAIT_SECONDS")
     jobs_enabled: bool = True
     # Database connections kept open (<PREFIX>DB_POOL_SIZE), and how many hot write transactions
-    # (`in_transaction`, e.g. the handoff POST) run at once (<PREFIX>TRANSACTION_THREADS); the
-    # others wait their turn in the event loop. Fewer threads than pooled connections: a busy
+    # (`app.state.transaction_limiter`: the gateway's handoff intake batches) run at once
+    # (<PREFIX>TRANSACTION_THREADS); the others wait their turn in the event loop. Fewer threads than pooled connections: a busy
     # service reuses its connections instead of opening and closing overflow ones (a new
     # PostgreSQL connection costs the server a process start), and fewer threads contend for the GIL.
     db_pool_size: int = Field(20, ge=1, le=200)

@@ -30,6 +30,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from shared.background import cancel_and_wait
 from shared.db import Database, utcnow
 from shared.events.envelope import CloudEvent
 from shared.events.inbox import EventHandlers, already_applied, applied_ids
@@ -334,13 +335,7 @@ class NatsConsumerBase:
                        for sub in self.subs]
 
     async def stop(self) -> None:
-        for t in self._tasks:
-            t.cancel()
-        for t in self._tasks:
-            try:
-                await t
-            except (asyncio.CancelledError, Exception):
-                pass
+        await cancel_and_wait(self._tasks)
         self._tasks = []
 
 

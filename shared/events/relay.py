@@ -15,6 +15,7 @@ from typing import Protocol
 import anyio
 from sqlalchemy import or_, select, update
 
+from shared.background import cancel_and_wait
 from shared.db import Database, utcnow
 from shared.events.envelope import CloudEvent
 from shared.events.models import OutboxEvent
@@ -155,10 +156,5 @@ class OutboxRelay:
         self._task = asyncio.create_task(self._loop_forever(), name="outbox-relay")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
-            self._task = None
+        await cancel_and_wait([self._task])
+        self._task = None

@@ -23,7 +23,8 @@ import anyio
 from fastapi import FastAPI
 from sqlmodel import Session
 
-from shared.db import _problems
+from shared.background import cancel_and_wait
+from shared.db import write_problems
 from shared.errors import SuiteError
 from services.gateway.handoff import repository as repo
 from services.gateway.handoff import service
@@ -109,7 +110,7 @@ class HandoffIntake:
 
     def _write_batch(self, items: list[HandoffRequest]) -> list[HandoffAccepted | BaseException]:
         """One transaction for `items`; raises (nothing written) when the transaction fails."""
-        with _problems(), self.app.state.db.session() as s:
+        with write_problems(), self.app.state.db.session() as s:
             return self._write(s, items)
 
     def _write(self, s: Session, items: list[HandoffRequest]) -> list[HandoffAccepted | BaseException]:
@@ -138,16 +139,10 @@ class HandoffIntake:
             out.append(None)
         for slot, h in zip(slot_of_row, service.record(s, rows)):
             out[slot] = accepted(h)
-        return [r if r is not None else accepted(known[items[i].origin]) for i, r in enumerate(out)]
+        return out  # every slot filled: an earlier answer, an error, or a handoff just recorded
 
     async def stop(self) -> None:
-        for t in self._tasks:
-            t.cancel()
-        for t in self._tasks:
-            try:
-                await t
-            except (asyncio.CancelledError, Exception):
-                pass
+        await cancel_and_wait(self._tasks)
         self._tasks = []
         self._queue = None
 

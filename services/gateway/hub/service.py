@@ -24,6 +24,7 @@ from fastapi import FastAPI
 from sqlalchemy import insert
 from sqlmodel import Session
 
+from shared.background import cancel_and_wait
 from shared.db import Database, utcnow
 from shared.events.envelope import CloudEvent
 from shared.events.inbox import EventHandlers, apply_events
@@ -348,13 +349,8 @@ class Hub:
         self._task = asyncio.create_task(self._loop_forever(), name="hub-delivery")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
-            self._task = None
+        await cancel_and_wait([self._task])
+        self._task = None
 
 
 class LocalHubPublisher:
