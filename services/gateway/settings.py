@@ -70,7 +70,7 @@ class GatewaySettings(SuiteSettings):
     handoff_accept_working_days: int = 1      # `requested` not accepted within this -> expired
     handoff_expiry_interval_seconds: float = 60.0
     # The intake: requests that arrive together are written in one transaction (handoff/intake.py).
-    handoff_writers: int = Field(4, ge=1, le=64)    # batches written at once
+    handoff_writers: int = Field(2, ge=1, le=64)    # batches written at once
     handoff_batch: int = Field(64, ge=1, le=1000)   # requests per transaction at most
 
     def model_post_init(self, __context) -> None:

@@ -51,7 +51,7 @@ def accepted(h: Handoff) -> HandoffAccepted:
 
 
 class HandoffIntake:
-    def __init__(self, app: FastAPI, *, writers: int = 4, batch: int = 64) -> None:
+    def __init__(self, app: FastAPI, *, writers: int = 2, batch: int = 64) -> None:
         self.app = app
         self.writers = writers
         self.batch = batch
