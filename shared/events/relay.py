@@ -70,10 +70,15 @@ class OutboxRelay:
                       .values(claimed_until=now + self.lease, attempts=OutboxEvent.attempts + 1))
             return [to_cloud_event(r) for r in rows]
 
-    def mark_sent(self, ids: list[str]) -> None:
+    def mark_sent(self, ids: list[str], events: list[CloudEvent] | None = None) -> None:
+        """Mark rows published; a publisher with `record_sent(session, events)` (the gateway on NATS,
+        which keeps every event in its hub store) records them in the same transaction."""
         with self.db.session() as s:
             s.execute(update(OutboxEvent).where(OutboxEvent.id.in_(ids))
                       .values(published_at=utcnow(), claimed_until=None))
+            record = getattr(self.publisher, "record_sent", None)
+            if record is not None and events:
+                record(s, events)
 
     def release(self, ids: list[str]) -> None:
         with self.db.session() as s:
@@ -113,7 +118,7 @@ class OutboxRelay:
             log.warning("outbox publish failed; will retry", extra={"error": str(e), "count": len(ids)})
             await anyio.to_thread.run_sync(self.release, ids)
             return 0
-        await anyio.to_thread.run_sync(self.mark_sent, ids)
+        await anyio.to_thread.run_sync(self.mark_sent, ids, events)
         self.published += len(ids)
         return len(ids)
 

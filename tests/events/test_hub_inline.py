@@ -187,3 +187,27 @@ def test_a_batch_of_answers_for_many_cases_is_applied_together(suite):
         assert handoff(suite.client(), hid)["status"] == "accepted"
     for ev in events:
         assert delivery(suite, ev.id).status == DELIVERED
+
+
+def test_on_nats_the_gateway_stores_its_own_events_as_its_relay_marks_them_sent(nats_suite):
+    case = case_no()
+    r = post_handoff(nats_suite.client("petition-system"), case, mediation_body())
+    assert r.status_code == 202, r.text
+    gw = nats_suite.app["gateway"]
+    assert nats_suite.servers["gateway"].call(gw.state.relay.drain()) == 1  # published to NATS
+
+    def stored() -> list[tuple[str, int]]:
+        with nats_suite.db("gateway").session() as s:
+            return s.execute(select(HubEvent.type, HubEvent.sequence).where(HubEvent.subject == case)).all()
+
+    assert stored() == [("handoff.requested", 1)]  # before the store consumer has fetched anything
+    nats_suite.drain()  # the copy that comes back through NATS is a duplicate
+    assert stored().count(("handoff.requested", 1)) == 1
+
+
+def test_a_redelivered_batch_is_recognised_without_the_store_lock(suite):
+    hub = suite.app["gateway"].state.hub
+    evs = [event("probe.touched", case_no(), 1, {"key": "x"}) for _ in range(3)]
+    assert hub.store(evs) == (3, 0)
+    assert hub.store(evs) == (0, 3)
+    assert hub.store([*evs, event("probe.touched", case_no(), 1, {"key": "y"})]) == (1, 3)

@@ -105,10 +105,13 @@ class Hub:
         emit are stored in this same transaction too (`DIRECT_SINK`).
         """
         now = now or utcnow()
+        ids = [e.id for e in events]
+        if not ids or len(repo.existing_ids(s, ids)) == len(set(ids)):
+            return 0  # every one stored already (a redelivery): no store lock needed
         repo.lock_store(s)
         if self.push_remote:  # the gateway's own events go to this hub, not to NATS
             s.info[DIRECT_SINK] = self._sink
-        seen = repo.existing_ids(s, [e.id for e in events])
+        seen = repo.existing_ids(s, ids)  # again under the lock: a concurrent store may have won
         enqueue = _webhook_enqueue()
         subjects: set[tuple[str, str]] = set()
         fresh: list[tuple[CloudEvent, list[Subscription]]] = []
@@ -371,12 +374,32 @@ class LocalHubPublisher:
         self.app.state.hub.kick()
 
 
+class GatewayNatsPublisher:
+    """The gateway's relay on NATS: publishes, then stores the events in the hub as it marks them sent
+    (one transaction), so its own events reach the timeline and webhooks without waiting for their
+    round trip through NATS; the store consumer later finds them stored (a duplicate, no lock)."""
+
+    def __init__(self, app: FastAPI) -> None:
+        from shared.events.nats import NatsPublisher
+
+        self.app = app
+        self.nats = NatsPublisher(app.state.nats)
+
+    async def publish(self, events: list[CloudEvent]) -> None:
+        await self.nats.publish(events)
+
+    def record_sent(self, session: Session, events: list[CloudEvent]) -> None:
+        try:
+            with session.begin_nested():  # a failure here must not keep the rows from being marked sent
+                self.app.state.hub.store_in(session, events)
+        except Exception as e:  # the store consumer stores them when they come back from NATS
+            log.warning("published events not stored at once", extra={"error": f"{type(e).__name__}: {e}"[:300]})
+
+
 def gateway_publisher(app: FastAPI):
     """The gateway's own outbox goes to NATS on `EVENT_TRANSPORT=nats`, else straight into the local hub."""
     if getattr(app.state, "nats", None) is not None:
-        from shared.events.nats import NatsPublisher
-
-        return NatsPublisher(app.state.nats)
+        return GatewayNatsPublisher(app)
     return LocalHubPublisher(app)
 
 
