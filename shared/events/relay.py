@@ -4,6 +4,9 @@ Claims are leases (`claimed_until`), taken with `FOR UPDATE SKIP LOCKED` on
 PostgreSQL, so several replicas never publish the same row at the same time.
 A crash after publish and before mark-sent publishes the row again later:
 delivery is at-least-once and consumers dedupe through their inbox.
+
+A `LocalPublisher` (the gateway's hub, in the outbox's own database) is fed by
+`transfer()` instead: claim, store and mark sent in one transaction, no lease.
 """
 from __future__ import annotations
 

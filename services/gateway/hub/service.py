@@ -2,6 +2,9 @@
 
 - `store()` writes each new event (id = dedupe key), one delivery row per
   subscriber that wants its type, and the webhook deliveries, in one transaction.
+  The gateway's in-process consumers apply the events whose turn has come in that
+  same transaction (a savepoint; see `_apply_inline`), and on the hub transport
+  what they emit is stored there too.
 - `deliver_pending()` claims due rows (`shared.jobs.claim`, FOR UPDATE SKIP
   LOCKED on PostgreSQL, plus a lease), pushes them, and marks them delivered or
   schedules a retry with exponential backoff; after `hub_max_attempts` a row is
