@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import time
 import uuid
@@ -159,24 +160,6 @@ PIPELINE: list[float] = []  # seconds from the first POST to the last `accepted`
 EXTRA_ENV: dict[str, str] = {}
 
 
-async def delete_streams(prefix: str) -> None:
-    """Remove the run's JetStream streams (each run has its own prefix; none is left on the server)."""
-    import os
-
-    import nats
-
-    nc = await nats.connect(os.environ.get("NATS_URL", "nats://127.0.0.1:4222"))
-    try:
-        js = nc.jetstream()
-        for domain in ("GATEWAY", "MEDIATION", "LAWYERS", "DEADLETTER"):
-            try:
-                await js.delete_stream(f"{prefix.upper()}_{domain}")
-            except Exception:
-                pass  # not created in this run
-    finally:
-        await nc.close()
-
-
 def bench(backend: str, transport: str, n_latency: int, rate: float, n_rate: int, concurrency: int) -> dict:
     env = {"EVENT_TRANSPORT": transport, "NATS_PREFIX": f"bench{uuid.uuid4().hex[:6]}", "LOG_LEVEL": "WARNING",
            "GATEWAY_RATE_LIMIT_PER_MINUTE": "10000000", **EXTRA_ENV}
@@ -188,7 +171,9 @@ def bench(backend: str, transport: str, n_latency: int, rate: float, n_rate: int
             posted, done, post_lat = asyncio.run(throughput(suite.url["gateway"], token, n_rate, concurrency))
     finally:
         if transport == "nats":
-            asyncio.run(delete_streams(env["NATS_PREFIX"]))
+            from shared.events.nats import delete_streams  # the run's own streams: none left on the server
+
+            asyncio.run(delete_streams(os.environ.get("NATS_URL", "nats://127.0.0.1:4222"), env["NATS_PREFIX"]))
     return {"latency": lat, "posted": posted, "done": done, "post_latency": post_lat, "n_rate": n_rate}
 
 

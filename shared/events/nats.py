@@ -161,6 +161,22 @@ class NatsConnection:
         return int(info.num_pending or 0) + int(info.num_ack_pending or 0)
 
 
+async def delete_streams(url: str, prefix: str) -> None:
+    """Remove the streams of a prefix (a test or benchmark run's own; production never calls this)."""
+    import nats
+
+    nc = await nats.connect(url)
+    try:
+        js = nc.jetstream()
+        for domain in (*DOMAINS, "deadletter"):
+            try:
+                await js.delete_stream(f"{_token(prefix).upper()}_{domain.upper()}")
+            except Exception:
+                pass  # never created
+    finally:
+        await nc.close()
+
+
 class NatsPublisher:
     """The outbox relay's publisher on NATS (waits for every stream ack)."""
 

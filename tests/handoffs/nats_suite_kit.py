@@ -105,19 +105,6 @@ def stop_nats_suite(suite, db_prefix: str | None) -> None:
         suite.db(svc).dispose()
     if db_prefix:
         drop_postgres_databases(os.environ.get("TEST_DATABASE_URL"), db_prefix)
-    asyncio.run(_delete_streams(suite.nats_prefix))
+    from shared.events.nats import delete_streams
 
-
-async def _delete_streams(prefix: str) -> None:
-    import nats
-
-    nc = await nats.connect(NATS_URL)
-    try:
-        js = nc.jetstream()
-        for domain in ("GATEWAY", "MEDIATION", "LAWYERS", "DEADLETTER"):
-            try:
-                await js.delete_stream(f"{prefix.upper()}_{domain}")
-            except Exception:
-                pass
-    finally:
-        await nc.close()
+    asyncio.run(delete_streams(NATS_URL, suite.nats_prefix))
