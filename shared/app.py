@@ -61,7 +61,6 @@ def create_service_app(
         setup_logging(settings.log_level)
         if getattr(app.state, "db", None) is None:
             app.state.db = Database(settings.database_url, pool_size=settings.db_pool_size)
-        app.state.transaction_limiter = anyio.CapacityLimiter(settings.transaction_threads)
         app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0),
                                            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
         app.state.verifier = TokenVerifier(keyset or KeySet(url=settings.jwks_url), settings.jwt_issuer,

@@ -69,14 +69,14 @@ def is_sqlite(url_or_engine: str | Engine) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str, *, pool_size: int = 20, max_overflow: int = 20) -> Engine:
+def make_engine(url: str, *, pool_size: int = 20) -> Engine:
     """Create the engine for `url` with the suite's SQLite or PostgreSQL tuning."""
     if is_sqlite(url):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                               pool_size=pool_size, max_overflow=max_overflow)
+                               pool_size=pool_size, max_overflow=20)
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn, _rec):  # pragma: no cover - exercised by every sqlite test
@@ -95,7 +95,7 @@ def make_engine(url: str, *, pool_size: int = 20, max_overflow: int = 20) -> Eng
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
+    return create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
 
 
 class Database:

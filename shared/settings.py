@@ -60,13 +60,10 @@ class SuiteSettings(BaseSettings):
     # A message fetched but not acknowledged (its consumer died) comes back after this many seconds.
     nats_ack_wait_seconds: float = suite_wide(10.0, "NATS_ACK_WAIT_SECONDS")
     jobs_enabled: bool = True
-    # Database connections kept open (<PREFIX>DB_POOL_SIZE), and how many hot write transactions
-    # (`app.state.transaction_limiter`: the gateway's handoff intake batches) run at once
-    # (<PREFIX>TRANSACTION_THREADS); the others wait their turn in the event loop. Fewer threads than pooled connections: a busy
-    # service reuses its connections instead of opening and closing overflow ones (a new
-    # PostgreSQL connection costs the server a process start), and fewer threads contend for the GIL.
+    # Database connections kept open (<PREFIX>DB_POOL_SIZE). Keep the transactions a busy service runs
+    # at once below it, so it reuses its connections instead of opening and closing overflow ones
+    # (a new PostgreSQL connection costs the server a process start).
     db_pool_size: int = Field(20, ge=1, le=200)
-    transaction_threads: int = Field(16, ge=1, le=200)
     log_level: str = suite_wide("INFO", "LOG_LEVEL")
     # The service's own machine credentials at the gateway (client credentials, role `service`).
     service_client_id: str = ""

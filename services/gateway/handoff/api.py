@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from sqlmodel import Session
 
 from shared.auth import READ_ROLES, Principal, require_roles
 from shared.db import DbSession

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, insert, or_, select, text, update
+from sqlalchemy import and_, exists, func, insert, or_, select, text, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -63,21 +63,18 @@ def advance_subjects(session: Session, pairs: set[tuple[str, str]]) -> dict[tupl
     return current
 
 
-def open_sequences(session: Session, subscriber: str,
-                   pairs: set[tuple[str, str]]) -> dict[tuple[str, str], list[int]]:
-    """Sequences of each (source, subject) still owed to `subscriber` (pending or dead); one query."""
-    out: dict[tuple[str, str], list[int]] = {}
+def first_owed(session: Session, subscriber: str, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Per (source, subject), the lowest sequence still owed to `subscriber` (pending or dead); one query."""
     if not pairs:
-        return out
-    for source, subject, seq in session.execute(
-            select(HubDelivery.source, HubDelivery.subject, HubDelivery.sequence)
-            .where(HubDelivery.subscriber == subscriber,
-                   HubDelivery.source.in_(sorted({p[0] for p in pairs})),
-                   HubDelivery.subject.in_(sorted({p[1] for p in pairs})),
-                   HubDelivery.sequence.is_not(None), HubDelivery.status != DELIVERED)):
-        if (source, subject) in pairs:
-            out.setdefault((source, subject), []).append(seq)
-    return out
+        return {}
+    rows = session.execute(
+        select(HubDelivery.source, HubDelivery.subject, func.min(HubDelivery.sequence))
+        .where(HubDelivery.subscriber == subscriber,
+               HubDelivery.source.in_(sorted({p[0] for p in pairs})),
+               HubDelivery.subject.in_(sorted({p[1] for p in pairs})),
+               HubDelivery.sequence.is_not(None), HubDelivery.status != DELIVERED)
+        .group_by(HubDelivery.source, HubDelivery.subject))
+    return {(source, subject): seq for source, subject, seq in rows if (source, subject) in pairs}
 
 
 def due_deliveries(session: Session, now: datetime, batch: int, gap_seconds: float) -> list[HubDelivery]:

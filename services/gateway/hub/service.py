@@ -179,9 +179,9 @@ class Hub:
             for ev in wanted:
                 if ev.subject is not None and ev.sequence is not None:
                     keyed[(ev.source, ev.subject)].append(ev)
-            owed = repo.open_sequences(s, sub.name, set(keyed)) if keyed else {}
+            owed = repo.first_owed(s, sub.name, set(keyed))
             for key, evs in keyed.items():
-                first_owed = min(owed.get(key, ()), default=None)
+                first_owed = owed.get(key)
                 for ev in sorted(evs, key=lambda e: e.sequence):
                     if ev.sequence > watermarks.get(key, 0) or (first_owed is not None and first_owed < ev.sequence):
                         break  # a gap or an earlier event still owed: the delivery loop takes it in turn
