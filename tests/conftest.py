@@ -34,17 +34,22 @@ class Suite:
 
         self.backend = backend
         self.db_urls = urls
-        ports = {svc: free_port() for svc in urls}
+        from services.console.main import create_app as console_app
+
+        ports = {svc: free_port() for svc in (*urls, "console")}
         self.url = {svc: f"http://127.0.0.1:{p}" for svc, p in ports.items()}
         common: dict[str, Any] = {"suite_env": "test", "jobs_enabled": False, "gateway_url": self.url["gateway"]}
         self.app = {
             "gateway": gateway_app(database_url=urls["gateway"], mediation_url=self.url["mediation"],
-                                   lawyers_url=self.url["lawyers"], webhook_allowed_hosts="127.0.0.1,localhost",
+                                   lawyers_url=self.url["lawyers"], console_url=self.url["console"],
+                                   webhook_allowed_hosts="127.0.0.1,localhost",
                                    **common),
             "mediation": mediation_app(database_url=urls["mediation"], **common),
             "lawyers": lawyers_app(database_url=urls["lawyers"], **common),
+            "console": console_app(suite_env="test", gateway_url=self.url["gateway"]),
         }
-        self.servers = {svc: ServerThread(self.app[svc], ports[svc]) for svc in ("gateway", "mediation", "lawyers")}
+        self.servers = {svc: ServerThread(self.app[svc], ports[svc])
+                        for svc in ("gateway", "mediation", "lawyers", "console")}
         self._tokens: dict[str, str] = {}
         self._clients: list[httpx.Client] = []
 

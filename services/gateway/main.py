@@ -5,7 +5,8 @@ limits, the event hub, case handoffs, webhooks and the case timeline.
 """
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from starlette.responses import RedirectResponse
 
 from shared.app import create_service_app
 from shared.auth import KeySet, TokenSigner
@@ -23,6 +24,15 @@ from services.gateway.proxy.edge import install_edge  # proxy/idempotency/rateli
 from services.gateway.settings import GatewaySettings
 from services.gateway.webhook.api import router as webhook_router  # webhooks
 from services.gateway.webhook.jobs import webhook_job  # webhooks
+
+
+home_router = APIRouter()
+
+
+@home_router.get("/", include_in_schema=False)
+async def home() -> RedirectResponse:
+    """People who open the gateway's address land on the console (工作台)."""
+    return RedirectResponse("/console/", status_code=302)
 
 
 def create_app(settings: GatewaySettings | None = None, **overrides) -> FastAPI:
@@ -43,7 +53,7 @@ def create_app(settings: GatewaySettings | None = None, **overrides) -> FastAPI:
     app = create_service_app(
         settings,
         title="Petition suite gateway (网关)",
-        routers=[oauth_router, hub_router, handoff_router, timeline_router, calendar_router, webhook_router,
+        routers=[home_router, oauth_router, hub_router, handoff_router, timeline_router, calendar_router, webhook_router,
                  proxy_router],  # the proxy's catch-all routes go last
         handlers=handlers,
         jobs=[webhook_job(settings), expiry_job(settings), *handoff_jobs(settings)],  # webhooks; idempotency; handoffs

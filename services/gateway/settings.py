@@ -23,6 +23,7 @@ class GatewaySettings(SuiteSettings):
     token_ttl_seconds: int = 3600
     mediation_url: str = "http://127.0.0.1:8001"
     lawyers_url: str = "http://127.0.0.1:8002"
+    console_url: str = "http://127.0.0.1:8003"  # the console (工作台), served under /console/
     proxy_connect_timeout: float = 2.0
     proxy_read_timeout: float = 10.0
     # Proxy hop (proxy/): the one long-lived client per process and its limits.

@@ -22,7 +22,7 @@ from shared.errors import Unauthorized
 from services.gateway.idempotency.service import KEY_HEADER, Idempotency, IdempotencyStore
 from services.gateway.proxy.asgi import header, send_problem
 from services.gateway.proxy.forwarder import Forwarder, make_forwarder
-from services.gateway.proxy.guard import refusal, target_service
+from services.gateway.proxy.guard import TOKENLESS, refusal, target_service
 from services.gateway.ratelimit.limiter import make_limiter
 
 NOT_LIMITED = ("/healthz", "/readyz", "/metrics", "/.well-known/", "/internal/")
@@ -35,7 +35,8 @@ class ProxyRoute:
     path: str
 
 
-ROUTES = {"mediation": ProxyRoute("/api/v1/mediation/{path}"), "lawyers": ProxyRoute("/api/v1/lawyers/{path}")}
+ROUTES = {"mediation": ProxyRoute("/api/v1/mediation/{path}"), "lawyers": ProxyRoute("/api/v1/lawyers/{path}"),
+          "console": ProxyRoute("/console/{path}")}
 
 
 class TokenCache:
@@ -113,23 +114,25 @@ class GatewayEdge:
         service = target_service(path)
         if refusal(scope, service):
             await send_problem(scope, send, 404, "not_found", "Not found",
-                               f"No resource at {scope['method']} {path}.")
+                               f"No resource at {scope['method']} {path}.", detail_zh="未找到该资源。")
             return
 
         principal = None
-        if service is not None or path.startswith("/api/"):
+        if (service is not None and service not in TOKENLESS) or path.startswith("/api/"):
             token = _bearer(scope)
             if token is None:
                 if service is not None:
                     await send_problem(scope, send, 401, "unauthorized", "Authentication required",
-                                       "A bearer access token is required.", headers={"WWW-Authenticate": "Bearer"})
+                                       "A bearer access token is required.", headers={"WWW-Authenticate": "Bearer"},
+                                       detail_zh="需要 Bearer 访问令牌，请先登录。")
                     return
             else:
                 try:
                     principal = await edge.tokens.principal(token)
                 except Unauthorized as e:
                     if service is not None:
-                        await send_problem(scope, send, e.status, e.code, e.title, e.detail, headers=e.headers)
+                        await send_problem(scope, send, e.status, e.code, e.title, e.detail, headers=e.headers,
+                                           detail_zh=e.detail_zh)
                         return
                     # the gateway's own routes answer for themselves (some need no token)
                 else:
@@ -146,7 +149,9 @@ class GatewayEdge:
                 await send_problem(scope, send, 429, "rate_limited", "Too many requests",
                                    f"At most {edge.limiter.limit} requests per minute per client; retry in "
                                    f"{decision.retry_after_seconds} s.",
-                                   headers={"Retry-After": str(decision.retry_after_seconds)})
+                                   headers={"Retry-After": str(decision.retry_after_seconds)},
+                                   detail_zh=f"请求过于频繁：每个客户端每分钟最多 {edge.limiter.limit} 次，"
+                                             f"请 {decision.retry_after_seconds} 秒后重试。")
                 return
 
         if service is not None:

@@ -238,6 +238,7 @@ class HttpxForwarder(Forwarder):
 
 def make_forwarder(settings) -> Forwarder:
     cls = HttpxForwarder if settings.proxy_client == "httpx" else AiohttpForwarder
-    return cls({"mediation": settings.mediation_url, "lawyers": settings.lawyers_url},
+    return cls({"mediation": settings.mediation_url, "lawyers": settings.lawyers_url,
+                "console": settings.console_url},
                settings.proxy_connect_timeout, settings.proxy_read_timeout, settings.proxy_pool_size,
                settings.proxy_keepalive_seconds, settings.proxy_max_body_bytes)

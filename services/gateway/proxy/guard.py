@@ -9,13 +9,15 @@ and an `internal` segment anywhere in a proxied path.
 """
 from __future__ import annotations
 
-PREFIXES = (("/api/v1/mediation", "mediation"), ("/api/v1/lawyers", "lawyers"))
+# The console (工作台) is a service too: its pages are public paths that answer for themselves (cookie sign-in).
+PREFIXES = (("/api/v1/mediation", "mediation"), ("/api/v1/lawyers", "lawyers"), ("/console", "console"))
+TOKENLESS = frozenset({"console"})
 # Encoded "/", "\", ".", "%" (double encoding) and NUL.
 _BAD_ESCAPES = (b"%2f", b"%5c", b"%2e", b"%25", b"%00")
 
 
 def target_service(path: str) -> str | None:
-    """The service a public path belongs to (`mediation` / `lawyers`), else None."""
+    """The service a public path belongs to (`mediation` / `lawyers` / `console`), else None."""
     for prefix, svc in PREFIXES:
         if path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/"):
             return svc
