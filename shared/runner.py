@@ -1,10 +1,15 @@
 """Run the suite as local processes: migrate, seed, start, stop (used by `make run`, benches, chaos).
 
-    python -m shared.runner run        # make run: SQLite under var/, dev seed, ports 8000-8002
+    python -m shared.runner run        # make run: SQLite under var/, dev seed, ports 8000-8003
+
+`make run` reads its ports from GATEWAY_PORT, MEDIATION_PORT, LAWYERS_PORT and CONSOLE_PORT, and the
+gateway's upstreams from GATEWAY_MEDIATION_URL, GATEWAY_LAWYERS_URL and GATEWAY_CONSOLE_URL when they
+are set (else they follow the ports). Benches and tests pass their own ports to `SuiteProcesses`.
 """
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import signal
 import subprocess
@@ -18,14 +23,79 @@ import httpx
 from shared import migrate
 from shared.settings import REPO_ROOT, VAR_DIR
 
-SERVICES = ("gateway", "mediation", "lawyers")
-PREFIX = {"gateway": "GATEWAY_", "mediation": "MEDIATION_", "lawyers": "LAWYERS_"}
-DEFAULT_PORTS = {"gateway": 8000, "mediation": 8001, "lawyers": 8002}
+DATABASE_SERVICES = ("gateway", "mediation", "lawyers")  # migrated, seeded, given a DATABASE_URL
+SERVICES = DATABASE_SERVICES  # the older name
+PROCESSES = (*DATABASE_SERVICES, "console")  # what `make run` starts; the console has no database
+PREFIX = {"gateway": "GATEWAY_", "mediation": "MEDIATION_", "lawyers": "LAWYERS_", "console": "CONSOLE_"}
+DEFAULT_PORTS = {"gateway": 8000, "mediation": 8001, "lawyers": 8002, "console": 8003}
+APPS = {svc: f"services.{svc}.main:create_app" for svc in PROCESSES}  # uvicorn --factory targets
+# The readiness probe: /readyz (database and event transport) where the service has it.
+READY_PATH = {"gateway": "/readyz", "mediation": "/readyz", "lawyers": "/readyz", "console": "/healthz"}
+# The gateway's upstreams: a value the user set is kept (`SuiteProcesses.from_env`), else it follows the ports.
+UPSTREAM_URL_VARS = {"mediation": "GATEWAY_MEDIATION_URL", "lawyers": "GATEWAY_LAWYERS_URL",
+                     "console": "GATEWAY_CONSOLE_URL"}
+DEFAULT_START_TIMEOUT = 120.0  # seconds (SUITE_START_TIMEOUT); a cold start on a busy machine can be slow
+SLOW_START_NOTICE = 2.0  # seconds before the wait says what it waits for
+
+
+def console_available() -> bool:
+    """The console service's module exists (it is optional: `make run` starts it only then)."""
+    try:
+        return importlib.util.find_spec(APPS["console"].split(":", 1)[0]) is not None
+    except ImportError:  # a parent package is missing
+        return False
+
+
+def env_ports(environ=None) -> dict[str, int]:
+    """`<PREFIX>PORT` for each process from the environment, else 8000-8003."""
+    environ = os.environ if environ is None else environ
+    ports = {}
+    for svc in PROCESSES:
+        raw = (environ.get(PREFIX[svc] + "PORT") or "").strip()
+        try:
+            ports[svc] = int(raw) if raw else DEFAULT_PORTS[svc]
+        except ValueError:
+            raise ValueError(f"{PREFIX[svc]}PORT is not a port number: {raw!r}") from None
+        if not 0 < ports[svc] < 65536:
+            raise ValueError(f"{PREFIX[svc]}PORT is out of range: {ports[svc]}")
+    taken: dict[int, str] = {}
+    for svc, port in ports.items():
+        if port in taken:
+            raise ValueError(f"{PREFIX[svc]}PORT and {PREFIX[taken[port]]}PORT are both {port}")
+        taken[port] = svc
+    return ports
+
+
+def start_timeout(environ=None) -> float:
+    """How long `start()` waits for every process to be ready (SUITE_START_TIMEOUT, seconds)."""
+    raw = ((os.environ if environ is None else environ).get("SUITE_START_TIMEOUT") or "").strip()
+    try:
+        value = float(raw) if raw else DEFAULT_START_TIMEOUT
+    except ValueError:
+        raise ValueError(f"SUITE_START_TIMEOUT is not a number of seconds: {raw!r}") from None
+    if value <= 0:
+        raise ValueError(f"SUITE_START_TIMEOUT must be positive: {raw!r}")
+    return value
+
+
+def log_tail(path: Path, lines: int = 30) -> str:
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - 16384))
+            text = f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
 
 
 @dataclass
 class SuiteProcesses:
-    """The three services as child processes (uvicorn, uvloop + httptools)."""
+    """The services as child processes (uvicorn, uvloop + httptools).
+
+    `ports` names the processes' ports (the console's only matters with `with_console`); `env` is applied
+    last to every process's environment. `with_console` also starts the console, when its module exists.
+    """
 
     db_urls: dict[str, str]
     ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
@@ -33,27 +103,48 @@ class SuiteProcesses:
     server: str = "uvicorn"
     log_dir: Path | None = None
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    with_console: bool = False
+
+    @classmethod
+    def from_env(cls, db_urls: dict[str, str], **kw) -> "SuiteProcesses":
+        """As `make run` starts it: ports from `<PREFIX>PORT`, and the gateway's upstream URLs the
+        user set kept as they are (only unset ones are derived from the ports)."""
+        user_urls = {var: os.environ[var] for var in UPSTREAM_URL_VARS.values() if os.environ.get(var)}
+        return cls(db_urls, ports=env_ports(), env={**user_urls, **kw.pop("env", {})}, **kw)
 
     @property
     def url(self) -> dict[str, str]:
         return {svc: f"http://127.0.0.1:{p}" for svc, p in self.ports.items()}
 
+    @property
+    def processes(self) -> tuple[str, ...]:
+        """The processes `start()` runs: the three services, and the console when asked and present."""
+        with_console = self.with_console and "console" in self.ports and console_available()
+        return PROCESSES if with_console else DATABASE_SERVICES
+
     def service_env(self, svc: str) -> dict[str, str]:
         env = dict(os.environ)
         env.setdefault("SUITE_ENV", "dev")
+        url = self.url
         env.update({
-            "GATEWAY_URL": self.url["gateway"],
-            "GATEWAY_MEDIATION_URL": self.url["mediation"],
-            "GATEWAY_LAWYERS_URL": self.url["lawyers"],
-            PREFIX[svc] + "DATABASE_URL": self.db_urls[svc],
+            "GATEWAY_URL": url["gateway"],
             PREFIX[svc] + "PORT": str(self.ports[svc]),
             "PYTHONPATH": str(REPO_ROOT),
         })
+        for upstream, var in UPSTREAM_URL_VARS.items():
+            if upstream in url:
+                env[var] = url[upstream]
+        if svc == "console":
+            env["CONSOLE_GATEWAY_URL"] = url["gateway"]
+        if svc in DATABASE_SERVICES:
+            env[PREFIX[svc] + "DATABASE_URL"] = self.db_urls[svc]
+        else:
+            env.pop(PREFIX[svc] + "DATABASE_URL", None)  # the console has no database
         env.update(self.env)
         return env
 
     def command(self, svc: str) -> list[str]:
-        target = f"services.{svc}.main:create_app"
+        target = APPS[svc]
         if self.server == "granian":
             return [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", "127.0.0.1",
                     "--port", str(self.ports[svc]), "--log-level", "warning", "--no-ws", target]
@@ -71,25 +162,53 @@ class SuiteProcesses:
         self.procs[svc] = subprocess.Popen(self.command(svc), env=self.service_env(svc), cwd=REPO_ROOT,
                                            stdout=out, stderr=subprocess.STDOUT if out else None)
 
-    def wait_ready(self, svc: str, timeout: float = 30) -> None:
-        deadline = time.time() + timeout
-        while time.time() < deadline:
+    def wait_ready(self, svc: str, timeout: float | None = None) -> None:
+        """Poll the process's readiness path until it answers 200; say what it waits for when slow."""
+        timeout = start_timeout() if timeout is None else timeout
+        probe = self.url[svc] + READY_PATH.get(svc, "/healthz")
+        started = time.monotonic()
+        deadline = started + timeout
+        noticed = False
+        last = "no answer"
+        while True:
             proc = self.procs.get(svc)
             if proc is not None and proc.poll() is not None:
-                raise RuntimeError(f"{svc} exited with code {proc.returncode}")
+                raise RuntimeError(self._failure(svc, f"{svc} exited with code {proc.returncode} while starting"))
             try:
-                if httpx.get(self.url[svc] + "/healthz", timeout=1).status_code == 200:
+                r = httpx.get(probe, timeout=2)
+                if r.status_code == 200:
                     return
-            except httpx.HTTPError:
-                pass
+                last = f"{r.status_code} {r.text[:300]}"
+            except httpx.HTTPError as e:
+                last = f"{type(e).__name__} {e}".strip()
+            now = time.monotonic()
+            if now >= deadline:
+                raise RuntimeError(self._failure(
+                    svc, f"{svc} not ready after {timeout:.0f} s: {probe} (last answer: {last}); "
+                         f"SUITE_START_TIMEOUT sets the wait"))
+            if not noticed and now - started >= SLOW_START_NOTICE:
+                print(f"等待 {svc} 就绪 (waiting for {svc} {READY_PATH.get(svc, '/healthz')} on {self.url[svc]}, "
+                      f"up to {timeout:.0f} s) ...", file=sys.stderr, flush=True)
+                noticed = True
             time.sleep(0.1)
-        raise RuntimeError(f"{svc} did not become healthy on {self.url[svc]}")
+
+    def _failure(self, svc: str, message: str) -> str:
+        """The message, plus the tail of the process's log when its output goes to one."""
+        if self.log_dir:
+            log = self.log_dir / f"{svc}.log"
+            tail = log_tail(log)
+            if tail:
+                return f"{message}\n--- last lines of {log} ---\n{tail}"
+        return message
 
     def start(self) -> "SuiteProcesses":
-        for svc in SERVICES:
+        """Start every process, then wait until each is ready (SUITE_START_TIMEOUT bounds the whole wait)."""
+        timeout = start_timeout()
+        deadline = time.monotonic() + timeout
+        for svc in self.processes:
             self.start_one(svc)
-        for svc in SERVICES:
-            self.wait_ready(svc)
+        for svc in self.processes:  # the gateway first: the services' readiness needs it (hub transport)
+            self.wait_ready(svc, max(1.0, deadline - time.monotonic()))
         return self
 
     def kill(self, svc: str, sig: int = signal.SIGKILL) -> None:
@@ -136,7 +255,7 @@ def dev_token(gateway_url: str, who: str) -> str:
 
 
 def migrate_all(db_urls: dict[str, str]) -> None:
-    for svc in SERVICES:
+    for svc in DATABASE_SERVICES:
         migrate.upgrade(svc, db_urls[svc])
 
 
@@ -155,30 +274,55 @@ def seed(db_urls: dict[str, str], *, with_test_users: bool = False) -> None:
 def default_db_urls() -> dict[str, str]:
     """`<PREFIX>DATABASE_URL` from the environment, else SQLite files under var/."""
     return {svc: os.environ.get(PREFIX[svc] + "DATABASE_URL") or f"sqlite:///{VAR_DIR / (svc + '.db')}"
-            for svc in SERVICES}
+            for svc in DATABASE_SERVICES}
 
 
 def run() -> int:
     from services.gateway.seed import credentials_banner
 
     env = os.environ.get("SUITE_ENV", "dev")
-    urls = default_db_urls()
+    try:
+        suite = SuiteProcesses.from_env(default_db_urls(), log_dir=None, with_console=True)
+        start_timeout()  # a malformed SUITE_START_TIMEOUT fails here, before anything starts
+    except ValueError as e:
+        print(f"配置错误 (configuration error): {e}", file=sys.stderr)
+        return 2
     print("迁移数据库 (migrating databases) ...", flush=True)
-    migrate_all(urls)
+    migrate_all(suite.db_urls)
     if env == "dev":
-        seed(urls)
-    suite = SuiteProcesses(urls, log_dir=None)
-    suite.start()
+        seed(suite.db_urls)
+
+    def _interrupt(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _interrupt)  # Ctrl-C or a TERM while starting stops what has started
+    try:
+        suite.start()
+    except (RuntimeError, KeyboardInterrupt) as e:
+        suite.stop()
+        if isinstance(e, RuntimeError):
+            print(f"启动失败 (start failed): {e}", file=sys.stderr)
+            return 1
+        print("已停止 (stopped).")
+        return 130
+    gateway = suite.url["gateway"]
     print()
     print("区信访局 调解与法律顾问排期系统 已启动 (petition suite is running)")
-    for svc in SERVICES:
+    for svc in suite.processes:
         print(f"  {svc:<10} {suite.url[svc]}")
-    print(f"  API        {suite.url['gateway']}/api/v1  (docs: {suite.url['gateway']}/docs)")
+    print(f"  API        {gateway}/api/v1  (docs: {gateway}/docs)")
+    if "console" in suite.procs:
+        print(f"  工作台 (console)  {gateway}/console/")
+    else:
+        print(f"  工作台未启动 (console not started: {APPS['console'].split(':')[0]} not found)")
+    for svc, var in UPSTREAM_URL_VARS.items():
+        if var in suite.env:
+            print(f"  {var}={suite.env[var]} (set by you)")
     if env == "dev":
         from shared.demo_data import create_demo_data
 
         try:
-            if create_demo_data(suite.url["gateway"], suite.token("coordinator")):
+            if create_demo_data(gateway, suite.token("coordinator")):
                 print("  示例数据已创建: 3 间调解室、3 名调解员、5 名律师 (demo rooms, mediators, lawyers)")
         except httpx.HTTPError as e:
             print(f"  示例数据未创建 (demo data not created): {e}", file=sys.stderr)

@@ -18,6 +18,7 @@ from services.gateway.handoff.jobs import jobs as handoff_jobs  # hub/handoffs
 from services.gateway.timeline.api import router as timeline_router  # hub/handoffs
 from services.gateway.calendar.api import router as calendar_router  # hub/handoffs
 from services.gateway.oauth.api import router as oauth_router
+from services.gateway.openapi import install_merged_openapi
 from services.gateway.proxy.api import router as proxy_router
 from services.gateway.idempotency.jobs import expiry_job  # proxy/idempotency/ratelimit
 from services.gateway.proxy.edge import install_edge  # proxy/idempotency/ratelimit
@@ -66,4 +67,5 @@ def create_app(settings: GatewaySettings | None = None, **overrides) -> FastAPI:
     )
     app.state.signer = signer
     install_edge(app, settings)  # proxy/idempotency/ratelimit: token check, limits, Idempotency-Key, proxy
+    install_merged_openapi(app, settings)  # /openapi.json and /docs: the gateway's paths and the services'
     return app
