@@ -1,13 +1,46 @@
-# One image for the three services; the command picks the service.
-FROM python:3.11-slim
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+# One image for the gateway, mediation, lawyers and the console; the args pick the app
+# (e.g. ["services.console.main:create_app"]); the migration Job runs `python -m shared.runner migrate`.
+#
+# Two stages so that a code change does not reinstall the dependencies:
+#   deps     the runtime dependencies of pyproject.toml ([project].dependencies, no dev extras) in /opt/venv;
+#            this layer changes only when pyproject.toml does.
+#   runtime  the same base, /opt/venv copied in, then the code; runs as uid 10001, read-only root filesystem
+#            friendly (bytecode compiled at build time, nothing written outside /tmp).
+#
+# The base is pinned by digest: python:3.11-slim (multi-arch index) as documented on 2026-08-25. Refresh it
+# with `docker buildx imagetools inspect python:3.11-slim` and change both the tag comment and the digest.
+ARG PYTHON_IMAGE=python:3.11-slim@sha256:9c900dea9e8fb7e16277c179b555cc72d29a352dbc33cff48ad5a0412fd5bfc7
+
+FROM ${PYTHON_IMAGE} AS deps
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
+RUN python -m venv /opt/venv
+WORKDIR /build
+COPY pyproject.toml ./
+# Only [project].dependencies: the package itself is not installed (the code is copied in the next stage),
+# and the dev extras (pytest, playwright, ...) never enter the image.
+# TODO(issue 15, lock file): install from the hash-pinned lock (`pip install --require-hashes -r ...`) once it lands.
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+        > requirements.txt \
+    && /opt/venv/bin/pip install -r requirements.txt \
+    && /opt/venv/bin/python -m compileall -q /opt/venv/lib
+
+FROM ${PYTHON_IMAGE} AS runtime
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PYTHONPATH=/app PATH=/opt/venv/bin:$PATH HOME=/tmp
+# Chinese fonts for the printable documents (shared/pdf.py: a Song body and a Hei for headings, embedded
+# and subset by fpdf2); Debian's packages, nothing fetched at run time.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-arphic-uming fonts-wqy-zenhei \
+    && rm -rf /var/lib/apt/lists/*
+RUN groupadd --system --gid 10001 suite \
+    && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin suite
+COPY --from=deps /opt/venv /opt/venv
 WORKDIR /app
-COPY pyproject.toml README.md ./
 COPY shared ./shared
 COPY services ./services
-RUN pip install --no-cache-dir . && useradd --system --uid 10001 suite
-USER 10001
+RUN python -m compileall -q /app
+USER 10001:10001
 EXPOSE 8000
-# e.g. args: ["services.gateway.main:create_app"]
-ENTRYPOINT ["python", "-m", "uvicorn", "--factory", "--host", "0.0.0.0", "--port", "8000", "--loop", "uvloop", "--http", "httptools", "--no-access-log"]
+# SIGTERM: uvicorn stops accepting and waits up to 25 s for requests in flight; the pods' preStop sleep (5 s)
+# runs first, so the endpoints are gone before the listener closes (terminationGracePeriodSeconds: 40).
+ENTRYPOINT ["python", "-m", "uvicorn", "--factory", "--host", "0.0.0.0", "--port", "8000", "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--timeout-graceful-shutdown", "25"]
 CMD ["services.gateway.main:create_app"]

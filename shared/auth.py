@@ -3,11 +3,13 @@
 Access tokens are JWTs per RFC 9068 (`typ: at+jwt`), signed RS256 by the
 gateway; keys come from the gateway's JWKS, cached by `kid`, refetched (at most
 once every few seconds) when an unknown `kid` appears. Checks: algorithm
-allowlist, `typ`, signature, `iss`, `aud`, `exp`, `iat`.
+allowlist, `typ`, signature, `iss`, `aud`, `exp`, `nbf`, `iat`. Whatever a token holds, a bad
+one is a 401 problem+json, never a 500: every header and claim is type-checked before use.
 """
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -23,7 +25,18 @@ from shared.errors import Forbidden, Unauthorized
 
 ALGORITHMS = ["RS256"]
 ROLES = frozenset({"coordinator", "mediator", "lawyer", "petition_system", "auditor", "service"})
-CLOCK_SKEW = 30  # seconds of leeway on exp / iat
+CLOCK_SKEW = 30  # seconds of leeway on exp / nbf / iat
+MAX_DATE = 2 ** 53  # NumericDates beyond this are not times (and NaN compares false)
+log = logging.getLogger("suite.auth")
+
+
+def _invalid(detail: str, code: str = "invalid_token") -> Unauthorized:
+    return Unauthorized(detail, code=code)
+
+
+def _number(value: Any) -> bool:
+    """A JSON number usable as a NumericDate (not a bool, NaN, infinite or absurdly large)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and -MAX_DATE < value < MAX_DATE
 
 
 @dataclass(frozen=True)
@@ -103,7 +116,13 @@ class TokenVerifier:
             if cached.claims.get("exp", 0) + CLOCK_SKEW >= time.time():
                 return cached
             self._cache.pop(token, None)
-        principal = await self._verify(token)
+        try:
+            principal = await self._verify(token)
+        except Unauthorized:
+            raise
+        except Exception as e:  # a token shape no check below foresaw: still the caller's fault, never a 500
+            log.warning("unexpected token shape refused", extra={"error": repr(e)[:200]})
+            raise _invalid("The access token is malformed.")
         if len(self._cache) >= self.cache_size:
             self._cache.clear()
         self._cache[token] = principal
@@ -113,39 +132,45 @@ class TokenVerifier:
         try:
             header = jws.extract_compact(token.encode()).headers()
         except Exception:
-            raise Unauthorized("The access token is malformed.", code="invalid_token")
-        if header.get("alg") not in ALGORITHMS:
-            raise Unauthorized(f"Token algorithm {header.get('alg')!r} is not accepted.", code="invalid_token")
-        if header.get("typ", "").lower() not in ("at+jwt", "application/at+jwt"):
-            raise Unauthorized("Token type must be at+jwt.", code="invalid_token")
-        kid = header.get("kid")
-        key = await self.keys.get(kid) if kid else None
+            raise _invalid("The access token is malformed.")
+        alg, typ, kid = header.get("alg"), header.get("typ"), header.get("kid")
+        if not isinstance(alg, str) or alg not in ALGORITHMS:
+            raise _invalid(f"Token algorithm {str(alg)[:20]!r} is not accepted.")
+        if not isinstance(typ, str) or typ.lower() not in ("at+jwt", "application/at+jwt"):
+            raise _invalid("Token type must be at+jwt.")
+        key = await self.keys.get(kid) if isinstance(kid, str) and kid else None
         if key is None:
-            raise Unauthorized("Token signed with an unknown key.", code="invalid_token")
+            raise _invalid("Token signed with an unknown key.")
         try:
             tok = jwt.decode(token, key, algorithms=ALGORITHMS)
-        except JoseError:
-            raise Unauthorized("Token signature is invalid.", code="invalid_token")
+        except (JoseError, ValueError, TypeError):
+            raise _invalid("Token signature is invalid.")
         c = tok.claims
         now = time.time()
         if c.get("iss") != self.issuer:
-            raise Unauthorized("Token issuer is not accepted.", code="invalid_token")
+            raise _invalid("Token issuer is not accepted.")
         aud = c.get("aud")
         auds = aud if isinstance(aud, list) else [aud]
         if self.audience not in auds:
-            raise Unauthorized("Token audience is not accepted.", code="invalid_token")
-        exp = c.get("exp")
-        if not isinstance(exp, (int, float)) or exp + CLOCK_SKEW < now:
-            raise Unauthorized("Token has expired.", code="token_expired")
-        iat = c.get("iat")
-        if isinstance(iat, (int, float)) and iat - CLOCK_SKEW > now:
-            raise Unauthorized("Token issued in the future.", code="invalid_token")
+            raise _invalid("Token audience is not accepted.")
+        exp, nbf, iat = c.get("exp"), c.get("nbf"), c.get("iat")
+        if not _number(exp) or any(v is not None and not _number(v) for v in (nbf, iat)):
+            raise _invalid("Token time claims are malformed.")
+        if exp + CLOCK_SKEW < now:
+            raise _invalid("Token has expired.", "token_expired")
+        if nbf is not None and nbf - CLOCK_SKEW > now:
+            raise _invalid("Token is not valid yet (nbf).")
+        if iat is not None and iat - CLOCK_SKEW > now:
+            raise _invalid("Token issued in the future.")
         roles = c.get("roles") or []
-        if not isinstance(roles, list):
-            raise Unauthorized("Token roles claim is malformed.", code="invalid_token")
-        return Principal(sub=str(c.get("sub", "")), client_id=str(c.get("client_id", "")),
-                         roles=frozenset(r for r in roles if r in ROLES), token_id=str(c.get("jti", "")),
-                         name=c.get("name"), claims=c)
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+            raise _invalid("Token roles claim is malformed.")
+        sub, client_id, jti, name = c.get("sub"), c.get("client_id", ""), c.get("jti", ""), c.get("name")
+        if not (isinstance(sub, str) and isinstance(client_id, str) and isinstance(jti, str)
+                and isinstance(name, (str, type(None)))):
+            raise _invalid("Token claims are malformed.")
+        return Principal(sub=sub, client_id=client_id, token_id=jti, name=name, claims=c,
+                         roles=frozenset(r for r in roles if r in ROLES))
 
 
 class TokenSigner:
@@ -194,7 +219,8 @@ async def current_principal(request: Request) -> Principal:
     auth = request.headers.get("authorization", "")
     scheme, _, token = auth.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("A bearer access token is required.", headers={"WWW-Authenticate": "Bearer"})
+        raise Unauthorized("A bearer access token is required.", headers={"WWW-Authenticate": "Bearer"},
+                           detail_zh="需要 Bearer 访问令牌，请先登录。")
     principal = await request.app.state.verifier.verify(token.strip())
     request.state.principal = principal
     return principal
@@ -208,7 +234,8 @@ def require_roles(*roles: str):
 
     async def _dep(principal: CurrentPrincipal) -> Principal:
         if not principal.has(*roles):
-            raise Forbidden(f"This call needs one of the roles: {', '.join(roles)}.")
+            raise Forbidden(f"This call needs one of the roles: {', '.join(roles)}.",
+                            detail_zh=f"此操作需要以下角色之一：{'、'.join(roles)}。")
         return principal
 
     return _dep

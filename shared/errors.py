@@ -2,7 +2,9 @@
 
 Services raise `SuiteError` subclasses; `install_error_handlers` renders every
 error path (our own, FastAPI validation, unknown routes, wrong methods and
-unexpected exceptions) the same way. No traceback ever reaches a client.
+unexpected exceptions) the same way. No traceback ever reaches a client. A caller that says
+`Accept-Language: zh-CN` gets the `detail` (and each `errors[].message`) in Chinese: a raiser may
+give `detail_zh` (and `message_zh` per field), else shared/i18n.py has a text per code.
 """
 from __future__ import annotations
 
@@ -15,21 +17,26 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from shared.i18n import ZH, localize_errors, wants_zh, zh_detail, zh_field_message
+from shared.security import security_headers
+
 log = logging.getLogger("suite.errors")
 
 PROBLEM_JSON = "application/problem+json"
 
 
 class SuiteError(Exception):
-    """Base of every domain error: an HTTP status, a stable code and a human detail."""
+    """Base of every domain error: an HTTP status, a stable code and a human detail (English, and
+    optionally `detail_zh` in Chinese; without it a zh-CN caller gets the generic text of the code)."""
 
     status: int = 400
     code: str = "bad_request"
     title: str = "Bad request"
 
     def __init__(self, detail: str | None = None, *, code: str | None = None, status: int | None = None,
-                 headers: dict[str, str] | None = None, **extra: Any) -> None:
+                 headers: dict[str, str] | None = None, detail_zh: str | None = None, **extra: Any) -> None:
         self.detail = detail or self.title
+        self.detail_zh = detail_zh
         if code:
             self.code = code
         if status:
@@ -72,17 +79,25 @@ class UpstreamError(SuiteError):
 
 
 def problem(status: int, code: str, title: str, detail: str, *, request: Request | None = None,
-            headers: dict[str, str] | None = None, **extra: Any) -> Response:
+            headers: dict[str, str] | None = None, detail_zh: str | None = None, zh: bool | None = None,
+            **extra: Any) -> Response:
+    """An RFC 9457 answer; in Chinese when `zh` (by default: when the request's Accept-Language asks)."""
+    if zh is None:
+        zh = request is not None and wants_zh(request.headers.get("accept-language"))
     body: dict[str, Any] = {
         "type": f"urn:petition-suite:problem:{code}",
         "title": title,
         "status": status,
-        "detail": detail,
+        "detail": (detail_zh or zh_detail(code, status)) if zh else detail,
         "code": code,
     }
     if request is not None:
         body["instance"] = request.url.path
     body.update(extra)
+    if "errors" in body:
+        body["errors"] = localize_errors(body["errors"], zh)
+    if zh:
+        headers = {**(headers or {}), "Content-Language": ZH}
     return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -102,9 +117,13 @@ def validation_problem(request: Request, exc: RequestValidationError) -> Respons
         ctx = e.get("ctx") or {}
         if isinstance(ctx.get("error"), Exception):
             msg = str(ctx["error"])
-        items.append({"field": _loc(e.get("loc", ())), "message": msg, "type": e.get("type", "invalid")})
+        kind = e.get("type", "invalid")
+        items.append({"field": _loc(e.get("loc", ())), "message": msg, "type": kind,
+                      "message_zh": zh_field_message(kind, ctx, msg)})
     detail = "; ".join(f"{i['field']}: {i['message']}" for i in items[:5])
-    return problem(422, "validation_error", "Invalid request", detail, request=request, errors=items)
+    detail_zh = "请求内容有误：" + "；".join(f"{i['field']}：{i['message_zh']}" for i in items[:5])
+    return problem(422, "validation_error", "Invalid request", detail, request=request, errors=items,
+                   detail_zh=detail_zh)
 
 
 _HTTP_CODES = {
@@ -124,7 +143,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SuiteError)
     async def _suite(request: Request, exc: SuiteError) -> Response:
         return problem(exc.status, exc.code, exc.title, exc.detail, request=request,
-                       headers=exc.headers, **exc.extra)
+                       headers=exc.headers, detail_zh=exc.detail_zh, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
@@ -145,7 +164,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> Response:
         rid = request.scope.get("state", {}).get("request_id") or request.headers.get("x-request-id")
         log.error("unhandled error", exc_info=exc, extra={"request_id": rid, "path": request.url.path})
-        headers = {"X-Request-ID": rid} if rid else None
+        # Answered outside the middleware stack: add what the request-id and security middlewares would.
+        settings = getattr(request.app.state, "settings", None)
+        headers = {k.decode(): v.decode() for k, v in security_headers(
+            request.url.path, getattr(settings, "suite_env", "prod") == "prod")}
+        if rid:
+            headers["X-Request-ID"] = rid
         return problem(500, "internal_error", "Internal error",
                        "The server failed to handle this request; it has been logged.",
                        request=request, headers=headers)

@@ -27,6 +27,7 @@ DEV_SECRETS = frozenset(
         "mediation-service-dev-secret",
         "lawyers-service-dev-secret",
         "gateway-service-dev-secret",
+        "petition-suite-dev-cursor-secret",
     }
 )
 
@@ -65,6 +66,9 @@ class SuiteSettings(BaseSettings):
     # (a new PostgreSQL connection costs the server a process start).
     db_pool_size: int = Field(20, ge=1, le=200)
     log_level: str = suite_wide("INFO", "LOG_LEVEL")
+    # Signs list cursors (shared/pagination.py): the same on every replica of every service, so a cursor
+    # outlives a restart and works on any replica; production must set its own (CURSOR_SECRET).
+    cursor_secret: str = suite_wide("petition-suite-dev-cursor-secret", "CURSOR_SECRET", repr=False)
     # The service's own machine credentials at the gateway (client credentials, role `service`).
     service_client_id: str = ""
     service_client_secret: str = ""
@@ -86,11 +90,14 @@ class SuiteSettings(BaseSettings):
                 found.append(name)
         return found
 
+    def dev_secret_problems(self) -> list[str]:
+        """What production would refuse (subclasses add their own keys)."""
+        bad = self.dev_secrets_in_use()
+        return ["SUITE_ENV=prod refuses development secrets in: " + ", ".join(sorted(bad))] if bad else []
+
     def refuse_dev_secrets(self) -> None:
-        """In production, refuse to start with a development secret (STYLE habit 11)."""
+        """In production, refuse to start with a development secret (STYLE habit 11); every problem at once."""
         if self.suite_env == "prod":
-            bad = self.dev_secrets_in_use()
-            if bad:
-                raise RuntimeError(
-                    "SUITE_ENV=prod refuses development secrets in: " + ", ".join(sorted(bad))
-                )
+            problems = self.dev_secret_problems()
+            if problems:
+                raise RuntimeError("; ".join(problems))

@@ -1,13 +1,19 @@
-"""Instants: stored in UTC, accepted only with an offset, answered in Asia/Shanghai (+08:00)."""
+"""Instants: stored in UTC, accepted only with an offset, answered in Asia/Shanghai (+08:00).
+
+`Day` and `Instant` accept years 1900–2200 only: anything outside is a 422 naming the field, never
+an OverflowError when a day is turned into an instant or days are added to it.
+"""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timezone
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BeforeValidator, PlainSerializer
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, PlainSerializer
+from pydantic_core import PydanticCustomError
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+MIN_YEAR, MAX_YEAR = 1900, 2200
 
 
 def to_local(value: datetime) -> datetime:
@@ -38,5 +44,21 @@ def _to_utc_input(value):
     return value
 
 
+def _bounded(kind: str) -> AfterValidator:
+    """A 422 `<kind>_out_of_range` for a year outside MIN_YEAR–MAX_YEAR."""
+    def check(value: date) -> date:
+        if not MIN_YEAR <= value.year <= MAX_YEAR:
+            raise PydanticCustomError(f"{kind}_out_of_range", kind + " must be in the years {min_year}–{max_year}",
+                                      {"min_year": MIN_YEAR, "max_year": MAX_YEAR})
+        return value
+
+    return AfterValidator(check)
+
+
+# A calendar day `YYYY-MM-DD` in the years MIN_YEAR–MAX_YEAR (bodies, query and path parameters). As a
+# parameter write `Annotated[Day, Query(...)]`: FastAPI drops the check from `x: Day = Query(...)`.
+Day = Annotated[date, _bounded("date")]
+
 # An RFC 3339 instant with an offset: a naive datetime is a 422; answers in +08:00.
-Instant = Annotated[AwareDatetime, BeforeValidator(_to_utc_input), PlainSerializer(_serialize, return_type=str)]
+Instant = Annotated[AwareDatetime, BeforeValidator(_to_utc_input), _bounded("datetime"),
+                    PlainSerializer(_serialize, return_type=str)]

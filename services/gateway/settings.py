@@ -94,12 +94,12 @@ class GatewaySettings(SuiteSettings):
     def signing_key_pems(self) -> list[str]:
         return [Path(p.strip()).read_text() for p in self.signing_keys.split(",") if p.strip()]
 
-    def refuse_dev_secrets(self) -> None:
-        super().refuse_dev_secrets()
-        if self.suite_env == "prod":
-            dev_pem = DEV_SIGNING_KEY.read_text().strip()
-            if any(p.strip() == dev_pem for p in self.signing_key_pems()):
-                raise RuntimeError("SUITE_ENV=prod refuses the development signing key; set GATEWAY_SIGNING_KEYS")
-            if DEV_SEALING_KEY in (k.strip() for k in self.webhook_sealing_keys.split(",")):
-                raise RuntimeError("SUITE_ENV=prod refuses the development webhook sealing key; "
-                                   "set GATEWAY_WEBHOOK_SEALING_KEYS")
+    def dev_secret_problems(self) -> list[str]:
+        problems = super().dev_secret_problems()
+        dev_pem = DEV_SIGNING_KEY.read_text().strip()
+        if any(p.strip() == dev_pem for p in self.signing_key_pems()):
+            problems.append("SUITE_ENV=prod refuses the development signing key; set GATEWAY_SIGNING_KEYS")
+        if DEV_SEALING_KEY in (k.strip() for k in self.webhook_sealing_keys.split(",")):
+            problems.append("SUITE_ENV=prod refuses the development webhook sealing key; "
+                            "set GATEWAY_WEBHOOK_SEALING_KEYS")
+        return problems

@@ -86,7 +86,8 @@ class Ctx:
 
     def require(self, *roles: str) -> None:
         if not self.has(*roles):
-            raise Forbidden(f"This call needs one of the roles: {', '.join(roles)}.")
+            raise Forbidden(f"This call needs one of the roles: {', '.join(roles)}.",
+                            detail_zh=f"此操作需要以下角色之一：{'、'.join(roles)}。")
 
 
 def job_ctx(app, session: Session, now: datetime | None = None) -> Ctx:

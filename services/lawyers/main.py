@@ -9,6 +9,7 @@ from shared.events.inbox import EventHandlers
 from shared.jobs import Job
 
 from services.lawyers.conflict.api import router as conflicts_router
+from services.lawyers.document.api import router as documents_router
 from services.lawyers.duty.api import router as duty_router
 from services.lawyers.feed.api import router as feed_router
 from services.lawyers.handoff.events import register as register_handoffs
@@ -17,6 +18,7 @@ from services.lawyers.lawyer.api import router as roster_router
 from services.lawyers.lawyer.snapshot import RosterSnapshot
 from services.lawyers.opinion.api import router as opinions_router
 from services.lawyers.opinion.jobs import mark_opinion_deadlines
+from services.lawyers.report.api import router as reports_router
 from services.lawyers.review.api import router as reviews_router
 from services.lawyers.review.jobs import mark_review_deadlines
 from services.lawyers.settings import LawyersSettings
@@ -34,7 +36,7 @@ def create_app(settings: LawyersSettings | None = None, **overrides) -> FastAPI:
         settings,
         title="Lawyers service (律师)",
         routers=[roster_router, conflicts_router, opinions_router, duty_router, reviews_router, hours_router,
-                 feed_router],
+                 feed_router, reports_router, documents_router],
         handlers=handlers,
         jobs=JOBS,
     )

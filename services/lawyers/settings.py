@@ -41,9 +41,14 @@ class LawyersSettings(SuiteSettings):
     review_panel_size: int = 2
     review_due_soon_days: int = 5
 
+    # Documents (法律意见书)
+    bureau_name: str = "区信访局"              # to whom the opinions are addressed
+    opinion_number_prefix: str = "法意"        # opinion numbers: （2026）法意字第0001号
+
     # Hours and fees (practice amounts, yuan)
     hours_warning_ratio: float = 0.8
     fee_duty_day: int = 500
+    duty_fee_exempt_kinds: list[str] = ["public_lawyer"]  # 公职律师 are civil servants: no duty-day fee
     fee_written_opinion: int = 1500
     fee_case_resolution: dict[str, list[int]] = {
         "simple": [2000, 2000],

@@ -76,14 +76,15 @@ AnyReader = Annotated[Principal, Depends(require_roles("coordinator", "mediator"
 
 def ensure_visible(caller: Caller, mediator_ids: list[str]) -> None:
     if not caller.can_see(mediator_ids):
-        raise NotFound("No such session.")
+        raise NotFound("No such session.", detail_zh="未找到该调解场次。")
 
 
 def ensure_manageable(caller: Caller, mediator_ids: list[str]) -> None:
     """404 when the caller may not even see the session, 403 when they may see but not change it."""
     ensure_visible(caller, mediator_ids)
     if not caller.can_manage(mediator_ids):
-        raise Forbidden("This call needs the coordinator role or to be a mediator of the session.")
+        raise Forbidden("This call needs the coordinator role or to be a mediator of the session.",
+                        detail_zh="此操作需要协调员角色，或为该调解的调解员。")
 
 
 __all__ = ["Caller", "CurrentPrincipal", "SessionReader", "SessionWriter", "Rater", "Coordinator", "AnyReader",

@@ -3,12 +3,17 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.mediation.agreement.api import router as agreements_router
 from services.mediation.availability.api import router as availability_router
 from services.mediation.casefile import events as casefile_events
 from services.mediation.casefile.api import router as cases_router
+from services.mediation.document.api import router as documents_router
 from services.mediation.feed.api import router as feed_router
+from services.mediation.followthrough.api import router as followthrough_router
 from services.mediation.mediator.api import router as mediators_router
+from services.mediation.report.api import router as reports_router
 from services.mediation.room.api import router as rooms_router
+from services.mediation.schedule.api import router as schedule_router
 from services.mediation.session.api import router as sessions_router
 from services.mediation.session.jobs import JOBS
 from services.mediation.settings import MediationSettings
@@ -22,7 +27,8 @@ def create_app(settings: MediationSettings | None = None, **overrides) -> FastAP
     app = create_service_app(
         settings,
         title="Mediation service (信访调解室)",
-        routers=[feed_router, rooms_router, mediators_router, availability_router, sessions_router, cases_router],
+        routers=[feed_router, rooms_router, mediators_router, availability_router, schedule_router, sessions_router,
+                 agreements_router, cases_router, followthrough_router, documents_router, reports_router],
         handlers=handlers,
         jobs=JOBS,
     )

@@ -9,3 +9,6 @@ from services.mediation.session.models import (  # noqa: F401
 )
 from services.mediation.agreement.models import Agreement, Satisfaction  # noqa: F401
 from services.mediation.casefile.models import CaseIntake, LegalOpinion  # noqa: F401
+from services.mediation.followthrough.models import (  # noqa: F401
+    AgreementSignature, FollowupVisit, JudicialConfirmation,
+)

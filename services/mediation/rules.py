@@ -14,9 +14,12 @@ from shared.errors import Unprocessable
 from shared.timeutil import local_date, local_dt, to_local
 
 
-def field_error(field: str, message: str, code: str = "validation_error") -> Unprocessable:
-    return Unprocessable(f"{field}: {message}", code=code,
-                         errors=[{"field": field, "message": message, "type": "value_error"}])
+def field_error(field: str, message: str, code: str = "validation_error", zh: str | None = None) -> Unprocessable:
+    """A 422 about one field; `zh` is the Chinese message (shown next to the form field)."""
+    item = {"field": field, "message": message, "type": "value_error"}
+    if zh:
+        item["message_zh"] = zh
+    return Unprocessable(f"{field}: {message}", code=code, detail_zh=f"{field}：{zh}" if zh else None, errors=[item])
 
 
 @dataclass
@@ -32,21 +35,23 @@ class WorkingRules:
     def check_range(self, start: datetime, end: datetime) -> None:
         """422 for a reversed, too short or too long range."""
         if end <= start:
-            raise field_error("end", "end must be after start")
+            raise field_error("end", "end must be after start", zh="结束时间须晚于开始时间")
         minutes = (end - start).total_seconds() / 60
         lo, hi = self.settings.min_session_minutes, self.settings.max_session_minutes
         if minutes < lo or minutes > hi:
-            raise field_error("end", f"a session lasts {lo}–{hi} minutes; this one lasts {minutes:g}")
+            raise field_error("end", f"a session lasts {lo}–{hi} minutes; this one lasts {minutes:g}",
+                              zh=f"一次调解时长为 {lo}–{hi} 分钟，此次为 {minutes:g} 分钟")
 
     def check_window(self, start: datetime, now: datetime) -> None:
         """422 when the start is inside the minimum notice or beyond the booking horizon."""
         notice = timedelta(minutes=self.settings.min_notice_minutes)
         if start < now + notice:
             raise field_error("start", f"sessions are booked at least {self.settings.min_notice_minutes} minutes "
-                                       "ahead", code="insufficient_notice")
+                                       "ahead", code="insufficient_notice",
+                              zh=f"须至少提前 {self.settings.min_notice_minutes} 分钟预约")
         if local_date(start) > self.last_bookable_day(now):
             raise field_error("start", f"sessions are booked at most {self.settings.horizon_days} days ahead",
-                              code="beyond_horizon")
+                              code="beyond_horizon", zh=f"最多只能提前 {self.settings.horizon_days} 天预约")
 
     def last_bookable_day(self, now: datetime) -> date:
         return local_date(now) + timedelta(days=self.settings.horizon_days)

@@ -60,6 +60,10 @@ class MediationSettings(SuiteSettings):
     judicial_warning_days: int = 5             # warn when the 司法确认 window closes within this
     reminder_hours: str = "24,2"               # reminders before a session
 
+    # -- documents (调解协议书, 调解笔录) ------------------------------------------------------
+    organisation_name: str = "区信访事项人民调解委员会"  # the mediation organisation that seals the agreement
+    document_number_prefix: str = "信调"       # agreement numbers: （2026）信调字第0001号
+
     @field_validator("office_hours")
     @classmethod
     def _windows_ok(cls, v: str) -> str:

@@ -241,4 +241,4 @@ def test_prod_starts_with_its_own_key_and_secrets(tmp_path):
     from cryptography.fernet import Fernet
 
     _run_lifespan(create_app(suite_env="prod", database_url=url, jobs_enabled=False, signing_keys=str(key),
-                             webhook_sealing_keys=Fernet.generate_key().decode()))
+                             webhook_sealing_keys=Fernet.generate_key().decode(), cursor_secret="a-real-cursor-secret"))

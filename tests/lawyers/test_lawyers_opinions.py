@@ -150,7 +150,9 @@ def test_only_the_assignee_reads_and_files(api, suite):
     assert api("mediator1").get(f"{BASE}/opinion-requests/{r['id']}").status_code == 404
     l1 = api("lawyer1")
     assert [x["id"] for x in l1.get(f"{BASE}/opinion-requests", params={"assignee": "me"}).json()["items"]] == [r["id"]]
-    assert l1.get(f"{BASE}/opinion-requests/{r['id']}/assignment-log").status_code == 403
+    mine_log = l1.get(f"{BASE}/opinion-requests/{r['id']}/assignment-log")
+    assert mine_log.status_code == 200 and mine_log.json()["items"][0]["chosen_id"] == mine["id"]
+    assert l2.get(f"{BASE}/opinion-requests/{r['id']}/assignment-log").status_code == 404
     bad = l1.post(f"{BASE}/opinion-requests/{r['id']}/opinion", json=OPINION | {"legality": "maybe"})
     assert bad.status_code == 422
     filed = l1.post(f"{BASE}/opinion-requests/{r['id']}/opinion", json=OPINION)
@@ -246,3 +248,23 @@ def test_decisions_on_one_roster_share_their_roster_rule_skips(api, suite):
         assert s.execute(select(func.count()).select_from(AssignmentSkipSet)).scalar_one() == 1
         ids = set(s.execute(select(AssignmentDecision.skip_set_id)).scalars())
         assert len(ids) == 1 and None not in ids
+
+
+def test_assignee_reads_the_assignment_reasons_counted_without_other_lawyers(api):
+    mine = make_lawyer(api, user="lawyer1", specialties=["labour"])
+    other = make_lawyer(api, specialties=["land"])
+    away = make_lawyer(api, specialties=["labour"])
+    t = today()
+    api("coordinator").post(f"{BASE}/lawyers/{away['id']}/leaves",
+                            json={"start": t.isoformat(), "end": (t + timedelta(days=2)).isoformat()})
+    r = make_request(api)
+    assert r["assignee_id"] == mine["id"]
+    full = api("coordinator").get(f"{BASE}/opinion-requests/{r['id']}/assignment-log").json()["items"][0]
+    assert {x["lawyer_id"] for x in full["skipped"]} == {other["id"], away["id"]}
+    assert full["reason_counts"] == {"specialty_mismatch": 1, "on_leave": 1}
+    own = api("lawyer1").get(f"{BASE}/opinion-requests/{r['id']}/assignment-log")
+    assert own.status_code == 200
+    item = own.json()["items"][0]
+    assert item["chosen_id"] == mine["id"] and item["mode"] == "auto"
+    assert item["skipped"] == [] and item["reason_counts"] == {"specialty_mismatch": 1, "on_leave": 1}
+    assert api("petition-system").get(f"{BASE}/opinion-requests/{r['id']}/assignment-log").status_code == 403

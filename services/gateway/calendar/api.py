@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from shared.auth import READ_ROLES, Principal, require_roles
 from shared.db import DbSession
 from shared.events import emit
+from shared.timeutil import Day
 
 router = APIRouter(tags=["calendar"])
 Coordinator = Annotated[Principal, Depends(require_roles("coordinator"))]
@@ -32,7 +33,7 @@ def subject_of(day: date) -> str:
 
 
 @router.put("/api/v1/calendar/days/{day}")
-def set_calendar_day(day: date, body: CalendarDaySet, request: Request, session: DbSession,
+def set_calendar_day(day: Day, body: CalendarDaySet, request: Request, session: DbSession,
                      _: Coordinator) -> dict:
     request.app.state.calendar.set_day(session, day, body.kind, body.name)
     data = {"date": day.isoformat(), "kind": body.kind, "name": body.name}
@@ -41,7 +42,7 @@ def set_calendar_day(day: date, body: CalendarDaySet, request: Request, session:
 
 
 @router.get("/api/v1/calendar/days/{day}")
-def get_calendar_day(day: date, request: Request, session: DbSession, _: Reader) -> dict:
+def get_calendar_day(day: Day, request: Request, session: DbSession, _: Reader) -> dict:
     cal = request.app.state.calendar.get(session)
     return {"date": day.isoformat(), "working_day": cal.is_working_day(day), "known": cal.is_known(day),
             "override": cal.overrides.get(day)}

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.timeutil import Instant
+from shared.timeutil import Day, Instant
 
 CASE_NO = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 Target = Literal["mediation", "legal_opinion", "review_studio", "reception_assist"]
@@ -33,10 +32,10 @@ class HandoffCreate(BaseModel):
     in_litigation: bool | None = None
     # legal_opinion
     question: str | None = Field(default=None, max_length=10_000)
-    due_on: date | None = None
+    due_on: Day | None = None
     # review_studio
     kind: Literal["review", "re_examination"] | None = None
-    received_on: date | None = None
+    received_on: Day | None = None
     # reception_assist
     leader: str | None = Field(default=None, max_length=100)
     start: Instant | None = None

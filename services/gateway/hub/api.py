@@ -12,7 +12,7 @@ from shared.db import utcnow
 from shared.errors import NotFound
 from shared.events.envelope import CloudEvent
 from shared.events.inbox import Delivery
-from shared.pagination import PageDep
+from shared.pagination import PageDep, paginate
 from services.gateway.hub import repository as repo
 from services.gateway.hub.models import DeadLetter
 
@@ -54,9 +54,9 @@ def list_dead_letters(request: Request, page: PageDep, _: Reader,
                       include_replayed: bool = False) -> dict:
     """Events a consumer gave up on (hub deliveries past their attempts, NATS dead-letter subject)."""
     with request.app.state.db.session() as s:
-        rows = repo.dead_letters(s, consumer, include_replayed, page.cursor, page.limit)
-    nxt = rows[page.limit - 1].id if len(rows) > page.limit else None
-    return {"items": [DeadLetterPublic.of(r).model_dump() for r in rows[: page.limit]], "next_cursor": nxt}
+        rows = repo.dead_letters(s, consumer, include_replayed, page.after(), page.limit)
+    rows, nxt = paginate(rows, page, lambda r: r.id)
+    return {"items": [DeadLetterPublic.of(r).model_dump() for r in rows], "next_cursor": nxt}
 
 
 @router.post("/api/v1/events/dead-letters/{dead_letter_id}/replay", tags=["events"])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from shared.errors import problem
+from shared.i18n import wants_zh
 
 
 class BodyTooLarge(Exception):
@@ -46,8 +47,10 @@ def replay_receive(body: bytes, receive):
 
 
 async def send_problem(scope, send, status: int, code: str, title: str, detail: str,
-                       headers: dict[str, str] | None = None, **extra) -> None:
-    resp = problem(status, code, title, detail, headers=headers, instance=scope["path"], **extra)
+                       headers: dict[str, str] | None = None, detail_zh: str | None = None, **extra) -> None:
+    """Answer problem+json from the edge; in Chinese when the request's Accept-Language asks."""
+    resp = problem(status, code, title, detail, headers=headers, instance=scope["path"], detail_zh=detail_zh,
+                   zh=wants_zh(header(scope, b"accept-language")), **extra)
     await resp(scope, None, send)
 
 

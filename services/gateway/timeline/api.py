@@ -41,11 +41,12 @@ def event_feed(session: DbSession, _: FeedReader, after: str | None = None,
     """
     if after in (None, ""):
         start = 0
-    elif after.isdigit() and len(after) < 19:
+    elif after.isascii() and after.isdigit() and len(after) < 19:  # not "²" or "١": isdigit, not int
         start = int(after)
     else:
-        raise Unprocessable("after must be a cursor this feed returned.", errors=[
-            {"field": "after", "message": "invalid cursor", "type": "value_error"}])
+        raise Unprocessable("after must be a cursor this feed returned.", detail_zh="after 不是本订阅源给出的游标。",
+                            errors=[{"field": "after", "message": "invalid cursor", "message_zh": "游标无效",
+                                     "type": "value_error"}])
     rows = repo.feed(session, start, subject, limit)
     more = len(rows) > limit
     rows = rows[:limit]

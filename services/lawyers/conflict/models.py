@@ -11,6 +11,7 @@ from sqlalchemy import Column, Date, Index, String
 from sqlmodel import Field, SQLModel
 
 from shared.db import UTCDateTime
+from shared.timeutil import Day
 
 OWNER = {"info": {"owner": "lawyers"}}
 Relation = Literal["current_client", "former_client", "opposing_party", "near_relative", "own_interest",
@@ -70,12 +71,12 @@ class ConflictCreate(BaseModel):
     party_name: str = PField(min_length=1, max_length=200)
     matter: str = PField(default="", max_length=500)
     relation: Relation = "other"
-    ends_on: date | None = None
+    ends_on: Day | None = None
     case_no: str | None = PField(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")
 
 
 class WaiverCreate(BaseModel):
     consent_ref: str = PField(min_length=1, max_length=200, description="知情同意书 reference")
-    signed_on: date
+    signed_on: Day
     signed_by: str = PField(default="", max_length=200)
     case_no: str | None = PField(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")

@@ -1,11 +1,12 @@
 """Duty roster, reception day and reception assist endpoints."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from shared.timeutil import local_dt
+from shared.timeutil import Day, local_dt
 
 from services.lawyers.context import CtxDep
 from services.lawyers.duty import repository as repo
@@ -28,7 +29,7 @@ def generate(body: GenerateIn, ctx: CtxDep) -> dict:
 
 
 @router.get("/duty-shifts")
-def list_shifts(ctx: CtxDep, from_: date = Query(alias="from"), to: date = Query(), lawyer_id: str | None = None
+def list_shifts(ctx: CtxDep, from_: Annotated[Day, Query(alias="from")], to: Day, lawyer_id: str | None = None
                 ) -> dict:
     service._period(from_, to)
     if not ctx.has(*SEE_ALL):
@@ -50,7 +51,7 @@ def swap(shift_id: str, body: SwapIn, ctx: CtxDep) -> dict:
 
 
 @router.get("/reception-days")
-def reception_days(ctx: CtxDep, from_: date = Query(alias="from"), to: date = Query()) -> dict:
+def reception_days(ctx: CtxDep, from_: Annotated[Day, Query(alias="from")], to: Day) -> dict:
     return {"items": service.reception_days(ctx, from_, to), "next_cursor": None}
 
 
@@ -67,7 +68,7 @@ def assign_assist(body: AssistIn, ctx: CtxDep) -> dict:
 
 
 @router.get("/reception-assists")
-def list_assists(ctx: CtxDep, from_: date = Query(alias="from"), to: date = Query(), leader: str | None = None
+def list_assists(ctx: CtxDep, from_: Annotated[Day, Query(alias="from")], to: Day, leader: str | None = None
                  ) -> dict:
     service._period(from_, to)
     lawyer_id = None

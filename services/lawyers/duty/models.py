@@ -1,7 +1,6 @@
 """Duty roster (值班表), leader reception days (领导接访日) and reception assists (协助接访)."""
 from __future__ import annotations
 
-import datetime as dt
 from datetime import date, datetime
 
 from pydantic import BaseModel, Field as PField
@@ -9,7 +8,7 @@ from sqlalchemy import Column, Date, Index, Integer, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from shared.db import UTCDateTime
-from shared.timeutil import Instant
+from shared.timeutil import Day, Instant
 
 OWNER = {"info": {"owner": "lawyers"}}
 
@@ -62,8 +61,8 @@ class ReceptionAssist(SQLModel, table=True):
 
 
 class GenerateIn(BaseModel):
-    from_: date = PField(alias="from")
-    to: date
+    from_: Day = PField(alias="from")
+    to: Day
     replace: bool = False
 
     model_config = {"populate_by_name": True}
@@ -75,7 +74,7 @@ class SwapIn(BaseModel):
 
 
 class ReceptionDayIn(BaseModel):
-    date: dt.date
+    date: Day
     leader: str = PField(default="", max_length=100)
     note: str = PField(default="", max_length=500)
 

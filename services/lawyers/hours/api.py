@@ -1,9 +1,7 @@
-"""Hours, fee ledger and monthly report endpoints."""
+"""Hours and fee ledger endpoints (the monthly report: services/lawyers/report/)."""
 from __future__ import annotations
 
-from typing import Literal
-
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query
 
 from shared.db import utcnow
 from shared.timeutil import local_date
@@ -54,26 +52,3 @@ def add_fee(body: FeeCreate, ctx: CtxDep) -> dict:
 def fee_ledger(lawyer_id: str, ctx: CtxDep, month: str = MONTH) -> dict:
     lw = _own_or_overseer(ctx, lawyer_id)
     return service.ledger(ctx, lw.id, month)
-
-
-@router.get("/reports/monthly", response_model=None)
-def monthly_report(ctx: CtxDep, month: str = MONTH, lawyer_id: str | None = None,
-                   format: Literal["json", "csv"] = "json") -> dict | Response:
-    """Per-lawyer, per-month hours and fees (coordinators and auditors; a lawyer their own row)."""
-    if not ctx.oversees:
-        ctx.require("coordinator", "auditor", "lawyer")
-        if lawyer_id is None:
-            lawyer_id = ctx.me or ""
-        _own_or_overseer(ctx, lawyer_id)
-    elif lawyer_id is not None:
-        lawyers.visible(ctx, lawyer_id)
-    rows = service.monthly_report(ctx, month, lawyer_id)
-    if format == "csv":
-        return Response(service.report_csv(rows), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="lawyers-{month}.csv"'})
-    return {"month": month, "items": rows, "next_cursor": None}
-
-
-@router.get("/reports/monthly.csv")
-def monthly_report_csv(ctx: CtxDep, month: str = MONTH, lawyer_id: str | None = None) -> Response:
-    return monthly_report(ctx, month, lawyer_id, "csv")

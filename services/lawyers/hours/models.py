@@ -1,7 +1,6 @@
 """Hours against the contract (工时) and the fee ledger (律师费用台账)."""
 from __future__ import annotations
 
-import datetime as dt
 from datetime import date, datetime
 from typing import Literal
 
@@ -10,6 +9,7 @@ from sqlalchemy import Column, Date, Float, Index, Integer, String, UniqueConstr
 from sqlmodel import Field, SQLModel
 
 from shared.db import UTCDateTime
+from shared.timeutil import Day
 
 OWNER = {"info": {"owner": "lawyers"}}
 Difficulty = Literal["simple", "moderate", "complex"]
@@ -66,7 +66,7 @@ class HoursWarning(SQLModel, table=True):
 
 class TimeEntryCreate(BaseModel):
     lawyer_id: str = PField(min_length=1, max_length=64)
-    date: dt.date
+    date: Day
     hours: float = PField(gt=0, le=24)
     case_no: str | None = PField(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")
     activity: str = PField(default="", max_length=500)
@@ -74,7 +74,7 @@ class TimeEntryCreate(BaseModel):
 
 class FeeCreate(BaseModel):
     lawyer_id: str = PField(min_length=1, max_length=64)
-    date: dt.date
+    date: Day
     kind: Literal["case_resolution", "other"]
     difficulty: Difficulty | None = None
     amount: int | None = PField(default=None, ge=0, le=10_000_000)

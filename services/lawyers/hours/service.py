@@ -1,26 +1,21 @@
-"""Hours against contracted annual hours (with an 80% warning) and the fee ledger with monthly reports."""
+"""Hours against contracted annual hours (with an 80% warning) and the fee ledger (the monthly report: report/)."""
 from __future__ import annotations
 
 import calendar as _calendar
-import csv
-import io
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from shared.errors import Forbidden, NotFound, Unprocessable
+from shared.errors import Forbidden, Unprocessable
 from shared.events import emit
+from shared.timeutil import to_local
 
 from services.lawyers.context import SOURCE, Ctx, day, iso, new_id
 from services.lawyers.hours import repository as repo
 from services.lawyers.hours.models import FeeCreate, FeeEntry, HoursWarning, TimeEntry, TimeEntryCreate
 from services.lawyers.lawyer.models import Lawyer
 from services.lawyers.opinion.models import LegalOpinion
-
-REPORT_COLUMNS = ["month", "lawyer_id", "name", "kind", "duty_days", "duty_fee", "opinions", "opinion_fee",
-                  "case_resolutions", "case_resolution_fee", "other_fee", "total_fee", "hours"]
-
 
 def entry_public(e: TimeEntry) -> dict[str, Any]:
     return {"id": e.id, "lawyer_id": e.lawyer_id, "date": day(e.day), "hours": e.hours, "case_no": e.case_no,
@@ -110,59 +105,27 @@ def add_fee(ctx: Ctx, body: FeeCreate) -> FeeEntry:
     return f
 
 
+def duty_day_worked(ctx: Ctx, d: date) -> bool:
+    """A duty day counts as worked once it is over: an earlier day, or today after the duty hours end."""
+    if d != ctx.today:
+        return d < ctx.today
+    return to_local(ctx.now).time() >= time.fromisoformat(ctx.settings.duty_end)
+
+
+def duty_fee(ctx: Ctx, lawyer_kind: str) -> int:
+    """The fee of one worked duty day: none for public lawyers (公职律师 are civil servants, paid a salary)."""
+    return 0 if lawyer_kind in ctx.settings.duty_fee_exempt_kinds else ctx.settings.fee_duty_day
+
+
 def ledger(ctx: Ctx, lawyer_id: str, month: str) -> dict[str, Any]:
+    """The month's fee lines: duty days worked (not those still to come) and the recorded fees."""
     start, end = month_bounds(month)
+    lw = ctx.session.get(Lawyer, lawyer_id)
+    fee = duty_fee(ctx, lw.kind if lw else "")
     lines = [{"id": sh.id, "lawyer_id": sh.lawyer_id, "date": day(sh.day), "kind": "duty_day",
-              "amount": ctx.settings.fee_duty_day, "case_no": None, "ref_id": sh.id, "difficulty": None, "note": ""}
-             for sh in repo.shifts_between(ctx.session, start, end, lawyer_id)]
+              "amount": fee, "case_no": None, "ref_id": sh.id, "difficulty": None,
+              "note": "" if fee else "公职律师不计值班费"}
+             for sh in repo.shifts_between(ctx.session, start, end, lawyer_id) if duty_day_worked(ctx, sh.day)]
     lines += [fee_public(f) for f in repo.fees_between(ctx.session, start, end, lawyer_id)]
     lines.sort(key=lambda x: (x["date"], x["kind"], x["id"]))
     return {"lawyer_id": lawyer_id, "month": month, "items": lines, "total": sum(x["amount"] for x in lines)}
-
-
-def monthly_report(ctx: Ctx, month: str, lawyer_id: str | None = None) -> list[dict[str, Any]]:
-    """Per lawyer for the month: duty days, opinions, other fees, totals and hours."""
-    start, end = month_bounds(month)
-    rows: dict[str, dict[str, Any]] = {}
-
-    def row(lid: str) -> dict[str, Any]:
-        if lid not in rows:
-            rows[lid] = {k: 0 for k in REPORT_COLUMNS} | {"month": month, "lawyer_id": lid, "name": "", "kind": "",
-                                                          "hours": 0.0}
-        return rows[lid]
-
-    for sh in repo.shifts_between(ctx.session, start, end, lawyer_id):
-        r = row(sh.lawyer_id)
-        r["duty_days"] += 1
-        r["duty_fee"] += ctx.settings.fee_duty_day
-    for f in repo.fees_between(ctx.session, start, end, lawyer_id):
-        r = row(f.lawyer_id)
-        if f.kind == "written_opinion":
-            r["opinions"] += 1
-            r["opinion_fee"] += f.amount
-        elif f.kind == "case_resolution":
-            r["case_resolutions"] += 1
-            r["case_resolution_fee"] += f.amount
-        else:
-            r["other_fee"] += f.amount
-    for lid, h in repo.hours_by_lawyer(ctx.session, start, end).items():
-        if lawyer_id is None or lid == lawyer_id:
-            row(lid)["hours"] = round(h, 2)
-    if lawyer_id is not None:
-        row(lawyer_id)
-    for lid, r in rows.items():
-        lw = ctx.session.get(Lawyer, lid)
-        if lw is None:
-            raise NotFound(f"No lawyer {lid}.")
-        r["name"], r["kind"] = lw.name, lw.kind
-        r["total_fee"] = r["duty_fee"] + r["opinion_fee"] + r["case_resolution_fee"] + r["other_fee"]
-    return sorted(rows.values(), key=lambda r: (r["name"], r["lawyer_id"]))
-
-
-def report_csv(rows: list[dict[str, Any]]) -> str:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=REPORT_COLUMNS, lineterminator="\r\n")
-    w.writeheader()
-    for r in rows:
-        w.writerow({k: r[k] for k in REPORT_COLUMNS})
-    return "\ufeff" + buf.getvalue()  # BOM so that spreadsheet tools read the Chinese names as UTF-8

@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, Column, Date, Float, Index, Integer, String, Uni
 from sqlmodel import Field, SQLModel
 
 from shared.db import JSONType, UTCDateTime
+from shared.timeutil import Day
 
 OWNER = {"info": {"owner": "lawyers"}}
 LawyerKind = Literal["retained_counsel", "public_lawyer", "studio_lawyer"]
@@ -69,8 +70,8 @@ Str100 = PField(min_length=1, max_length=100)
 
 
 class ContractIn(BaseModel):
-    start: date
-    end: date
+    start: Day
+    end: Day
     annual_hours: float = PField(gt=0, le=10000)
 
 
@@ -78,7 +79,7 @@ class Qualification(BaseModel):
     """公职律师 qualification facts: legal qualification certificate and years of legal work."""
 
     certificate_no: str = PField(min_length=1, max_length=64)
-    legal_work_since: date
+    legal_work_since: Day
 
 
 class LawyerCreate(BaseModel):
@@ -104,8 +105,8 @@ class LawyerUpdate(BaseModel):
 
 
 class LeaveIn(BaseModel):
-    start: date
-    end: date
+    start: Day
+    end: Day
     reason: str = PField(default="", max_length=500)
 
 

@@ -48,13 +48,34 @@ def get_request(request_id: str, ctx: CtxDep) -> dict:
 
 @router.get("/opinion-requests/{request_id}/assignment-log")
 def assignment_log(request_id: str, ctx: CtxDep) -> dict:
-    """Every assignment decision with why each other lawyer was skipped (coordinators and auditors)."""
+    """Every assignment decision with why each other lawyer was skipped.
+
+    Coordinators and auditors see every skipped lawyer with their reasons (and conflict entries). The
+    assigned lawyer sees the same decisions with the reasons only counted (`reason_counts`, e.g.
+    `{"specialty_mismatch": 2}`): `skipped` is empty for them, and the note is kept only on manual
+    assignments (a reassignment's note carries another lawyer's reason for declining). Every item
+    carries `reason_counts`. Others: 403 (or 404 when they may not see the request).
+    """
     r = service.visible(ctx, request_id)
-    ctx.require("coordinator", "auditor")
+    overseer = ctx.has("coordinator", "auditor")
+    if not overseer and not (ctx.has("lawyer") and ctx.me is not None and r.assignee_id == ctx.me):
+        ctx.require("coordinator", "auditor")
     decisions = repo.decisions(ctx.session, r.id)
     sets = repo.skip_sets(ctx.session, {d.skip_set_id for d in decisions if d.skip_set_id})
-    return {"request_id": r.id,
-            "items": [service.decision_public(d, sets.get(d.skip_set_id)) for d in decisions]}
+    items = []
+    for d in decisions:
+        item = service.decision_public(d, sets.get(d.skip_set_id))
+        counts: dict[str, int] = {}
+        for s in item["skipped"]:
+            for reason in s["reasons"]:
+                counts[reason] = counts.get(reason, 0) + 1
+        item["reason_counts"] = counts
+        if not overseer:
+            item["skipped"] = []
+            if item["mode"] != "manual":
+                item["note"] = ""
+        items.append(item)
+    return {"request_id": r.id, "items": items}
 
 
 @router.post("/opinion-requests/{request_id}/assign")

@@ -9,6 +9,7 @@ from sqlalchemy import Column, Date, Index, Integer, String, Text, UniqueConstra
 from sqlmodel import Field, SQLModel
 
 from shared.db import JSONType, UTCDateTime
+from shared.timeutil import Day
 
 OWNER = {"info": {"owner": "lawyers"}}
 RequestStatus = Literal["unassigned", "assigned", "answered"]
@@ -122,7 +123,7 @@ class OpinionRequestCreate(BaseModel):
     category: str = PField(default="", max_length=100)
     parties: list[PartyIn | str] = PField(default_factory=list, max_length=50)
     language: str | None = PField(default=None, min_length=1, max_length=16)
-    due_on: date | None = None
+    due_on: Day | None = None
 
     @field_validator("parties")
     @classmethod

@@ -66,12 +66,15 @@ def decision_public(d: AssignmentDecision, skip_set: dict | None = None) -> dict
             "chosen_id": d.chosen_id, "note": d.note, "skipped": skipped}
 
 
+REASONS_ZH = {"inactive": "已停用", "outside_contract": "不在合同期内", "on_leave": "请假中"}
+
+
 # -- visibility ------------------------------------------------------------------------------
 def visible(ctx: Ctx, request_id: str) -> OpinionRequest:
     """The request if the caller may see it: overseers and the petition system all, a lawyer their own."""
     r = repo.get(ctx.session, request_id)
     if r is None or not (ctx.has(*READ_ALL) or (ctx.me is not None and r.assignee_id == ctx.me)):
-        raise NotFound(f"No opinion request {request_id}.")
+        raise NotFound(f"No opinion request {request_id}.", detail_zh="未找到该法律意见请求。")
     return r
 
 
@@ -154,7 +157,9 @@ def auto_assign(ctx: Ctx, r: OpinionRequest, mode: str = "auto", note: str = "")
 def create(ctx: Ctx, body: OpinionRequestCreate, *, handoff_id: str | None = None) -> OpinionRequest:
     if body.due_on is not None and body.due_on < ctx.today:
         raise Unprocessable("due_on: the due date is in the past", code="validation_error",
-                            errors=[{"field": "due_on", "message": "in the past", "type": "value_error"}])
+                            detail_zh="due_on：答复期限不能早于今天",
+                            errors=[{"field": "due_on", "message": "in the past", "message_zh": "不能早于今天",
+                                     "type": "value_error"}])
     due = body.due_on or rule_deadline(ctx.cal, "legal_opinion_due", ctx.today)
     r = OpinionRequest(id=new_id(), case_no=body.case_no, question=body.question, category=body.category.strip(),
                        language=body.language, parties=[p.model_dump() for p in body.parties],
@@ -171,11 +176,13 @@ def assign(ctx: Ctx, request_id: str, lawyer_id: str, note: str = "") -> Opinion
     ctx.require("coordinator")
     r = visible(ctx, request_id)
     if r.status == "answered":
-        raise Conflict("The request is already answered.", code="already_answered")
+        raise Conflict("The request is already answered.", code="already_answered", detail_zh="该请求已答复。")
     lw = ctx.session.get(Lawyer, lawyer_id)
     if lw is None:
         raise Unprocessable(f"lawyer_id: no lawyer {lawyer_id}", code="validation_error",
-                            errors=[{"field": "lawyer_id", "message": "unknown lawyer", "type": "value_error"}])
+                            detail_zh=f"lawyer_id：律师 {lawyer_id} 不存在",
+                            errors=[{"field": "lawyer_id", "message": "unknown lawyer", "message_zh": "律师不存在",
+                                     "type": "value_error"}])
     if r.assignee_id == lw.id:
         return r
     candidates, skipped, detail, roster = evaluate(ctx, r)
@@ -183,16 +190,19 @@ def assign(ctx: Ctx, request_id: str, lawyer_id: str, note: str = "") -> Opinion
                                                                "kind_not_eligible", "declined_before")]
     if "conflict_of_interest" in mine:
         raise Conflict(f"{lw.name} has a conflict of interest with a party of this case.",
-                       code="conflict_of_interest", conflicts=detail.get(lw.id, []))
+                       code="conflict_of_interest", conflicts=detail.get(lw.id, []),
+                       detail_zh=f"{lw.name} 与本案当事人存在利益冲突。")
     unavailable = [x for x in mine if x in ("inactive", "outside_contract", "on_leave")]
     if unavailable:
         raise Conflict(f"{lw.name} cannot take requests now ({', '.join(unavailable)}).",
-                       code="lawyer_unavailable", reasons=unavailable)
+                       code="lawyer_unavailable", reasons=unavailable,
+                       detail_zh=f"{lw.name} 当前无法承接（{'、'.join(REASONS_ZH[x] for x in unavailable)}）。")
     previous = r.assignee_id
     if previous:
         lawyers_repo.release_slot(ctx.session, previous)
     if not lawyers_repo.take_slot(ctx.session, lw.id, ctx.settings.open_request_cap, ctx.now):
-        raise Conflict(f"{lw.name} already has {ctx.settings.open_request_cap} open requests.", code="over_cap")
+        raise Conflict(f"{lw.name} already has {ctx.settings.open_request_cap} open requests.", code="over_cap",
+                       detail_zh=f"{lw.name} 已有 {ctx.settings.open_request_cap} 件未结请求，达到上限。")
     skipped.pop(lw.id, None)
     for lid in candidates:
         if lid != lw.id:
@@ -206,9 +216,11 @@ def decline(ctx: Ctx, request_id: str, reason: str) -> OpinionRequest:
     """The assignee declines (拒绝承办) with a reason; the request is reassigned."""
     r = visible(ctx, request_id)
     if ctx.me is None or r.assignee_id != ctx.me:
-        raise Forbidden("Only the assigned lawyer may decline this request.")
+        raise Forbidden("Only the assigned lawyer may decline this request.",
+                        detail_zh="只有被指派的律师才能拒绝承办此请求。")
     if r.status != "assigned":
-        raise Conflict("Only an assigned request can be declined.", code="not_assigned")
+        raise Conflict("Only an assigned request can be declined.", code="not_assigned",
+                       detail_zh="只有已指派的请求才能拒绝承办。")
     lawyers_repo.release_slot(ctx.session, ctx.me)
     r.declined_by = [*r.declined_by, ctx.me]
     emit(ctx.session, source=SOURCE, type="lawyers.opinion.declined", subject=r.case_no,
@@ -229,15 +241,17 @@ def file(ctx: Ctx, request_id: str, body: OpinionCreate) -> LegalOpinion:
     """File the opinion (only the assignee); filing again is an amendment: a new version."""
     r = visible(ctx, request_id)
     if ctx.me is None or r.assignee_id != ctx.me:
-        raise Forbidden("Only the assigned lawyer may file the opinion.")
+        raise Forbidden("Only the assigned lawyer may file the opinion.",
+                        detail_zh="只有被指派的律师才能提交法律意见。")
     if r.status not in ("assigned", "answered"):
-        raise Conflict("The request is not assigned.", code="not_assigned")
+        raise Conflict("The request is not assigned.", code="not_assigned", detail_zh="该请求尚未指派律师。")
     previous = repo.opinions_of_request(ctx.session, r.id)
     first = not previous
     if not first and not body.amendment_reason.strip():
         raise Unprocessable("amendment_reason: an amendment (new version) needs a reason", code="validation_error",
+                            detail_zh="amendment_reason：修改意见（新版本）须说明理由",
                             errors=[{"field": "amendment_reason", "message": "required for an amendment",
-                                     "type": "missing"}])
+                                     "message_zh": "修改意见时必填", "type": "missing"}])
     o = LegalOpinion(id=new_id(), request_id=r.id, case_no=r.case_no, version=len(previous) + 1,
                      lawyer_id=ctx.me, petitioner_request=body.petitioner_request or r.question, facts=body.facts,
                      summary=body.summary, analysis=body.analysis, legality=body.legality,

@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, Column, Date, Index, Integer, String, text
 from sqlmodel import Field, SQLModel
 
 from shared.db import JSONType, UTCDateTime
-from shared.timeutil import Instant
+from shared.timeutil import Day, Instant
 
 from services.lawyers.opinion.models import PartyIn
 
@@ -79,7 +79,7 @@ class ReviewHearing(SQLModel, table=True):
 class ReviewCreate(BaseModel):
     case_no: str = PField(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")
     kind: ReviewKind
-    received_on: date
+    received_on: Day
     parties: list[PartyIn | str] = PField(default_factory=list, max_length=50)
     summary: str = PField(default="", max_length=2000)
 

@@ -167,12 +167,14 @@ def file_opinion(ctx: Ctx, review_id: str, body: OpinionCreate) -> LegalOpinion:
     """A panel member files the studio's opinion; the first one decides the review."""
     r = visible(ctx, review_id)
     if ctx.me is None or ctx.me not in repo.panel(ctx.session, r.id):
-        raise Forbidden("Only a member of the review's panel may file its opinion.")
+        raise Forbidden("Only a member of the review's panel may file its opinion.",
+                        detail_zh="只有审查小组成员才能提交审查意见。")
     previous = opinions_repo.opinions_of_review(ctx.session, r.id)
     if previous and not body.amendment_reason.strip():
         raise Unprocessable("amendment_reason: an amendment (new version) needs a reason", code="validation_error",
+                            detail_zh="amendment_reason：修改意见（新版本）须说明理由",
                             errors=[{"field": "amendment_reason", "message": "required for an amendment",
-                                     "type": "missing"}])
+                                     "message_zh": "修改意见时必填", "type": "missing"}])
     o = LegalOpinion(id=new_id(), review_id=r.id, case_no=r.case_no, version=len(previous) + 1, lawyer_id=ctx.me,
                      petitioner_request=body.petitioner_request or r.summary, facts=body.facts, summary=body.summary,
                      analysis=body.analysis, legality=body.legality, recommended_channel=body.recommended_channel,

@@ -10,7 +10,7 @@ from sqlalchemy import Column, Date, ForeignKey, Index, String, Text, UniqueCons
 from sqlmodel import Field, SQLModel
 
 from shared.db import JSONType, UTCDateTime
-from shared.timeutil import Instant
+from shared.timeutil import Day, Instant
 
 OWNER = {"info": {"owner": "mediation"}}
 
@@ -82,12 +82,12 @@ class Satisfaction(SQLModel, table=True):
 class AgreementIn(BaseModel):
     form: AgreementForm
     terms: list[str] = PField(min_length=1, max_length=100)
-    performance_due: date
+    performance_due: Day
     performance_method: str = PField(default="", max_length=2000)
     facts: str = PField(default="", max_length=10000)
     responsibilities: str = PField(default="", max_length=10000)
     # A written agreement takes effect when every party and the mediator have signed (default: today).
-    effective_on: date | None = None
+    effective_on: Day | None = None
 
     @field_validator("terms")
     @classmethod
@@ -126,6 +126,9 @@ class AgreementPublic(BaseModel):
     judicial_confirmation_deadline: date
     followup_on: date
     created_at: Instant
+    # The parties who signed the written agreement (POST /sessions/{id}/agreement/signatures); given by
+    # GET /sessions/{id}/agreement, null where not loaded.
+    signed_by: list[str] | None = None
 
 
 class SatisfactionIn(BaseModel):

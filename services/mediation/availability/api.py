@@ -1,7 +1,6 @@
 """Availability: `GET /api/v1/mediation/availability`."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -11,6 +10,7 @@ from services.mediation.access import AnyReader
 from services.mediation.availability import service
 from services.mediation.deps import Rules
 from shared.db import DbSession
+from shared.timeutil import Day
 
 router = APIRouter(prefix="/api/v1/mediation", tags=["availability"])
 
@@ -28,7 +28,7 @@ class Availability(BaseModel):
 
 @router.get("/availability", response_model=Availability)
 def availability(session: DbSession, rules: Rules, _: AnyReader,
-                 from_: Annotated[date, Query(alias="from")], to: date,
+                 from_: Annotated[Day, Query(alias="from")], to: Day,
                  duration_minutes: Annotated[int, Query(ge=1, le=24 * 60)],
                  room_id: str | None = None, mediator_id: str | None = None,
                  language: Annotated[str | None, Query(max_length=16)] = None,

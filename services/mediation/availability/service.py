@@ -34,15 +34,18 @@ def search(session: Session, rules: WorkingRules, *, from_: date, to: date, dura
            limit: int | None = None, now: datetime | None = None) -> list[dict]:
     st = rules.settings
     if to < from_:
-        raise field_error("to", "to is before from")
+        raise field_error("to", "to is before from", zh="结束日期早于开始日期")
     if (to - from_).days + 1 > st.availability_max_days:
-        raise field_error("to", f"a search covers at most {st.availability_max_days} days")
+        raise field_error("to", f"a search covers at most {st.availability_max_days} days",
+                          zh=f"一次最多查询 {st.availability_max_days} 天")
     if not st.min_session_minutes <= duration_minutes <= st.max_session_minutes:
         raise field_error("duration_minutes", f"a session lasts {st.min_session_minutes}–"
-                                              f"{st.max_session_minutes} minutes")
+                                              f"{st.max_session_minutes} minutes",
+                          zh=f"一次调解时长为 {st.min_session_minutes}–{st.max_session_minutes} 分钟")
     limit = limit or st.availability_default_limit
     if not 1 <= limit <= st.availability_max_limit:
-        raise field_error("limit", f"limit is 1–{st.availability_max_limit}")
+        raise field_error("limit", f"limit is 1–{st.availability_max_limit}",
+                          zh=f"limit 须在 1–{st.availability_max_limit} 之间")
 
     now = now or utcnow()
     earliest = _ts(now) + st.min_notice_minutes * 60

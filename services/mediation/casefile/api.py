@@ -1,14 +1,16 @@
 """Case files: `GET /api/v1/mediation/cases/{case_no}` and the intake list `GET /cases`."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Path
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
 
 from services.mediation.access import SessionReader
 from services.mediation.casefile import service
 from services.mediation.casefile.models import IntakePublic, IntakeStatus
 from services.mediation.session.models import CASE_NO_PATTERN
 from shared.db import DbSession
-from shared.errors import Forbidden
+from services.mediation.rules import field_error
 from shared.pagination import Page, PageDep, paginate
 
 router = APIRouter(prefix="/api/v1/mediation/cases", tags=["cases"])
@@ -16,11 +18,21 @@ router = APIRouter(prefix="/api/v1/mediation/cases", tags=["cases"])
 
 @router.get("", response_model=Page[IntakePublic])
 def list_intakes(session: DbSession, caller: SessionReader, page: PageDep,
-                 status: IntakeStatus | None = None) -> Page[IntakePublic]:
-    """Cases handed to mediation (访调对接), e.g. `status=pending`: the ones waiting for a session."""
-    if not caller.sees_all:
-        raise Forbidden("The intake list is for coordinators, auditors and the petition system.")
-    rows = service.intakes_page(session, status.value if status else None, page.after(), page.limit)
+                 status: IntakeStatus | None = None,
+                 party: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+                 q: Annotated[str | None, Query(pattern=CASE_NO_PATTERN)] = None) -> Page[IntakePublic]:
+    """Cases handed to mediation (访调对接), e.g. `status=pending`: the ones waiting for a session.
+
+    Finding things (API.md): `party` keeps the cases with a party of that name or whose name starts with
+    it (spaces normalised, case ignored); `q` keeps the case numbers starting with it (case ignored).
+    Coordinators, auditors and the petition system see every case; a mediator only the cases in which
+    they mediate a session (as with the case file itself).
+    """
+    if party is not None and not party.split():
+        raise field_error("party", "party must not be blank", zh="当事人姓名不能为空")
+    only = None if caller.sees_all else (caller.mediator_id or "-none-")
+    rows = service.intakes_page(session, status.value if status else None, page.after(), page.limit,
+                                case_prefix=q, party=party, only_mediator=only)
     rows, cursor = paginate(rows, page, lambda i: [i.received_at.isoformat(), i.id])
     return Page(items=[service.intake_public(i) for i in rows], next_cursor=cursor)
 

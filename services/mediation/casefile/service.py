@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from services.mediation.access import Caller
@@ -162,9 +162,9 @@ def case_file(session: Session, caller: Caller, case_no: str) -> dict[str, Any]:
     if not caller.sees_all:
         # A mediator sees the case file only when they mediate one of its sessions.
         if not any(caller.mediates(s.mediator_ids) for s in sessions):
-            raise NotFound("No such case.")
+            raise NotFound("No such case.", detail_zh="未找到该案件。")
     if not rows and not intakes and not opinions:
-        raise NotFound("No such case.")
+        raise NotFound("No such case.", detail_zh="未找到该案件。")
     agreements = list(session.execute(select(Agreement).where(Agreement.case_no == case_no)
                                       .order_by(Agreement.created_at)).scalars())
     ratings = list(session.execute(select(Satisfaction).where(Satisfaction.case_no == case_no)
@@ -184,11 +184,53 @@ def case_file(session: Session, caller: Caller, case_no: str) -> dict[str, Any]:
     }
 
 
-def intakes_page(session: Session, status: str | None, after: list | None, limit: int) -> list[CaseIntake]:
+PARTY_SCAN_BATCH = 500  # intakes read per round while looking for a party name (parties are JSON)
+
+
+def _intake_query(status: str | None, after: list | None, case_prefix: str | None, only_mediator: str | None):
     q = select(CaseIntake)
     if status:
         q = q.where(CaseIntake.status == status)
+    if case_prefix:
+        q = q.where(func.upper(CaseIntake.case_no).like(case_prefix.upper() + "%"))
+    if only_mediator:
+        from services.mediation.session.models import MediationSession, SessionMediator
+        mediated = (select(MediationSession.case_no).join(SessionMediator,
+                                                          SessionMediator.session_id == MediationSession.id)
+                    .where(SessionMediator.mediator_id == only_mediator))
+        q = q.where(CaseIntake.case_no.in_(mediated))
     if after:
         t = datetime.fromisoformat(after[0])
         q = q.where((CaseIntake.received_at > t) | ((CaseIntake.received_at == t) & (CaseIntake.id > after[1])))
-    return list(session.execute(q.order_by(CaseIntake.received_at, CaseIntake.id).limit(limit + 1)).scalars())
+    return q.order_by(CaseIntake.received_at, CaseIntake.id)
+
+
+def _names_party(intake: CaseIntake, key: str) -> bool:
+    from services.mediation.session.repository import party_name_key
+    return any(party_name_key(str(p.get("name") or "")).startswith(key)
+               for p in intake.parties or [] if isinstance(p, dict))
+
+
+def intakes_page(session: Session, status: str | None, after: list | None, limit: int, *,
+                 case_prefix: str | None = None, party: str | None = None,
+                 only_mediator: str | None = None) -> list[CaseIntake]:
+    """Up to limit+1 intakes in (received_at, id) order after `after`.
+
+    `case_prefix`: case numbers starting with it (case ignored); `party`: a party's name is it or starts
+    with it (the parties are JSON, so they are compared here, reading the intakes in batches);
+    `only_mediator`: only the cases in which that mediator mediates a session.
+    """
+    if not party:
+        q = _intake_query(status, after, case_prefix, only_mediator).limit(limit + 1)
+        return list(session.execute(q).scalars())
+    from services.mediation.session.repository import party_name_key
+    key = party_name_key(party)
+    found: list[CaseIntake] = []
+    while len(found) <= limit:
+        batch = list(session.execute(_intake_query(status, after, case_prefix, only_mediator)
+                                     .limit(PARTY_SCAN_BATCH)).scalars())
+        found.extend(i for i in batch if _names_party(i, key))
+        if len(batch) < PARTY_SCAN_BATCH:
+            break
+        after = [batch[-1].received_at.isoformat(), batch[-1].id]
+    return found[: limit + 1]

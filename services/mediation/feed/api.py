@@ -19,7 +19,7 @@ ICS = "text/calendar; charset=utf-8"
 def mediator_calendar(mediator_id: str, session: DbSession, caller: SessionReader) -> Response:
     """A mediator's own sessions (a mediator sees only their own feed)."""
     if not (caller.sees_all or caller.mediator_id == mediator_id):
-        raise NotFound("No such mediator.")
+        raise NotFound("No such mediator.", detail_zh="未找到该调解员。")
     m = mediators.get(session, mediator_id)
     return Response(service.mediator_feed(session, m.id, m.name), media_type=ICS,
                     headers={"Content-Disposition": f'inline; filename="mediator-{m.id}.ics"'})

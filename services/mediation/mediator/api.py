@@ -39,7 +39,7 @@ def add_leave(mediator_id: str, body: LeaveCreate, session: DbSession, _: Coordi
 @router.get("/{mediator_id}/leave", response_model=Page[LeavePublic])
 def list_leave(mediator_id: str, session: DbSession, caller: SessionReader) -> Page[LeavePublic]:
     if not (caller.sees_all or caller.mediator_id == mediator_id):
-        raise NotFound("No such mediator.")
+        raise NotFound("No such mediator.", detail_zh="未找到该调解员。")
     return Page(items=service.leave(session, mediator_id), next_cursor=None)
 
 
@@ -55,5 +55,5 @@ def add_relation(mediator_id: str, body: RelationCreate, session: DbSession,
 @router.get("/{mediator_id}/relations", response_model=Page[RelationPublic])
 def list_relations(mediator_id: str, session: DbSession, caller: SessionReader) -> Page[RelationPublic]:
     if not (caller.principal.has("coordinator", "auditor") or caller.mediator_id == mediator_id):
-        raise NotFound("No such mediator.")
+        raise NotFound("No such mediator.", detail_zh="未找到该调解员。")
     return Page(items=service.relations(session, mediator_id), next_cursor=None)

@@ -36,7 +36,7 @@ def create(session: Session, body: MediatorCreate) -> MediatorPublic:
 def get(session: Session, mediator_id: str) -> Mediator:
     m = repo.get(session, mediator_id)
     if m is None:
-        raise NotFound("No such mediator.")
+        raise NotFound("No such mediator.", detail_zh="未找到该调解员。")
     return m
 
 

@@ -25,7 +25,7 @@ def create(session: Session, body: RoomCreate) -> RoomPublic:
 def get(session: Session, room_id: str) -> Room:
     room = repo.get(session, room_id)
     if room is None:
-        raise NotFound("No such room.")
+        raise NotFound("No such room.", detail_zh="未找到该调解室。")
     return room
 
 

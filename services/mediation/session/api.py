@@ -1,7 +1,7 @@
 """Sessions: `/api/v1/mediation/sessions`."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -11,12 +11,12 @@ from services.mediation.agreement.models import AgreementPublic, ConcludeIn, Sat
 from services.mediation.deps import Rules
 from services.mediation.session import repository as repo, service
 from services.mediation.session.models import (
-    CancelIn, RescheduleIn, SessionCreate, SessionPublic, SessionStatus,
+    CASE_NO_PATTERN, CancelIn, RescheduleIn, SessionCreate, SessionPublic, SessionStatus,
 )
 from services.mediation.rules import field_error
 from shared.db import DbSession
 from shared.pagination import Page, PageDep, paginate
-from shared.timeutil import local_dt
+from shared.timeutil import Day, local_dt
 from datetime import time
 
 router = APIRouter(prefix="/api/v1/mediation/sessions", tags=["sessions"])
@@ -31,17 +31,25 @@ def book_session(body: SessionCreate, session: DbSession, rules: Rules, caller: 
 def list_sessions(session: DbSession, caller: SessionReader, page: PageDep,
                   case_no: str | None = None, room_id: str | None = None, mediator_id: str | None = None,
                   status: SessionStatus | None = None,
-                  from_: Annotated[date | None, Query(alias="from")] = None,
-                  to: date | None = None) -> Page[SessionPublic]:
-    """Sessions in time order; a mediator sees only the sessions they mediate."""
+                  from_: Annotated[Day | None, Query(alias="from")] = None,
+                  to: Day | None = None,
+                  party: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+                  q: Annotated[str | None, Query(pattern=CASE_NO_PATTERN)] = None) -> Page[SessionPublic]:
+    """Sessions in time order; a mediator sees only the sessions they mediate.
+
+    Finding things (API.md): `party` keeps the sessions with a party of that name or whose name starts
+    with it (spaces normalised, case ignored); `q` keeps the case numbers starting with it (case ignored).
+    """
     if from_ and to and to < from_:
-        raise field_error("to", "to is before from")
+        raise field_error("to", "to is before from", zh="结束日期早于开始日期")
+    if party is not None and not party.split():
+        raise field_error("party", "party must not be blank", zh="当事人姓名不能为空")
     start = local_dt(from_, time(0)) if from_ else None
     end = local_dt(to + timedelta(days=1), time(0)) if to else None
     only = None if caller.sees_all else (caller.mediator_id or "-none-")
     rows = repo.page(session, after=page.after(), limit=page.limit, case_no=case_no, room_id=room_id,
                      mediator_id=mediator_id, status=status.value if status else None, start=start, end=end,
-                     only_mediator=only)
+                     only_mediator=only, case_prefix=q, party=party)
     rows, cursor = paginate(rows, page, lambda s: [s.starts_at.isoformat(), s.id])
     return Page(items=service.render_many(session, rows), next_cursor=cursor)
 

@@ -219,6 +219,8 @@ class SessionPublic(BaseModel):
     reschedule_reason: str | None
     routes_told: list[str] | None
     agreement_id: str | None = None
+    # The question of the legal opinion asked for when the session was concluded, if any.
+    legal_opinion_question: str | None = None
 
 
 def party_key(name: str, phone: str | None) -> str:

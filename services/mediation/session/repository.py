@@ -50,14 +50,25 @@ def parties(session: Session, session_ids: list[str]) -> dict[str, list[SessionP
 def page(session: Session, *, after: list | None, limit: int, case_no: str | None = None,
          room_id: str | None = None, mediator_id: str | None = None, status: str | None = None,
          start: datetime | None = None, end: datetime | None = None,
-         only_mediator: str | None = None) -> list[MediationSession]:
-    """Sessions in (start, id) order; `only_mediator` restricts to the sessions that mediator mediates."""
+         only_mediator: str | None = None, case_prefix: str | None = None,
+         party: str | None = None) -> list[MediationSession]:
+    """Sessions in (start, id) order; `only_mediator` restricts to the sessions that mediator mediates.
+
+    `case_prefix`: case numbers starting with it (ASCII case ignored); `party`: sessions with a party
+    whose name is it or starts with it (whitespace normalised, case folded, as `party_key` stores it).
+    """
     q = select(MediationSession)
     for mid in {m for m in (mediator_id, only_mediator) if m}:
         sub = select(SessionMediator.session_id).where(SessionMediator.mediator_id == mid)
         q = q.where(MediationSession.id.in_(sub))
     if case_no:
         q = q.where(MediationSession.case_no == case_no)
+    if case_prefix:
+        q = q.where(func.upper(MediationSession.case_no).like(case_prefix.upper() + "%"))
+    if party:
+        sub = select(SessionParty.session_id).where(
+            SessionParty.party_key.startswith(party_name_key(party), autoescape=True))
+        q = q.where(MediationSession.id.in_(sub))
     if room_id:
         q = q.where(MediationSession.room_id == room_id)
     if status:
@@ -72,6 +83,11 @@ def page(session: Session, *, after: list | None, limit: int, case_no: str | Non
                     | ((MediationSession.starts_at == t) & (MediationSession.id > after[1])))
     q = q.order_by(MediationSession.starts_at, MediationSession.id).limit(limit + 1)
     return list(session.execute(q).scalars())
+
+
+def party_name_key(name: str) -> str:
+    """The name part of `party_key` (whitespace normalised, case folded): what a party search compares."""
+    return " ".join(name.split()).casefold()
 
 
 def of_case(session: Session, case_no: str) -> list[MediationSession]:

@@ -39,7 +39,7 @@ def to_public(s: MediationSession, mediator_ids: list[str], parties: list[Sessio
         language=s.language, lawyer_id=s.lawyer_id, notes=s.notes, created_at=s.created_at,
         updated_at=s.updated_at, version=s.version, checked_in_at=s.checked_in_at, concluded_at=s.concluded_at,
         outcome=s.outcome, cancel_reason=s.cancel_reason, reschedule_reason=s.reschedule_reason,
-        routes_told=s.routes_told, agreement_id=agreement_id)
+        routes_told=s.routes_told, agreement_id=agreement_id, legal_opinion_question=s.legal_opinion_question)
 
 
 def render_many(session: Session, rows: list[MediationSession]) -> list[SessionPublic]:
@@ -61,7 +61,7 @@ def load_visible(session: Session, caller: Caller, session_id: str, *, lock: boo
                  ) -> tuple[MediationSession, list[str]]:
     s = repo.get(session, session_id, lock=lock)
     if s is None:
-        raise NotFound("No such session.")
+        raise NotFound("No such session.", detail_zh="未找到该调解场次。")
     mids = repo.mediator_ids(session, [s.id])[s.id]
     ensure_visible(caller, mids)
     return s, mids
@@ -73,10 +73,15 @@ def load_manageable(session: Session, caller: Caller, session_id: str) -> tuple[
     return s, mids
 
 
+STATUS_ZH = {"scheduled": "已预约", "in_progress": "进行中", "concluded": "已结束", "cancelled": "已取消"}
+
+
 def require_status(s: MediationSession, *allowed: SessionStatus) -> None:
     if s.status not in {a.value for a in allowed}:
         raise Conflict(f"The session is {s.status}; this needs it to be "
-                       + " or ".join(a.value for a in allowed) + ".", code="invalid_status", status_now=s.status)
+                       + " or ".join(a.value for a in allowed) + ".", code="invalid_status", status_now=s.status,
+                       detail_zh=f"该调解{STATUS_ZH.get(s.status, s.status)}，此操作要求其状态为"
+                                 + "或".join(STATUS_ZH[a.value] for a in allowed) + "。")
 
 
 # -- the booking rules ----------------------------------------------------------------------
@@ -87,22 +92,26 @@ def check_time_rules(rules: WorkingRules, obstacles: repo.Obstacles, meds: list[
     rules.check_window(start, now)
     day = local_date(start)
 
-    def outside(why: str) -> Unprocessable:
+    def outside(why: str, zh: str) -> Unprocessable:
         return Unprocessable(f"{describe(start)}–{describe(end)} is outside working hours: {why}.",
-                             code="outside_working_hours")
+                             code="outside_working_hours",
+                             detail_zh=f"{describe(start)}–{describe(end)} 不在工作时间内：{zh}。")
 
     if not rules.calendar.is_working_day(day):
-        raise outside(f"{day.isoformat()} is not a working day (rest day or holiday)")
+        raise outside(f"{day.isoformat()} is not a working day (rest day or holiday)",
+                      f"{day.isoformat()} 不是工作日（休息日或节假日）")
     if local_date(end - timedelta(microseconds=1)) != day or not covers(rules.office_intervals(day), start, end):
         windows = ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in rules.settings.office_windows)
-        raise outside(f"a session must fit inside the office hours {windows}")
+        raise outside(f"a session must fit inside the office hours {windows}", f"调解须在办公时间 {windows} 之内")
     for m in meds:
         if not covers(rules.mediator_intervals(m.working_hours, day), start, end):
-            raise outside(f"mediator {m.id} does not work then")
+            raise outside(f"mediator {m.id} does not work then", f"调解员 {m.id} 该时段不工作")
     for room_id, s, e, reason in obstacles.closures:
-        raise outside(f"room {room_id} is closed {describe(s)}–{describe(e)}" + (f" ({reason})" if reason else ""))
+        raise outside(f"room {room_id} is closed {describe(s)}–{describe(e)}" + (f" ({reason})" if reason else ""),
+                      f"调解室 {room_id} 于 {describe(s)}–{describe(e)} 关闭" + (f"（{reason}）" if reason else ""))
     for mediator_id, s, e, _ in obstacles.leave:
-        raise outside(f"mediator {mediator_id} is on leave {describe(s)}–{describe(e)}")
+        raise outside(f"mediator {mediator_id} is on leave {describe(s)}–{describe(e)}",
+                      f"调解员 {mediator_id} 于 {describe(s)}–{describe(e)} 请假")
 
 
 def check_recusal(obstacles: repo.Obstacles) -> None:
@@ -110,7 +119,9 @@ def check_recusal(obstacles: repo.Obstacles) -> None:
     if obstacles.relations:
         items = [{"mediator_id": m, "party_name": p, "relation": r} for m, p, r in obstacles.relations]
         what = ", ".join(f"{i['mediator_id']} ({i['relation']} of {i['party_name']})" for i in items)
-        raise Conflict(f"Mediator must recuse (回避): {what}.", code="mediator_recused", recusals=items)
+        raise Conflict(f"Mediator must recuse (回避): {what}.", code="mediator_recused", recusals=items,
+                       detail_zh="调解员须回避：" + "；".join(f"{i['mediator_id']} 与当事人 {i['party_name']} 存在"
+                                                       f"关系（{i['relation']}）" for i in items) + "。")
 
 
 def load_booking_facts(session: Session, room_id: str, mediator_ids: list[str], party_names: list[str],
@@ -119,10 +130,11 @@ def load_booking_facts(session: Session, room_id: str, mediator_ids: list[str], 
     found = mediators_repo.get_many(session, mediator_ids)
     obstacles = repo.obstacles(session, room_id, mediator_ids, party_names, start, end)
     if not obstacles.room_exists:
-        raise field_error("room_id", f"no room {room_id!r}", code="unknown_room")
+        raise field_error("room_id", f"no room {room_id!r}", code="unknown_room", zh=f"调解室 {room_id} 不存在")
     missing = [m for m in mediator_ids if m not in found]
     if missing:
-        raise field_error("mediator_ids", f"no mediator {', '.join(missing)}", code="unknown_mediator")
+        raise field_error("mediator_ids", f"no mediator {', '.join(missing)}", code="unknown_mediator",
+                          zh=f"调解员 {'、'.join(missing)} 不存在")
     return [found[m] for m in mediator_ids], obstacles
 
 
@@ -134,12 +146,14 @@ def reminder_plan(rules: WorkingRules, start: datetime) -> dict[int, datetime]:
 def book(session: Session, rules: WorkingRules, caller: Caller, body: SessionCreate) -> SessionPublic:
     """Book a session (预约调解): every rule, then the claims (no double booking)."""
     if not caller.manages_all and not caller.mediates(body.mediator_ids):
-        raise Forbidden("A mediator books only sessions they mediate: put your own mediator id in mediator_ids.")
+        raise Forbidden("A mediator books only sessions they mediate: put your own mediator id in mediator_ids.",
+                        detail_zh="调解员只能预约自己参与的调解：请在 mediator_ids 中包含本人的调解员编号。")
     rules.check_range(body.start, body.end)
     meds, obstacles = load_booking_facts(session, body.room_id, body.mediator_ids, [p.name for p in body.parties],
                                          body.start, body.end)
     if body.language and not any(body.language in m.languages for m in meds):
-        raise field_error("language", f"no chosen mediator speaks {body.language!r}", code="language_unavailable")
+        raise field_error("language", f"no chosen mediator speaks {body.language!r}", code="language_unavailable",
+                          zh=f"所选调解员均不使用语言 {body.language}")
     now = utcnow()
     check_time_rules(rules, obstacles, meds, body.start, body.end, now)
     check_recusal(obstacles)
@@ -173,7 +187,8 @@ def reschedule(session: Session, rules: WorkingRules, caller: Caller, session_id
     room_id = body.room_id or s.room_id
     old_mids, mids = mids, body.mediator_ids or mids
     if not caller.manages_all and not caller.mediates(mids):
-        raise Forbidden("A mediator cannot move a session to mediators that exclude themself.")
+        raise Forbidden("A mediator cannot move a session to mediators that exclude themself.",
+                        detail_zh="调解员不能把调解改给不含本人的调解员。")
     rules.check_range(body.start, body.end)
     parties = repo.parties(session, [s.id])[s.id]
     meds, obstacles = load_booking_facts(session, room_id, mids, [p.name for p in parties], body.start, body.end)
@@ -240,14 +255,18 @@ def conclude(session: Session, rules: WorkingRules, caller: Caller, session_id: 
     try:
         outcome = Outcome(body.outcome)
     except ValueError:
-        raise field_error("outcome", "must be one of " + ", ".join(o.value for o in Outcome))
+        raise field_error("outcome", "must be one of " + ", ".join(o.value for o in Outcome),
+                          zh="必须是以下之一：" + "、".join(o.value for o in Outcome))
     agreed = outcome in (Outcome.agreement, Outcome.partial_agreement)
     if agreed and body.agreement is None:
-        raise field_error("agreement", f"an {outcome.value} needs the agreement (form, terms, performance_due)")
+        raise field_error("agreement", f"an {outcome.value} needs the agreement (form, terms, performance_due)",
+                          zh="达成协议时须填写协议（form、terms、performance_due）")
     if not agreed and body.agreement is not None:
-        raise field_error("agreement", f"no agreement is recorded for outcome {outcome.value}")
+        raise field_error("agreement", f"no agreement is recorded for outcome {outcome.value}",
+                          zh="未达成协议时不能填写协议")
     if outcome is not Outcome.no_agreement and body.routes_told:
-        raise field_error("routes_told", "routes are told only when no agreement is reached")
+        raise field_error("routes_told", "routes are told only when no agreement is reached",
+                          zh="仅在未达成协议时告知其他救济途径")
     now = utcnow()
     today = local_date(now)
     s.status = SessionStatus.concluded.value
@@ -266,7 +285,7 @@ def conclude(session: Session, rules: WorkingRules, caller: Caller, session_id: 
         effective = today if a.form is AgreementForm.oral else (a.effective_on or today)
         if a.performance_due < effective:
             raise field_error("agreement.performance_due", "the performance date is before the agreement "
-                                                           "takes effect")
+                                                           "takes effect", zh="履行期限早于协议生效日期")
         cal = rules.calendar
         agreement = Agreement(
             id=new_id(), session_id=s.id, case_no=s.case_no, outcome=outcome.value, form=a.form.value,
@@ -315,15 +334,18 @@ def get_agreement(session: Session, caller: Caller, session_id: str) -> Agreemen
     load_visible(session, caller, session_id)
     a = session.execute(select(Agreement).where(Agreement.session_id == session_id)).scalar()
     if a is None:
-        raise NotFound("This session has no agreement.")
-    return agreement_public(a)
+        raise NotFound("This session has no agreement.", detail_zh="该调解没有调解协议。")
+    from services.mediation.followthrough.repository import signatures
+    signed = [x.party_name for x in signatures(session, [a.id])[a.id]]
+    return agreement_public(a).model_copy(update={"signed_by": signed})
 
 
 def rate(session: Session, caller: Caller, session_id: str, body: SatisfactionIn) -> SatisfactionPublic:
     """满意度评价: one rating per party per session, once the session is concluded."""
     s, mids = load_visible(session, caller, session_id)
     if s.status != SessionStatus.concluded.value:
-        raise Conflict("Only a concluded session can be rated.", code="invalid_status", status_now=s.status)
+        raise Conflict("Only a concluded session can be rated.", code="invalid_status", status_now=s.status,
+                       detail_zh="只有已结束的调解才能评价。")
     parties = repo.parties(session, [s.id])[s.id]
     if body.party_name:
         wanted = " ".join(body.party_name.split()).casefold()
@@ -332,7 +354,7 @@ def rate(session: Session, caller: Caller, session_id: str, body: SatisfactionIn
             key = party_key(body.party_name, body.party_phone)
             matches = [p for p in matches if p.party_key == key]
         if not matches:
-            raise field_error("party_name", "not a party of this session")
+            raise field_error("party_name", "not a party of this session", zh="不是本次调解的当事人")
         party = matches[0]
     else:
         petitioners = [p for p in parties if p.role == "petitioner"]
@@ -343,13 +365,15 @@ def rate(session: Session, caller: Caller, session_id: str, body: SatisfactionIn
     exists = session.execute(select(Satisfaction.id).where(Satisfaction.session_id == s.id,
                                                            Satisfaction.party_key == party.party_key)).scalar()
     if exists:
-        raise Conflict(f"{party.name} has already rated this session.", code="already_rated")
+        raise Conflict(f"{party.name} has already rated this session.", code="already_rated",
+                       detail_zh=f"{party.name} 已评价过本次调解。")
     session.add(row)
     try:
         with session.begin_nested():
             session.flush()
     except IntegrityError:
-        raise Conflict(f"{party.name} has already rated this session.", code="already_rated")
+        raise Conflict(f"{party.name} has already rated this session.", code="already_rated",
+                       detail_zh=f"{party.name} 已评价过本次调解。")
     events.publish(session, events.SATISFACTION_RECORDED, s.case_no,
                    {"session_id": s.id, "case_no": s.case_no, "party_name": party.name, "rating": row.rating})
     return SatisfactionPublic.model_validate(row, from_attributes=True)

@@ -1,0 +1,45 @@
+"""Every query of the follow-through feature."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from services.mediation.agreement.models import Agreement
+from services.mediation.followthrough.models import AgreementSignature, FollowupVisit, JudicialConfirmation
+
+
+def agreement_of(session: Session, session_id: str) -> Agreement | None:
+    return session.execute(select(Agreement).where(Agreement.session_id == session_id)).scalar()
+
+
+def signatures(session: Session, agreement_ids: list[str]) -> dict[str, list[AgreementSignature]]:
+    out: dict[str, list[AgreementSignature]] = {a: [] for a in agreement_ids}
+    if agreement_ids:
+        q = (select(AgreementSignature).where(AgreementSignature.agreement_id.in_(agreement_ids))
+             .order_by(AgreementSignature.agreement_id, AgreementSignature.party_position))
+        for s in session.execute(q).scalars():
+            out[s.agreement_id].append(s)
+    return out
+
+
+def judicial_confirmations(session: Session, agreement_ids: list[str]) -> dict[str, JudicialConfirmation]:
+    if not agreement_ids:
+        return {}
+    q = select(JudicialConfirmation).where(JudicialConfirmation.agreement_id.in_(agreement_ids))
+    return {j.agreement_id: j for j in session.execute(q).scalars()}
+
+
+def followups(session: Session, agreement_ids: list[str]) -> dict[str, list[FollowupVisit]]:
+    out: dict[str, list[FollowupVisit]] = {a: [] for a in agreement_ids}
+    if agreement_ids:
+        q = (select(FollowupVisit).where(FollowupVisit.agreement_id.in_(agreement_ids))
+             .order_by(FollowupVisit.visited_on, FollowupVisit.id))
+        for f in session.execute(q).scalars():
+            out[f.agreement_id].append(f)
+    return out
+
+
+def first_followup_on(session: Session, agreement_ids: list[str]) -> dict[str, date]:
+    return {a: rows[0].visited_on for a, rows in followups(session, agreement_ids).items() if rows}

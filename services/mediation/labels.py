@@ -1,0 +1,30 @@
+"""Chinese labels of the mediation service's codes, as printed on documents and reports."""
+from __future__ import annotations
+
+ROLE_ZH = {"petitioner": "申请人", "respondent": "被申请人", "third_party": "第三人"}
+OUTCOME_ZH = {"agreement": "达成协议", "partial_agreement": "达成部分协议", "no_agreement": "未达成协议",
+              "no_show": "当事人未到场"}
+STATUS_ZH = {"scheduled": "已预约", "in_progress": "进行中", "concluded": "已结束", "cancelled": "已取消"}
+FORM_ZH = {"written": "书面协议", "oral": "口头协议"}
+RATING_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
+ROUTE_ZH = {"arbitration": "申请仲裁", "administrative": "申请行政机关处理", "litigation": "向人民法院提起诉讼"}
+MEDIATOR_KIND_ZH = {"people_mediator": "人民调解员", "petition_officer": "信访干部"}
+PERFORMANCE_ZH = {"performed": "已履行", "partly_performed": "部分履行", "not_performed": "未履行"}
+
+# The categories of DOMAIN.md ("Words the outside systems send"); a stored word that is not a code is
+# printed as it was sent.
+CATEGORY_ZH = {
+    "labour_social_security": "劳动和社会保障", "urban_construction": "城乡建设", "natural_resources": "自然资源",
+    "rural_agriculture": "农村农业", "health": "卫生健康", "law_and_justice": "政法", "civil_affairs": "民政",
+    "education_culture": "教育文体", "transport": "交通运输", "environment": "生态环境",
+    "market_regulation": "市场监管", "personnel": "组织人事", "discipline": "纪检监察",
+    "enterprise_restructuring": "企业改制", "veterans": "退役军人事务", "party_government": "党务政务",
+    "other": "其他",
+}
+UNCATEGORISED = "未分类"
+
+
+def category_label(code: str | None) -> str:
+    if not code:
+        return UNCATEGORISED
+    return CATEGORY_ZH.get(code, code)

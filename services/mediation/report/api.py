@@ -1,0 +1,26 @@
+"""`GET /api/v1/mediation/reports/monthly?month=YYYY-MM&format=json|csv|xlsx` (coordinators and auditors)."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from services.mediation.report import service
+from shared.auth import Principal, require_roles
+from shared.db import DbSession, utcnow
+from shared.reports import ReportFormat, report_response
+from shared.timeutil import local_date
+
+router = APIRouter(prefix="/api/v1/mediation/reports", tags=["reports"])
+Overseer = Annotated[Principal, Depends(require_roles("coordinator", "auditor"))]
+
+
+@router.get("/monthly", response_model=None)
+def monthly_report(session: DbSession, _: Overseer,
+                   month: str = Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+                                      description="YYYY-MM (Asia/Shanghai calendar month)"),
+                   format: ReportFormat = "json") -> dict | Response:
+    """调解成功率, 参评率, 满意率, 司法确认申请率, 回访完成率 and the session counts, by category, room
+    and mediator, with the definitions printed (JSON, CSV with a BOM, or XLSX)."""
+    data = service.build(session, month, local_date(utcnow()))
+    return report_response(service.tabular(data), format, f"mediation-{month}", data)
