@@ -13,8 +13,12 @@ from contextlib import asynccontextmanager
 
 import anyio
 import httpx
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 
+from shared.audit.api import router as audit_internal_router
+from shared.audit.middleware import AuditMiddleware
+from shared.audit.retention import retention_job
+from shared.audit.writer import bind_request
 from shared.auth import KeySet, TokenVerifier
 from shared.calendar import CalendarStore
 from shared.db import Database
@@ -79,9 +83,9 @@ def create_service_app(
         elif app.state.nats is not None:
             publisher = NatsPublisher(app.state.nats)
         else:
-            tokens = ServiceTokenProvider(settings.gateway_url, settings.service_client_id,
+            tokens = ServiceTokenProvider(settings.gateway_internal_url, settings.service_client_id,
                                           settings.service_client_secret, app.state.http)
-            publisher = HubPublisher(settings.gateway_url, tokens, app.state.http)
+            publisher = HubPublisher(settings.gateway_internal_url, tokens, app.state.http)
         app.state.relay = OutboxRelay(app.state.db, publisher, interval=relay_interval,
                                       lease_seconds=settings.outbox_lease_seconds)
         app.state.db.after_event_commit.append(app.state.relay.kick)
@@ -92,7 +96,8 @@ def create_service_app(
             app.state.relay.start()
             if app.state.event_consumer is not None:
                 app.state.event_consumer.start()
-            scheduler = start_scheduler(app, list(jobs))
+            scheduler = start_scheduler(app, [*jobs, Job("audit-retention", retention_job,
+                                                         settings.audit_retention_interval_seconds)])
         # Startup objects (modules, models, compiled queries) move to the permanent generation, so
         # the full collections that run under load scan only what requests allocate: shorter pauses.
         gc.collect()
@@ -120,6 +125,7 @@ def create_service_app(
     app.state.calendar = CalendarStore()
     app.state.metrics = Metrics(settings.service_name)
     install_error_handlers(app)
+    app.add_middleware(AuditMiddleware)  # refused requests (401/403) recorded; inside the request id
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     app.add_middleware(SecurityHeadersMiddleware, hsts=not dev)  # outermost: edge answers get them too
 
@@ -135,6 +141,9 @@ def create_service_app(
     handlers.on("calendar.day.set")(on_calendar_day_set(app))
     if include_inbox:
         app.include_router(inbox_router(settings.service_name, handlers))
+    # Every service route binds its request session for the audit trail (shared/audit/writer.py).
+    audited = [Depends(bind_request)]
+    app.include_router(audit_internal_router, dependencies=audited)
     for r in routers:
-        app.include_router(r)
+        app.include_router(r, dependencies=audited)
     return app

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from typing import Literal
 
 import chinese_calendar
-from sqlalchemy import Column, Date, String, select
+from sqlalchemy import Column, Date, Integer, String, delete, select
 from sqlmodel import Field, Session, SQLModel
 
 log = logging.getLogger("suite.calendar")
@@ -35,6 +35,17 @@ class CalendarOverride(SQLModel, table=True):
     name: str = Field(default="", sa_column=Column(String(100), nullable=False, default=""))
 
 
+class CalendarYear(SQLModel, table=True):
+    """A year whose State Council notice was loaded whole (`PUT /api/v1/calendar/years/{year}`): covered."""
+
+    __tablename__ = "calendar_year"
+    __table_args__ = ({"info": {"owner": "shared"}},)
+
+    year: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    days: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
+    name: str = Field(default="", sa_column=Column(String(200), nullable=False, default=""))
+
+
 def _package_says(d: date) -> bool | None:
     """True/False from the packaged data, None when the date is beyond it."""
     try:
@@ -46,17 +57,30 @@ def _package_says(d: date) -> bool | None:
 class WorkingCalendar:
     """Working days: overrides, then packaged data, then Monday–Friday (with a warning)."""
 
-    def __init__(self, overrides: dict[date, str] | None = None) -> None:
+    def __init__(self, overrides: dict[date, str] | None = None, covered_years: set[int] | None = None) -> None:
         self.overrides = dict(overrides or {})
+        self.covered_years = set(covered_years or ())  # years loaded whole: a day not listed is Mon–Fri
         self._warned_years: set[int] = set()
+        self.missing: set[int] | None = None  # on a `tracking()` copy: years the fallback was used for
+
+    def tracking(self) -> "WorkingCalendar":
+        """A copy that records in `missing` every year for which it fell back to Monday–Friday."""
+        t = object.__new__(type(self))
+        t.__dict__.update(self.__dict__)
+        t.missing = set()
+        return t
 
     def is_working_day(self, d: date) -> bool:
         kind = self.overrides.get(d)
         if kind is not None:
             return kind == "workday"
+        if d.year in self.covered_years:  # a loaded notice lists every exception: the rest is Mon–Fri
+            return d.weekday() < 5
         known = _package_says(d)
         if known is not None:
             return known
+        if self.missing is not None:
+            self.missing.add(d.year)
         if d.year not in self._warned_years:
             self._warned_years.add(d.year)
             log.warning("no holiday data for this year; using Monday-Friday", extra={"year": d.year})
@@ -64,7 +88,11 @@ class WorkingCalendar:
 
     def is_known(self, d: date) -> bool:
         """Whether the day is covered by packaged data or an override (not a fallback guess)."""
-        return d in self.overrides or _package_says(d) is not None
+        return d in self.overrides or d.year in self.covered_years or _package_says(d) is not None
+
+    def year_covered(self, year: int) -> bool:
+        """Whether the whole year is known: loaded through the API or in the packaged data."""
+        return year in self.covered_years or _package_says(date(year, 6, 1)) is not None
 
     def next_working_day(self, d: date, *, include: bool = True) -> date:
         """The first working day on or after `d` (`include`), or strictly after it."""
@@ -144,6 +172,26 @@ def rule_deadline(cal: WorkingCalendar, rule: str, start: date, *, excluded_days
     return cal.deadline(start, r.amount, r.unit, excluded_days=excluded_days)
 
 
+def rule_deadline_checked(cal: WorkingCalendar, rule: str, start: date, *,
+                          excluded_days: int = 0) -> tuple[date, int | None]:
+    """The deadline and the first year it rested on the Monday–Friday fallback for (None: not provisional)."""
+    t = cal.tracking()
+    d = rule_deadline(t, rule, start, excluded_days=excluded_days)
+    return d, min(t.missing) if t.missing else None
+
+
+def next_working_day_checked(cal: WorkingCalendar, d: date) -> tuple[date, int | None]:
+    """`next_working_day` and the first year it fell back to Monday–Friday for (None: not provisional)."""
+    t = cal.tracking()
+    out = t.next_working_day(d)
+    return out, min(t.missing) if t.missing else None
+
+
+def provisional_fields(missing_year: int | None) -> dict:
+    """What an answer that shows a deadline carries (API.md "Calendar")."""
+    return {"deadline_provisional": missing_year is not None, "deadline_missing_year": missing_year}
+
+
 class CalendarStore:
     """Loads a service's overrides from its database, cached for a few seconds."""
 
@@ -156,10 +204,16 @@ class CalendarStore:
     def get(self, session: Session) -> WorkingCalendar:
         with self._lock:
             if self._cal is None or time.monotonic() - self._loaded > self.ttl:
-                rows = session.execute(select(CalendarOverride)).scalars().all()
-                self._cal = WorkingCalendar({r.day: r.kind for r in rows})
+                self._cal = self.fresh(session)
                 self._loaded = time.monotonic()
             return self._cal
+
+    @staticmethod
+    def fresh(session: Session) -> WorkingCalendar:
+        """The calendar as this transaction sees it (not cached): after a change, before commit."""
+        rows = session.execute(select(CalendarOverride)).scalars().all()
+        years = set(session.execute(select(CalendarYear.year)).scalars())
+        return WorkingCalendar({r.day: r.kind for r in rows}, years)
 
     def invalidate(self) -> None:
         with self._lock:
@@ -175,3 +229,18 @@ class CalendarStore:
         session.flush()
         self.invalidate()
         return row
+
+    def set_year(self, session: Session, year: int, days: list[tuple[date, str, str]], name: str = "") -> None:
+        """Load a year's notice whole: its days replace the year's overrides, and the year is covered."""
+        session.execute(delete(CalendarOverride).where(CalendarOverride.day >= date(year, 1, 1),
+                                                       CalendarOverride.day <= date(year, 12, 31)))
+        session.flush()
+        for d, kind, day_name in days:
+            session.add(CalendarOverride(day=d, kind=kind, name=day_name))
+        row = session.get(CalendarYear, year)
+        if row is None:
+            session.add(CalendarYear(year=year, days=len(days), name=name))
+        else:
+            row.days, row.name = len(days), name
+        session.flush()
+        self.invalidate()

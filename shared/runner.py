@@ -66,6 +66,21 @@ def env_ports(environ=None) -> dict[str, int]:
     return ports
 
 
+DEFAULT_INTERNAL_PORT = 8010
+
+
+def env_internal_port(environ=None) -> int:
+    """GATEWAY_INTERNAL_PORT (the gateway's internal listener), else 8010."""
+    raw = ((os.environ if environ is None else environ).get("GATEWAY_INTERNAL_PORT") or "").strip()
+    try:
+        port = int(raw) if raw else DEFAULT_INTERNAL_PORT
+    except ValueError:
+        raise ValueError(f"GATEWAY_INTERNAL_PORT is not a port number: {raw!r}") from None
+    if not 0 < port < 65536:
+        raise ValueError(f"GATEWAY_INTERNAL_PORT is out of range: {port}")
+    return port
+
+
 def start_timeout(environ=None) -> float:
     """How long `start()` waits for every process to be ready (SUITE_START_TIMEOUT, seconds)."""
     raw = ((os.environ if environ is None else environ).get("SUITE_START_TIMEOUT") or "").strip()
@@ -104,13 +119,28 @@ class SuiteProcesses:
     log_dir: Path | None = None
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     with_console: bool = False
+    # The gateway's internal listener (GATEWAY_INTERNAL_PORT: /internal/..., the hub and the services'
+    # token endpoint). None: a free port (benches, chaos); `from_env` reads it, default 8010.
+    internal_port: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.internal_port is None:
+            from shared.testing import free_port
+
+            self.internal_port = free_port()
 
     @classmethod
     def from_env(cls, db_urls: dict[str, str], **kw) -> "SuiteProcesses":
         """As `make run` starts it: ports from `<PREFIX>PORT`, and the gateway's upstream URLs the
         user set kept as they are (only unset ones are derived from the ports)."""
         user_urls = {var: os.environ[var] for var in UPSTREAM_URL_VARS.values() if os.environ.get(var)}
+        kw.setdefault("internal_port", env_internal_port())
         return cls(db_urls, ports=env_ports(), env={**user_urls, **kw.pop("env", {})}, **kw)
+
+    @property
+    def internal_url(self) -> str:
+        """The gateway's internal listener."""
+        return f"http://127.0.0.1:{self.internal_port}"
 
     @property
     def url(self) -> dict[str, str]:
@@ -128,12 +158,16 @@ class SuiteProcesses:
         url = self.url
         env.update({
             "GATEWAY_URL": url["gateway"],
+            "GATEWAY_INTERNAL_URL": self.internal_url,  # the services' relays and token provider
+            "GATEWAY_INTERNAL_PORT": str(self.internal_port),
             PREFIX[svc] + "PORT": str(self.ports[svc]),
             "PYTHONPATH": str(REPO_ROOT),
         })
         for upstream, var in UPSTREAM_URL_VARS.items():
             if upstream in url:
                 env[var] = url[upstream]
+        if svc == "gateway" and int(env.get("GATEWAY_WORKERS") or self.env.get("GATEWAY_WORKERS") or 1) > 1:
+            env["GATEWAY_INTERNAL_REUSE_PORT"] = "true"  # every worker serves the internal listener too
         if svc == "console":
             env["CONSOLE_GATEWAY_URL"] = url["gateway"]
         if svc in DATABASE_SERVICES:
@@ -234,17 +268,21 @@ class SuiteProcesses:
 
     def token(self, who: str) -> str:
         """A token from the running gateway for a dev-seed user or client."""
-        return dev_token(self.url["gateway"], who)
+        return dev_token(self.url["gateway"], who, self.internal_url)
 
 
-def dev_token(gateway_url: str, who: str) -> str:
-    """Sign in as a dev-seed (or test) user or machine client through the real token endpoint."""
+def dev_token(gateway_url: str, who: str, internal_url: str | None = None) -> str:
+    """Sign in as a dev-seed (or test) user or machine client through the real token endpoint (a service
+    client at the internal listener's `internal_url`: the public endpoint never issues service tokens)."""
     from services.gateway.seed import DEV_CLIENTS, DEV_USERS, TEST_USERS
 
     clients = {c[0]: c[1] for c in DEV_CLIENTS}
+    service_clients = {c[0] for c in DEV_CLIENTS if "service" in c[2]}
     users = {u[0]: u[1] for u in DEV_USERS + TEST_USERS}
     if who in clients:
-        r = httpx.post(gateway_url + "/oauth/token", data={"grant_type": "client_credentials"},
+        endpoint = (internal_url.rstrip("/") + "/internal/oauth/token" if who in service_clients and internal_url
+                    else gateway_url + "/oauth/token")
+        r = httpx.post(endpoint, data={"grant_type": "client_credentials"},
                        auth=(who, clients[who]), timeout=10)
     else:
         r = httpx.post(gateway_url + "/oauth/token", timeout=10,

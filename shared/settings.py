@@ -46,6 +46,8 @@ class SuiteSettings(BaseSettings):
     suite_env: Literal["dev", "test", "prod"] = suite_wide("dev", "SUITE_ENV")
     database_url: str = ""
     gateway_url: str = suite_wide("http://127.0.0.1:8000", "GATEWAY_URL")
+    # The gateway's internal listener: the event hub and the services' token endpoint (never public).
+    gateway_internal_url: str = suite_wide("http://127.0.0.1:8010", "GATEWAY_INTERNAL_URL")
     jwt_issuer: str = suite_wide("petition-suite-gateway", "JWT_ISSUER")
     jwt_audience: str = suite_wide("petition-suite", "JWT_AUDIENCE")
     jwks_url: str = suite_wide("", "JWKS_URL")
@@ -69,6 +71,11 @@ class SuiteSettings(BaseSettings):
     # Signs list cursors (shared/pagination.py): the same on every replica of every service, so a cursor
     # outlives a restart and works on any replica; production must set its own (CURSOR_SECRET).
     cursor_secret: str = suite_wide("petition-suite-dev-cursor-secret", "CURSOR_SECRET", repr=False)
+    # Audit trail (shared/audit): records older than this many days are exported to AUDIT_EXPORT_DIR (JSON
+    # lines) and then dropped; at least six months (网络安全法 art. 21), so never fewer than 183.
+    audit_retention_days: int = suite_wide(183, "AUDIT_RETENTION_DAYS", ge=183)
+    audit_export_dir: str = suite_wide(str(VAR_DIR / "audit-export"), "AUDIT_EXPORT_DIR")
+    audit_retention_interval_seconds: float = suite_wide(86400.0, "AUDIT_RETENTION_INTERVAL_SECONDS", gt=0)
     # The service's own machine credentials at the gateway (client credentials, role `service`).
     service_client_id: str = ""
     service_client_secret: str = ""

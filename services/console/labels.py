@@ -1,6 +1,8 @@
 """Chinese words for the API's codes (enum values), shown on every page."""
 from __future__ import annotations
 
+from shared.vocabulary import LABELS as VOCABULARY_LABELS
+
 ROLES = {"coordinator": "协调员", "mediator": "调解员", "lawyer": "律师", "auditor": "审计员",
          "petition_system": "信访系统", "service": "内部服务"}
 SESSION_STATUS = {"scheduled": "已预约", "in_progress": "进行中", "concluded": "已结束", "cancelled": "已取消"}
@@ -75,13 +77,8 @@ ASSIGN_REASON = {"kind_not_eligible": "律师类别不承办法律意见", "inac
 REVIEW_STATUS = {"open": "办理中", "decided": "已办结"}
 RECEPTION_KIND = {"monthly": "定期接访日", "ad_hoc": "专题接访"}
 DUTY_PLACE = {"reception_hall": "接待大厅"}
-CATEGORY = {**SPECIALTY,
-            "labour_social_security": "劳动和社会保障", "urban_construction": "城乡建设", "natural_resources": "自然资源",
-            "rural_agriculture": "农村农业", "health": "卫生健康", "law_and_justice": "政法", "civil_affairs": "民政",
-            "education_culture": "教育文体", "transport": "交通运输", "environment": "生态环境",
-            "market_regulation": "市场监管", "personnel": "组织人事", "discipline": "纪检监察",
-            "enterprise_restructuring": "企业改制", "veterans": "退役军人事务", "party_government": "党务政务",
-            "administrative_law": "行政法", "tort": "侵权", "criminal": "刑事"}
+# The shared vocabulary (shared/vocabulary.py): categories and specialties with their Chinese labels.
+CATEGORY = {**SPECIALTY, **VOCABULARY_LABELS["category"]}
 ALL.update({"assign_mode": ASSIGN_MODE, "assign_reason": ASSIGN_REASON, "review_status": REVIEW_STATUS,
             "reception_kind": RECEPTION_KIND, "duty_place": DUTY_PLACE})
 ALL.setdefault("category", CATEGORY)

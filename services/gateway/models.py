@@ -1,5 +1,5 @@
 """Every table of the gateway, imported so that Alembic and tests see them all."""
-from shared.calendar import CalendarOverride  # noqa: F401
+from shared.calendar import CalendarOverride, CalendarYear  # noqa: F401
 from shared.events.models import InboxEntry, OutboxEvent, SubjectSequence  # noqa: F401
 from services.gateway.oauth.models import OAuthClient, UserAccount  # noqa: F401
 from services.gateway.hub.models import DeadLetter, HubDelivery, HubEvent, HubSubject  # noqa: F401

@@ -18,6 +18,13 @@ class GatewaySettings(SuiteSettings):
 
     service_name: str = "gateway"
     port: int = 8000
+    # The internal listener (internal_listener.py): `/internal/...` (the hub, the services' token endpoint)
+    # is served only on this port; 0 turns it off.
+    internal_port: int = Field(8010, ge=0, lt=65536)
+    internal_host: str = "127.0.0.1"
+    internal_reuse_port: bool = False  # several workers share the internal port (SO_REUSEPORT)
+    # Who works on a case (access/participants.py): the owning service's answer is kept this long.
+    participants_cache_seconds: float = Field(10.0, ge=0, le=60)
     # PEM files, comma-separated; the first signs, all are published in the JWKS (rotation).
     signing_keys: str = str(DEV_SIGNING_KEY)
     token_ttl_seconds: int = 3600
@@ -73,6 +80,9 @@ class GatewaySettings(SuiteSettings):
     # The intake: requests that arrive together are written in one transaction (handoff/intake.py).
     handoff_writers: int = Field(2, ge=1, le=64)    # batches written at once
     handoff_batch: int = Field(64, ge=1, le=1000)   # requests per transaction at most
+
+    # -- audit trail: how often every chain head is signed and stored (audit/service.py) ---------
+    audit_anchor_interval_seconds: float = Field(86400.0, gt=0)
 
     def model_post_init(self, __context) -> None:
         super().model_post_init(__context)

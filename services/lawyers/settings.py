@@ -5,10 +5,10 @@ other numbers changes configuration, not code.
 """
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import SuiteSettings
+from shared.notify.settings import NotifySettings
 
 
-class LawyersSettings(SuiteSettings):
+class LawyersSettings(NotifySettings):
     model_config = SettingsConfigDict(env_prefix="LAWYERS_", extra="ignore", populate_by_name=True)
 
     service_name: str = "lawyers"
@@ -40,6 +40,10 @@ class LawyersSettings(SuiteSettings):
     # Review studio (复查复核律师工作室)
     review_panel_size: int = 2
     review_due_soon_days: int = 5
+
+    # Reminders people receive (services/lawyers/reminder, shared/notify): days before due, comma-separated.
+    remind_opinion_days: str = "3,1"   # e-mail to the assigned lawyer (if the lawyer has an e-mail)
+    remind_review_days: str = "3,1"    # e-mail to each lawyer of the review's panel
 
     # Documents (法律意见书)
     bureau_name: str = "区信访局"              # to whom the opinions are addressed

@@ -11,20 +11,8 @@ ROUTE_ZH = {"arbitration": "申请仲裁", "administrative": "申请行政机关
 MEDIATOR_KIND_ZH = {"people_mediator": "人民调解员", "petition_officer": "信访干部"}
 PERFORMANCE_ZH = {"performed": "已履行", "partly_performed": "部分履行", "not_performed": "未履行"}
 
-# The categories of DOMAIN.md ("Words the outside systems send"); a stored word that is not a code is
-# printed as it was sent.
-CATEGORY_ZH = {
-    "labour_social_security": "劳动和社会保障", "urban_construction": "城乡建设", "natural_resources": "自然资源",
-    "rural_agriculture": "农村农业", "health": "卫生健康", "law_and_justice": "政法", "civil_affairs": "民政",
-    "education_culture": "教育文体", "transport": "交通运输", "environment": "生态环境",
-    "market_regulation": "市场监管", "personnel": "组织人事", "discipline": "纪检监察",
-    "enterprise_restructuring": "企业改制", "veterans": "退役军人事务", "party_government": "党务政务",
-    "other": "其他",
-}
-UNCATEGORISED = "未分类"
+# The categories (and specialties) of DOMAIN.md ("Words the outside systems send"): one shared
+# vocabulary, shared/vocabulary.py; a stored word that is not a code is printed as it was sent.
+from shared.vocabulary import LABELS, UNCATEGORISED, category_label  # noqa: E402,F401
 
-
-def category_label(code: str | None) -> str:
-    if not code:
-        return UNCATEGORISED
-    return CATEGORY_ZH.get(code, code)
+CATEGORY_ZH = LABELS["category"]

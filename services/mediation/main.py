@@ -11,28 +11,38 @@ from services.mediation.document.api import router as documents_router
 from services.mediation.feed.api import router as feed_router
 from services.mediation.followthrough.api import router as followthrough_router
 from services.mediation.mediator.api import router as mediators_router
+from services.mediation.party import crypto as party_crypto
+from services.mediation.party.api import router as parties_router
+from services.mediation.participants.api import router as participants_router
 from services.mediation.report.api import router as reports_router
 from services.mediation.room.api import router as rooms_router
 from services.mediation.schedule.api import router as schedule_router
 from services.mediation.session.api import router as sessions_router
+from services.mediation.reminder.jobs import jobs as reminder_jobs
 from services.mediation.session.jobs import JOBS
 from services.mediation.settings import MediationSettings
+from services.mediation.agreement import deadlines as agreement_deadlines
+from shared import deadlines
 from shared.app import create_service_app
 from shared.events.inbox import EventHandlers
 
 
 def create_app(settings: MediationSettings | None = None, **overrides) -> FastAPI:
     settings = settings or MediationSettings(**overrides)
+    party_crypto.configure(settings)  # parties' phone and ID number: sealed and hashed with these keys
     handlers = EventHandlers()
     app = create_service_app(
         settings,
         title="Mediation service (信访调解室)",
         routers=[feed_router, rooms_router, mediators_router, availability_router, schedule_router, sessions_router,
-                 agreements_router, cases_router, followthrough_router, documents_router, reports_router],
+                 agreements_router, cases_router, followthrough_router, documents_router, reports_router,
+                 parties_router, participants_router],  # participants: the gateway's object-level rules
         handlers=handlers,
-        jobs=JOBS,
+        jobs=[*JOBS, *reminder_jobs(settings)],
     )
     casefile_events.register(handlers, app)
+    # The calendar: whole years, and the agreements' deadlines computed again when it changes.
+    deadlines.install(app, handlers, agreement_deadlines.make_recompute(settings))
     return app
 
 

@@ -1,5 +1,6 @@
 """Every table of the mediation service, imported so that Alembic and tests see them all."""
-from shared.calendar import CalendarOverride  # noqa: F401
+from shared.calendar import CalendarOverride, CalendarYear  # noqa: F401
+from shared.deadlines import DeadlineChange  # noqa: F401
 from shared.events.models import InboxEntry, OutboxEvent, SubjectSequence  # noqa: F401
 
 from services.mediation.room.models import Room, RoomClosure  # noqa: F401
@@ -12,3 +13,5 @@ from services.mediation.casefile.models import CaseIntake, LegalOpinion  # noqa:
 from services.mediation.followthrough.models import (  # noqa: F401
     AgreementSignature, FollowupVisit, JudicialConfirmation,
 )
+from shared.notify.models import Reminder  # noqa: F401,E402  (reminders people receive)
+from services.mediation.session.flags import SessionFlag  # noqa: F401

@@ -10,7 +10,13 @@ from datetime import time
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import SuiteSettings
+from shared.pii import key_ring
+from shared.notify.settings import NotifySettings
+
+# Documented development keys for parties' personal data (README); SUITE_ENV=prod refuses both.
+DEV_PII_KEY = "cGV0aXRpb24tc3VpdGUtZGV2LXBpaS1hZXMta2V5ISE="
+DEV_PII_KEYS = "dev-1:" + DEV_PII_KEY
+DEV_PII_HASH_KEY = "petition-suite-dev-pii-hash-key"
 
 
 def parse_windows(spec: str) -> list[tuple[time, time]]:
@@ -32,7 +38,7 @@ def parse_windows(spec: str) -> list[tuple[time, time]]:
     return out
 
 
-class MediationSettings(SuiteSettings):
+class MediationSettings(NotifySettings):
     model_config = SettingsConfigDict(env_prefix="MEDIATION_", extra="ignore", populate_by_name=True)
 
     service_name: str = "mediation"
@@ -58,17 +64,42 @@ class MediationSettings(SuiteSettings):
     # -- after the session -------------------------------------------------------------------
     followup_days_after_performance: int = 3   # 回访 after the performance date
     judicial_warning_days: int = 5             # warn when the 司法确认 window closes within this
-    reminder_hours: str = "24,2"               # reminders before a session
+    reminder_hours: str = "24,2"               # reminder events before a session (mediation.session.reminder_due)
+    # Reminders people receive (services/mediation/reminder, shared/notify): lead times, comma-separated.
+    remind_session_hours: str = "24"           # SMS to parties with a phone, e-mail to mediators with one
+    remind_judicial_days: str = "7,1"          # e-mail to the mediators before the 司法确认 window closes
+    remind_followup_days: str = "0"            # e-mail to the mediators on (0) or before the 回访 date
 
     # -- documents (调解协议书, 调解笔录) ------------------------------------------------------
     organisation_name: str = "区信访事项人民调解委员会"  # the mediation organisation that seals the agreement
     document_number_prefix: str = "信调"       # agreement numbers: （2026）信调字第0001号
+
+    # -- parties' personal data (phone, ID number): shared/pii.py, services/mediation/party/ ---------
+    # MEDIATION_PII_KEYS: comma-separated `kid:base64key` (AES-128/192/256); the first seals, all open;
+    # rotate by putting a new key first, then `python -m services.mediation.cli rotate-pii-keys`.
+    pii_keys: str = Field(DEV_PII_KEYS, repr=False)
+    # MEDIATION_PII_HASH_KEY: the HMAC-SHA256 key of the matching hashes (party identity, 重复信访).
+    pii_hash_key: str = Field(DEV_PII_HASH_KEY, min_length=16, repr=False)
 
     @field_validator("office_hours")
     @classmethod
     def _windows_ok(cls, v: str) -> str:
         parse_windows(v)
         return v
+
+    @field_validator("pii_keys")
+    @classmethod
+    def _pii_keys_ok(cls, v: str) -> str:
+        key_ring(v)  # fail fast on a malformed key
+        return v
+
+    def dev_secret_problems(self) -> list[str]:
+        problems = super().dev_secret_problems()
+        if DEV_PII_KEY in (k.partition(":")[2].strip() for k in self.pii_keys.split(",")):
+            problems.append("SUITE_ENV=prod refuses the development PII key; set MEDIATION_PII_KEYS")
+        if self.pii_hash_key == DEV_PII_HASH_KEY:
+            problems.append("SUITE_ENV=prod refuses the development PII hash key; set MEDIATION_PII_HASH_KEY")
+        return problems
 
     @property
     def office_windows(self) -> list[tuple[time, time]]:

@@ -12,8 +12,10 @@ from shared.events.envelope import CloudEvent
 class ServiceTokenProvider:
     """The service's own access token (client credentials at the gateway), cached until near expiry."""
 
-    def __init__(self, gateway_url: str, client_id: str, client_secret: str, client: httpx.AsyncClient) -> None:
-        self.url = gateway_url.rstrip("/") + "/oauth/token"
+    def __init__(self, gateway_internal_url: str, client_id: str, client_secret: str,
+                 client: httpx.AsyncClient) -> None:
+        # the internal listener's token endpoint: the public `/oauth/token` never issues a service token
+        self.url = gateway_internal_url.rstrip("/") + "/internal/oauth/token"
         self.client_id = client_id
         self.client_secret = client_secret
         self.client = client
@@ -40,7 +42,7 @@ class ServiceTokenProvider:
 
 
 class HubPublisher:
-    """Publishes to the gateway's hub: `POST {gateway}/internal/events` with a service token."""
+    """Publishes to the gateway's hub: `POST {gateway internal listener}/internal/events` with a service token."""
 
     def __init__(self, gateway_url: str, tokens: ServiceTokenProvider, client: httpx.AsyncClient) -> None:
         self.url = gateway_url.rstrip("/") + "/internal/events"

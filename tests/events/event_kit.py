@@ -33,11 +33,18 @@ def publish_raw(bus, events: list[CloudEvent]) -> None:
     if gw.state.nats is not None:
         bus.servers["gateway"].call(gw.state.nats.publish(events))
         return
-    token, _ = gw.state.signer.issue("mediation-service", "mediation-service", ["service"])
     import httpx
-    r = httpx.post(bus.url["gateway"] + "/internal/events", json={"events": [e.wire() for e in events]},
-                   headers={"Authorization": f"Bearer {token}"}, timeout=10)
-    r.raise_for_status()
+    by_source: dict[str, list[CloudEvent]] = {}
+    for e in events:
+        by_source.setdefault(e.source, []).append(e)
+    for source, batch in by_source.items():
+        # each producer with its own token (an event's source must match the client that delivers it),
+        # at the gateway's internal listener (the public port answers 404 for /internal/...)
+        client = source if source == "gateway" else f"{source}-service"
+        token, _ = gw.state.signer.issue(client, client, ["service"])
+        r = httpx.post(bus.internal_url + "/internal/events", json={"events": [e.wire() for e in batch]},
+                       headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        r.raise_for_status()
 
 
 def inbox_count(db, consumer: str, event_id: str) -> int:

@@ -135,7 +135,7 @@ def start_gateway(suite, **overrides) -> ServerThread:
 
     settings = {"database_url": suite.db_urls["gateway"], "suite_env": "test", "jobs_enabled": False,
                 "mediation_url": suite.url["mediation"], "lawyers_url": suite.url["lawyers"],
-                "gateway_url": suite.url["gateway"]}
+                "gateway_url": suite.url["gateway"], "internal_port": 0}  # no internal listener unless asked
     settings.update(overrides)
     return ServerThread(create_app(**settings)).start()
 

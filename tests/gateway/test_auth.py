@@ -167,8 +167,9 @@ def test_key_rotation_two_keys_published_and_both_verify(suite, tmp_path):
     new_pem = tmp_path / "new.pem"
     new_pem.write_bytes(new.as_pem(private=True))
     med_port = free_port()
+    internal_port = free_port()
     gw = start_gateway(suite, signing_keys=f"{new_pem},{DEV_SIGNING_KEY}",
-                       mediation_url=f"http://127.0.0.1:{med_port}")
+                       mediation_url=f"http://127.0.0.1:{med_port}", internal_port=internal_port)
     med = None
     try:
         jwks = httpx.get(gw.url + "/.well-known/jwks.json").json()
@@ -176,7 +177,8 @@ def test_key_rotation_two_keys_published_and_both_verify(suite, tmp_path):
         # A mediation service that trusts this gateway's JWKS (and that this gateway forwards to).
         med = ServerThread(mediation_app(database_url=suite.db_urls["mediation"], suite_env="test",
                                          jobs_enabled=False, gateway_url=gw.url), port=med_port).start()
-        r = httpx.post(gw.url + "/oauth/token", data={"grant_type": "client_credentials"},
+        r = httpx.post(f"http://127.0.0.1:{internal_port}/internal/oauth/token",
+                       data={"grant_type": "client_credentials"},
                        auth=("mediation-service", "mediation-service-dev-secret"))
         new_token = r.json()["access_token"]
         assert _header(new_token)["kid"] == new.thumbprint()  # the first key signs

@@ -32,14 +32,17 @@ class NatsSuiteMixin:
         self.nats_prefix = prefix
         ports = {svc: free_port() for svc in urls}
         self.url = {svc: f"http://127.0.0.1:{p}" for svc, p in ports.items()}
+        internal_port = free_port()  # the gateway's internal listener (service tokens)
+        self.internal_url = f"http://127.0.0.1:{internal_port}"
         common: dict[str, Any] = {"suite_env": "test", "jobs_enabled": False, "gateway_url": self.url["gateway"],
+                                  "gateway_internal_url": self.internal_url,
                                   "event_transport": "nats", "nats_url": NATS_URL, "nats_prefix": prefix,
                                   "nats_max_deliver": 3, "nats_backoff_base_seconds": 0.1,
                                   "nats_backoff_max_seconds": 0.5}
         self.app = {
             "gateway": gateway_app(database_url=urls["gateway"], mediation_url=self.url["mediation"],
                                    lawyers_url=self.url["lawyers"], webhook_allowed_hosts="127.0.0.1,localhost",
-                                   **common),
+                                   internal_port=internal_port, **common),
             "mediation": mediation_app(database_url=urls["mediation"], **common),
             "lawyers": lawyers_app(database_url=urls["lawyers"], **common),
         }

@@ -139,7 +139,9 @@ def test_on_time_late_open_and_working_days(api, suite):
     assert mine["avg_working_days"] == 7.0 and mine["on_time_rate"] == round(1 / 3, 4)
     panel = [x for x in data["items"] if x["lawyer_id"] in {s["id"] for s in studio}]
     assert [(x["reviews_due"], x["reviews_on_time"]) for x in panel] == [(1, 1), (1, 1)]
-    labour = next(c for c in data["by_category"] if c["category"] == "labour")
+    # "labour" is stored as its code (shared/vocabulary.py)
+    labour = next(c for c in data["by_category"] if c["category"] == "labour_social_security")
+    assert labour["label"] == "劳动和社会保障"
     assert (labour["due"], labour["on_time"], labour["late"], labour["answered"]) == (3, 1, 2, 2)
     assert {d["figure"] for d in data["definitions"]} >= {"按期办结率", "平均办理时长", "值班费", "值班天数"}
 

@@ -23,6 +23,7 @@ import anyio
 from fastapi import FastAPI
 from sqlmodel import Session
 
+from shared import audit
 from shared.background import cancel_and_wait
 from shared.db import write_problems
 from shared.errors import SuiteError
@@ -44,10 +45,12 @@ class HandoffRequest:
     client_id: str
     origin: str | None
     answer: asyncio.Future = field(repr=False)
+    audit: dict = field(default_factory=dict, repr=False)  # who asked (actor, roles, client_id, ip)
 
 
 def accepted(h: Handoff) -> HandoffAccepted:
-    return HandoffAccepted(id=h.id, status=h.status, case_no=h.case_no, target=h.target, expires_at=h.expires_at)
+    return HandoffAccepted(id=h.id, status=h.status, case_no=h.case_no, target=h.target, expires_at=h.expires_at,
+                           **service.category_answer(h))
 
 
 class HandoffIntake:
@@ -61,13 +64,14 @@ class HandoffIntake:
         self.written = 0   # requests answered through them
 
     async def submit(self, case_no: str, body: HandoffCreate, *, created_by: str, client_id: str,
-                     origin: str | None) -> HandoffAccepted:
+                     origin: str | None, audit_caller: dict | None = None) -> HandoffAccepted:
         """Queue a checked request and wait until its batch has committed."""
         service.check_case_no(case_no)
         service.validate_target_fields(body)  # a 422 never waits in the queue
         if self._queue is None:
             self._start()
-        req = HandoffRequest(case_no, body, created_by, client_id, origin, asyncio.get_running_loop().create_future())
+        req = HandoffRequest(case_no, body, created_by, client_id, origin, asyncio.get_running_loop().create_future(),
+                             audit_caller or {})
         await self._queue.put(req)
         return await req.answer
 
@@ -144,6 +148,9 @@ class HandoffIntake:
             out.append(None)
         for slot, h in zip(slot_of_row, service.record(s, rows)):
             out[slot] = accepted(h)
+            # audit: each handoff's record in the transaction that writes it
+            audit.record(s, "gateway.handoff.request", service="gateway", object_type="handoff", object_id=h.id,
+                         detail={"case_no": h.case_no, "target": h.target}, **items[slot].audit)
         for slot, first in repeats:
             out[slot] = out[first]
         return out  # every slot filled: an earlier answer, an error, or a handoff just recorded

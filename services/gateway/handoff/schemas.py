@@ -13,12 +13,16 @@ Target = Literal["mediation", "legal_opinion", "review_studio", "reception_assis
 
 
 class Party(BaseModel):
-    """A party (当事人): a name, optionally a role and phone; other fields pass through to the target."""
+    """A party (当事人): a name, optionally a role, phone, ID number and whether they refused mediation.
+    Only these fields (API.md, DOMAIN.md "Personal information": store only what a rule needs): any
+    other is refused with 422."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100)
     role: Literal["petitioner", "respondent", "third_party"] | None = None
     phone: str | None = Field(default=None, max_length=40)
+    id_number: str | None = Field(default=None, min_length=6, max_length=32, pattern=r"^[0-9A-Za-z]+$")
+    refused_mediation: bool | None = None  # 自愿原则: a party who refuses means no mediation
 
 
 class HandoffCreate(BaseModel):
@@ -49,6 +53,12 @@ class HandoffAccepted(BaseModel):
     case_no: str
     target: str
     expires_at: Instant
+    # The category as stored (a code of DOMAIN.md's vocabulary), its label, and the words as sent when
+    # they were unknown (stored as `other`, with a warning).
+    category: str | None = None
+    category_label: str | None = None
+    category_text: str | None = None
+    warnings: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class HandoffStepPublic(BaseModel):
@@ -69,6 +79,9 @@ class HandoffPublic(BaseModel):
     reason: str | None
     reason_code: str | None
     category: str
+    category_label: str | None = None
+    category_text: str | None = None
+    warnings: list[dict[str, Any]] = Field(default_factory=list)
     summary: str
     parties: list[Any]
     details: dict[str, Any]

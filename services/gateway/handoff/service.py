@@ -18,6 +18,7 @@ from sqlalchemy import insert
 from sqlmodel import Session
 
 from shared.auth import Principal
+from shared import vocabulary
 from shared.calendar import WorkingCalendar
 from shared.db import utcnow
 from shared.errors import NotFound, Unprocessable
@@ -76,6 +77,25 @@ def event_data(h: Handoff) -> dict[str, Any]:
     return data
 
 
+def vocabulary_fields(words: str, details: dict[str, Any]) -> str:
+    """The category's code (shared/vocabulary.py); unknown words go to `details["category_text"]`, and the
+    nature of the dispute (`nature`, or a category that names one, e.g. 行政争议) to `details["nature"]`."""
+    term = vocabulary.category(words)
+    if term is None:
+        return (words or "").strip()
+    if term.text:
+        details["category_text"] = term.text
+    nature = vocabulary.nature(details.get("nature")) or vocabulary.nature(words)
+    if nature:
+        details["nature"] = nature
+    return term.code
+
+
+def category_answer(h: Handoff) -> dict[str, Any]:
+    """`category`, `category_label`, `category_text` and `warnings` of a handoff's answer."""
+    return vocabulary.category_fields(h.category, (h.details or {}).get("category_text"))
+
+
 def request_origin(principal: Principal, idempotency_key: str) -> str:
     """The origin of a handoff requested with an Idempotency-Key (unique per client and key)."""
     digest = hashlib.sha256(f"{principal.client_id}|{principal.sub}|{idempotency_key}".encode()).hexdigest()
@@ -91,8 +111,9 @@ def prepare(cal: WorkingCalendar, working_days: int, case_no: str, body: Handoff
     now = now or utcnow()
     raw = body.model_dump(mode="json", exclude_none=True)
     details = {k: v for k, v in raw.items() if k not in ("target", "category", "summary", "parties")}
+    category = vocabulary_fields(body.category, details)
     return {"id": uuid.uuid4().hex, "case_no": case_no, "target": body.target, "status": REQUESTED,
-            "reason": None, "reason_code": None, "category": body.category, "summary": body.summary,
+            "reason": None, "reason_code": None, "category": category, "summary": body.summary,
             "parties": raw.get("parties", []), "details": details, "created_by": created_by,
             "client_id": client_id, "origin": origin, "parent_id": parent_id, "requested_at": now,
             "expires_at": expiry(cal, now, working_days), "updated_at": now}

@@ -14,8 +14,8 @@ from shared.events.inbox import EventHandlers
 
 # Remote services and the types they consume (their /internal/events inbox).
 REMOTE: dict[str, tuple[str, ...]] = {
-    "mediation": ("handoff.requested", "lawyers.opinion.filed", "calendar.day.set"),
-    "lawyers": ("handoff.requested", "calendar.day.set"),
+    "mediation": ("handoff.requested", "lawyers.opinion.filed", "calendar.day.set", "calendar.year.set"),
+    "lawyers": ("handoff.requested", "calendar.day.set", "calendar.year.set"),
 }
 
 # `handoff.requested` goes only to the service that owns its target (the others would ignore it).

@@ -6,7 +6,9 @@ status, headers and body. The same key again:
 - same request, answered     -> the first answer, plus `Idempotent-Replayed: true`;
 - same request, still running -> 409 `idempotency_in_progress`;
 - another request            -> 422 `idempotency_key_reused`.
-A 5xx answer or a failure releases the key so the client can retry. Keys live
+A 5xx answer or a failure releases the key so the client can retry. Parties' phones and ID
+numbers are stored masked, so a replay answers them masked; an answer carrying a secret (a new
+webhook's) is stored sealed and replayed as first answered (redact.py). Keys live
 `idempotency_ttl_hours` (at least 24); a job deletes them afterwards.
 """
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shared.auth import Principal
 from shared.db import Database, utcnow
-from services.gateway.idempotency import repository
+from services.gateway.idempotency import redact, repository
 from services.gateway.idempotency.models import DONE, IN_PROGRESS, IdempotencyRecord
 from services.gateway.proxy.asgi import BodyTooLarge, ClientGone, read_body, replay_receive, send_problem
 
@@ -92,9 +94,10 @@ class IdempotencyStore:
 class Idempotency:
     """Wraps one keyed POST: decides, runs `downstream` at most once, remembers the answer."""
 
-    def __init__(self, store: IdempotencyStore, max_body: int) -> None:
+    def __init__(self, store: IdempotencyStore, max_body: int, sealer=None) -> None:
         self.store = store
         self.max_body = max_body
+        self.sealer = sealer  # seals stored answers that carry a secret (redact.py)
 
     async def __call__(self, scope, receive, send, principal: Principal, raw_key: bytes, downstream) -> None:
         if not valid_key(raw_key):
@@ -125,10 +128,11 @@ class Idempotency:
                                headers={"Retry-After": "1"})
             return
         if outcome == REPLAY:
+            replay = redact.for_replay(row.body or b"", self.sealer)
             headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in row.headers or []]
-            headers += [REPLAYED, (b"content-length", str(len(row.body or b"")).encode())]
+            headers += [REPLAYED, (b"content-length", str(len(replay)).encode())]
             await send({"type": "http.response.start", "status": row.status, "headers": headers})
-            await send({"type": "http.response.body", "body": row.body or b""})
+            await send({"type": "http.response.body", "body": replay})
             return
         await self._run(scope, receive, send, owner, key, body, downstream)
 
@@ -159,7 +163,8 @@ class Idempotency:
             if complete and 0 < status < 500:
                 kept = [[k.decode("latin-1").lower(), v.decode("latin-1")] for k, v in start.get("headers", [])
                         if k.decode("latin-1").lower() in KEPT_HEADERS]
-                await anyio.to_thread.run_sync(self.store.finish, owner, key, status, kept, answer)
+                stored = redact.for_store(answer, self.sealer)  # personal data masked, secrets sealed
+                await anyio.to_thread.run_sync(self.store.finish, owner, key, status, kept, stored)
             else:
                 await anyio.to_thread.run_sync(self.store.release, owner, key)
         if start is None:

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+from functools import partial
 from urllib.parse import unquote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from shared import audit
 from shared.db import DbSession
 from services.gateway.oauth.service import OAuthError, client_credentials, password_grant
 
@@ -40,7 +42,19 @@ def _error(e: OAuthError) -> JSONResponse:
 
 @router.post("/oauth/token")
 async def token(request: Request, session: DbSession):
-    """Issue an access token. Form-encoded per RFC 6749; errors per §5.2."""
+    """Issue an access token. Form-encoded per RFC 6749; errors per §5.2. Never a `service` token: the
+    suite's services get theirs from `POST /internal/oauth/token` on the internal listener."""
+    return await _token(request, session, allow_service=False)
+
+
+@router.post("/internal/oauth/token", tags=["internal"], include_in_schema=False)
+async def internal_token(request: Request, session: DbSession):
+    """The token endpoint of the internal listener (the only place a `service` token is issued)."""
+    return await _token(request, session, allow_service=True)
+
+
+async def _token(request: Request, session: DbSession, *, allow_service: bool):
+    form = None  # audit: who tried to sign in
     try:
         ctype = request.headers.get("content-type", "")
         if not ctype.startswith("application/x-www-form-urlencoded"):
@@ -54,7 +68,8 @@ async def token(request: Request, session: DbSession):
             if basic and form.get("client_secret"):
                 raise OAuthError("invalid_request", "Use one client authentication method, not two.")
             cid, secret = basic or (str(form.get("client_id") or ""), str(form.get("client_secret") or ""))
-            body = await to_thread.run_sync(client_credentials, session, signer, cid, secret)
+            body = await to_thread.run_sync(partial(client_credentials, allow_service=allow_service),
+                                            session, signer, cid, secret)
         elif grant == "password":
             body = await to_thread.run_sync(password_grant, session, signer, str(form.get("client_id") or ""),
                                             str(form.get("username") or ""), str(form.get("password") or ""))
@@ -63,8 +78,32 @@ async def token(request: Request, session: DbSession):
         else:
             raise OAuthError("unsupported_grant_type", f"grant_type {grant!r} is not supported.")
     except OAuthError as e:
+        _record_sign_in(request, session, form, None, e)
         return _error(e)
+    _record_sign_in(request, session, form, body, None)
     return JSONResponse(body, headers=NO_STORE)
+
+
+def _record_sign_in(request: Request, session, form, body: dict | None, error: OAuthError | None) -> None:
+    """Audit: a sign-in or a failed one (actor: the user name or client id given), in this transaction."""
+    grant = str(form.get("grant_type") or "")[:40] if form is not None else ""
+    client_id = str(form.get("client_id") or "") if form is not None else ""
+    if grant == "password":
+        actor, object_type = str(form.get("username") or ""), "user"
+    else:
+        try:
+            basic = _basic(request)
+        except OAuthError:
+            basic = None
+        actor = client_id = basic[0] if basic else client_id
+        object_type = "client"
+    detail = {"grant_type": grant}
+    if error is not None:
+        detail["error"] = error.error
+    roles = (body or {}).get("scope", "").split()
+    audit.record(session, "auth.sign_in", request=request, actor=actor[:200], roles=roles, client_id=client_id[:200],
+                 object_type=object_type, object_id=actor[:200], outcome="failure" if error else "success",
+                 detail=detail)
 
 
 @router.get("/.well-known/jwks.json")

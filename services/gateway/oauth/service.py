@@ -68,11 +68,16 @@ def create_user(session: Session, username: str, password: str, roles: list[str]
     return row
 
 
-def client_credentials(session: Session, signer: TokenSigner, client_id: str, secret: str) -> dict:
+def client_credentials(session: Session, signer: TokenSigner, client_id: str, secret: str, *,
+                       allow_service: bool = True) -> dict:
+    """`allow_service=False` (the public token endpoint) refuses the suite's own service clients: their
+    tokens come only from the internal listener."""
     client = session.get(OAuthClient, client_id) if client_id else None
     ok = _verify(client.secret_hash if client else _DUMMY_HASH, secret or "")
     if client is None or not ok or not client.active:
         raise OAuthError("invalid_client", "Client authentication failed.", 401)
+    if "service" in (client.roles or []) and not allow_service:
+        raise OAuthError("unauthorized_client", "This client gets its tokens only from the internal listener.", 400)
     token, ttl = signer.issue(client.client_id, client.client_id, client.roles)
     return _answer(token, ttl, client.roles)
 

@@ -24,6 +24,8 @@ from services.gateway.proxy.asgi import header, send_problem
 from services.gateway.proxy.forwarder import Forwarder, make_forwarder
 from services.gateway.proxy.guard import TOKENLESS, refusal, target_service
 from services.gateway.ratelimit.limiter import make_limiter
+from services.gateway.webhook.sealing import box
+from services.gateway.internal_listener import is_internal_path, on_internal_listener
 
 NOT_LIMITED = ("/healthz", "/readyz", "/metrics", "/.well-known/", "/internal/")
 
@@ -73,7 +75,8 @@ class Edge:
         self.limiter = make_limiter(settings)
         self.idempotency = Idempotency(IdempotencyStore(db, settings.idempotency_ttl_hours,
                                                         settings.idempotency_lock_seconds),
-                                       settings.proxy_max_body_bytes)
+                                       settings.proxy_max_body_bytes,
+                                       sealer=box(settings.webhook_sealing_keys))  # idempotency/redact.py
         self.tokens = TokenCache(verifier, settings.token_cache_size)
 
     async def start(self) -> None:
@@ -112,7 +115,8 @@ class GatewayEdge:
         edge: Edge = scope["app"].state.edge
         path: str = scope["path"]
         service = target_service(path)
-        if refusal(scope, service):
+        if refusal(scope, service) or (is_internal_path(path) and not on_internal_listener(scope)):
+            # `/internal/...` is served only on the internal listener (internal_listener.py)
             await send_problem(scope, send, 404, "not_found", "Not found",
                                f"No resource at {scope['method']} {path}.", detail_zh="未找到该资源。")
             return

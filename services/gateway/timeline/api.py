@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from shared.auth import READ_ROLES, Principal, require_roles
@@ -12,6 +12,15 @@ from shared.db import DbSession
 from shared.errors import Unprocessable
 from services.gateway.handoff.service import check_case_no
 from services.gateway.timeline import repository as repo
+from services.gateway.access.masking import mask_personal
+from services.gateway.access.participants import ensure_works_on
+
+
+def masked(event: dict) -> dict:
+    """The event with the parties' phones and ID numbers masked (API.md "Personal data in answers")."""
+    if event.get("data"):
+        event["data"] = mask_personal(event["data"])
+    return event
 
 router = APIRouter(tags=["timeline"])
 Reader = Annotated[Principal, Depends(require_roles(*READ_ROLES))]
@@ -24,10 +33,12 @@ def json_response(body: dict) -> Response:
 
 
 @router.get("/api/v1/cases/{case_no}/timeline", response_class=Response)
-def case_timeline(case_no: str, session: DbSession, _: Reader) -> Response:
-    """Every event of the case from every service, oldest first (CloudEvents)."""
+def case_timeline(case_no: str, request: Request, session: DbSession, principal: Reader) -> Response:
+    """Every event of the case from every service, oldest first (CloudEvents). A mediator or a lawyer sees
+    only cases they work on (else 404); phones and ID numbers are masked for everyone."""
     check_case_no(case_no)
-    return json_response({"events": [repo.wire(r) for r in repo.for_subject(session, case_no)]})
+    ensure_works_on(request, principal, case_no)
+    return json_response({"events": [masked(repo.wire(r)) for r in repo.for_subject(session, case_no)]})
 
 
 @router.get("/api/v1/events", response_class=Response)
@@ -51,5 +62,5 @@ def event_feed(session: DbSession, _: FeedReader, after: str | None = None,
     more = len(rows) > limit
     rows = rows[:limit]
     last = str(rows[-1].position) if rows else (after or None)
-    return json_response({"items": [repo.wire(r) for r in rows], "next_cursor": last if more else None,
+    return json_response({"items": [masked(repo.wire(r)) for r in rows], "next_cursor": last if more else None,
                           "last_cursor": last})

@@ -54,7 +54,8 @@ def _already_taken(session: Session, target: str, handoff_id: str) -> bool:
 
 def _accept_opinion(ctx: Ctx, hid: str, case_no: str, d: dict) -> None:
     body = OpinionRequestCreate(case_no=case_no, question=d.get("question") or d.get("summary") or "",
-                                category=d.get("category") or "", parties=_parties(d.get("parties")),
+                                category=d.get("category") or "", category_text=d.get("category_text"),
+                                parties=_parties(d.get("parties")),
                                 language=d.get("language"), due_on=d.get("due_on"))
     r = opinions.create(ctx, body, handoff_id=hid)
     emit(ctx.session, source=SOURCE, type="lawyers.handoff.accepted", subject=case_no,

@@ -27,8 +27,12 @@ class Lawyer(SQLModel, table=True):
     license_no: str = Field(sa_column=Column(String(64), nullable=False))
     firm: str = Field(default="", sa_column=Column(String(200), nullable=False, default=""))
     specialties: list = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    # The words of unknown specialties as sent (each stored as `other` in `specialties`; shared/vocabulary.py).
+    specialties_text: list = Field(default_factory=list, sa_column=Column(JSONType, nullable=False, default=list))
     languages: list = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
     login: str | None = Field(default=None, sa_column=Column(String(100), nullable=True))
+    # Where reminders reach the lawyer (opinion requests and reviews due); optional.
+    email: str | None = Field(default=None, sa_column=Column(String(254), nullable=True))
     active: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, default=True))
     qualification: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
     # Load counters kept in the same transaction as each assignment (fast, race-free cap check).
@@ -67,6 +71,7 @@ class LawyerLeave(SQLModel, table=True):
 
 # -- schemas -------------------------------------------------------------------------------
 Str100 = PField(min_length=1, max_length=100)
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
 class ContractIn(BaseModel):
@@ -90,6 +95,8 @@ class LawyerCreate(BaseModel):
     specialties: list[str] = PField(default_factory=list, max_length=50)
     languages: list[str] = PField(default_factory=lambda: ["zh"], max_length=20)
     user: str | None = PField(default=None, min_length=1, max_length=100)
+    email: str | None = PField(default=None, max_length=254, pattern=EMAIL_PATTERN,
+                               description="where reminders reach the lawyer (optional)")
     contract: ContractIn | None = None
     qualification: Qualification | None = None
     active: bool = True
@@ -101,6 +108,7 @@ class LawyerUpdate(BaseModel):
     specialties: list[str] | None = PField(default=None, max_length=50)
     languages: list[str] | None = PField(default=None, max_length=20)
     user: str | None = PField(default=None, min_length=1, max_length=100)
+    email: str | None = PField(default=None, max_length=254, pattern=EMAIL_PATTERN)
     active: bool | None = None
 
 

@@ -7,6 +7,8 @@ from datetime import date
 from sqlalchemy import String, cast, select, update
 from sqlmodel import Session
 
+from shared import vocabulary
+
 from services.lawyers.lawyer.models import Lawyer, LawyerContract, LawyerLeave
 
 
@@ -33,8 +35,9 @@ def page(session: Session, *, kind: str | None, specialty: str | None, active: b
     q = select(Lawyer).order_by(Lawyer.id).limit(limit + 1)
     if kind:
         q = q.where(Lawyer.kind == kind)
-    if specialty:
-        q = q.where(json_list_contains(session, Lawyer.specialties, specialty))
+    if specialty:  # the code, its label or a synonym (shared/vocabulary.py)
+        term = vocabulary.specialty(specialty)
+        q = q.where(json_list_contains(session, Lawyer.specialties, term.code if term else specialty))
     if active is not None:
         q = q.where(Lawyer.active == active)
     if only_id is not None:

@@ -5,6 +5,7 @@ import re
 from datetime import date
 from typing import Any
 
+from shared import vocabulary
 from shared.errors import Conflict, NotFound, Unprocessable
 
 from services.lawyers.context import Ctx, day, iso, new_id
@@ -41,7 +42,11 @@ def public(ctx: Ctx, lw: Lawyer, *, contract: LawyerContract | None = None) -> d
             contract = cs[-1] if cs else None
     return {
         "id": lw.id, "name": lw.name, "kind": lw.kind, "license_no": lw.license_no, "firm": lw.firm,
-        "specialties": lw.specialties, "languages": lw.languages, "user": lw.login, "active": lw.active,
+        "specialties": lw.specialties,
+        "specialties_label": [vocabulary.label("specialty", c) for c in lw.specialties],
+        "specialties_text": lw.specialties_text or [],
+        "warnings": [vocabulary.unknown_specialty_warning(lw.specialties_text)] if lw.specialties_text else [],
+        "languages": lw.languages, "user": lw.login, "email": lw.email, "active": lw.active,
         "qualification": lw.qualification or None,
         "contract": contract_public(contract) if contract else None,
         "open_requests": lw.open_requests, "last_assigned_at": iso(lw.last_assigned_at),
@@ -73,8 +78,11 @@ def create(ctx: Ctx, body: LawyerCreate) -> Lawyer:
         raise Conflict(f"Licence number {body.license_no} is already on the roster.", code="license_no_taken")
     if body.user and repo.by_login(ctx.session, body.user):
         raise Conflict(f"Login {body.user!r} is already linked to a lawyer.", code="user_taken")
+    # Specialties as codes of the shared vocabulary; unknown words are `other`, kept in `specialties_text`.
+    specialties, specialties_text = vocabulary.specialties(_clean(body.specialties))
     lw = Lawyer(id=new_id(), name=body.name, kind=body.kind, license_no=body.license_no, firm=body.firm,
-                specialties=_clean(body.specialties), languages=_clean(body.languages), login=body.user,
+                specialties=specialties, specialties_text=specialties_text, languages=_clean(body.languages),
+                login=body.user, email=body.email,
                 active=body.active, qualification=qualification, created_at=ctx.now)
     ctx.session.add(lw)
     ctx.session.flush()
@@ -120,6 +128,8 @@ def update(ctx: Ctx, lawyer_id: str, body: LawyerUpdate) -> Lawyer:
     for k in ("specialties", "languages"):
         if data.get(k) is not None:
             data[k] = _clean(data[k])
+    if data.get("specialties") is not None:
+        data["specialties"], data["specialties_text"] = vocabulary.specialties(data["specialties"])
     for k, v in data.items():
         if v is not None:
             setattr(lw, k, v)

@@ -20,6 +20,8 @@ import orjson
 from sqlalchemy import Column, Integer, String, select, update
 from sqlmodel import Field, Session, SQLModel
 
+from shared import vocabulary
+
 from services.lawyers.lawyer.models import Lawyer, LawyerContract, LawyerLeave
 
 
@@ -151,8 +153,9 @@ class RosterSnapshot:
         leaves: dict[str, list] = {}
         for lid, a, b in session.execute(select(LawyerLeave.lawyer_id, LawyerLeave.start, LawyerLeave.end)):
             leaves.setdefault(lid, []).append((a, b))
-        rows = session.execute(select(Lawyer.id, Lawyer.kind, Lawyer.active, Lawyer.specialties, Lawyer.languages)
-                               .order_by(Lawyer.id))
-        return [RosterEntry(lid, kind, bool(active), frozenset(s.casefold() for s in specs), frozenset(langs),
+        rows = session.execute(select(Lawyer.id, Lawyer.kind, Lawyer.active, Lawyer.specialties, Lawyer.languages,
+                                      Lawyer.specialties_text).order_by(Lawyer.id))
+        # Specialties as the shared vocabulary compares them with a request's category (match_key).
+        return [RosterEntry(lid, kind, bool(active), vocabulary.specialty_keys(specs, texts), frozenset(langs),
                             tuple(contracts.get(lid, ())), tuple(leaves.get(lid, ())))
-                for lid, kind, active, specs, langs in rows]
+                for lid, kind, active, specs, langs, texts in rows]

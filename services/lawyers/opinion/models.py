@@ -32,12 +32,18 @@ class OpinionRequest(SQLModel, table=True):
     case_no: str = Field(sa_column=Column(String(64), nullable=False))
     question: str = Field(sa_column=Column(Text, nullable=False))
     category: str = Field(default="", sa_column=Column(String(100), nullable=False, default=""))
+    # The words as sent when the category was unknown (stored as `other`; shared/vocabulary.py).
+    category_text: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
     language: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
     parties: list = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
     status: str = Field(sa_column=Column(String(16), nullable=False))
     assignee_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
     assigned_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     due_on: date = Field(sa_column=Column(Date, nullable=False))
+    # The day the default period counts from (None: `due_on` was given by the caller, never recomputed).
+    due_start: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    # The year whose holidays were missing when `due_on` was computed (the Monday–Friday fallback).
+    deadline_missing_year: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
     due_soon_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     overdue_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     declined_by: list = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
@@ -121,6 +127,8 @@ class OpinionRequestCreate(BaseModel):
     case_no: str = PField(min_length=1, max_length=64, pattern=CASE_NO)
     question: str = PField(min_length=1, max_length=10000)
     category: str = PField(default="", max_length=100)
+    # The words as first sent, when `category` is already `other` (e.g. from a handoff).
+    category_text: str | None = PField(default=None, max_length=200)
     parties: list[PartyIn | str] = PField(default_factory=list, max_length=50)
     language: str | None = PField(default=None, min_length=1, max_length=16)
     due_on: Day | None = None

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.calendar import rule_deadline
+from shared import vocabulary
+from shared.calendar import provisional_fields, rule_deadline_checked
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.events import emit
 
@@ -37,8 +38,9 @@ def opinion_public(o: LegalOpinion) -> dict[str, Any]:
 
 
 def public(ctx: Ctx, r: OpinionRequest, *, with_opinion: bool = True) -> dict[str, Any]:
-    out = {"id": r.id, "case_no": r.case_no, "question": r.question, "category": r.category,
-           "language": r.language, "parties": r.parties, "status": r.status, "assignee_id": r.assignee_id,
+    out = {"id": r.id, "case_no": r.case_no, "question": r.question,
+           **vocabulary.category_fields(r.category, r.category_text),
+           **provisional_fields(r.deadline_missing_year), "language": r.language, "parties": r.parties, "status": r.status, "assignee_id": r.assignee_id,
            "assigned_at": iso(r.assigned_at), "due_on": day(r.due_on), "due_soon": r.due_soon_at is not None,
            "overdue": r.overdue_at is not None and r.status != "answered", "declined_by": r.declined_by,
            "handoff_id": r.handoff_id, "created_at": iso(r.created_at), "answered_at": iso(r.answered_at)}
@@ -90,7 +92,8 @@ def evaluate(ctx: Ctx, r: OpinionRequest, *, on=None) -> tuple[list[str], dict[s
     on = on or ctx.today
     hits = conflicts.check(ctx, [p["name"] for p in r.parties], on=on, case_no=r.case_no)
     roster = ctx.roster.static_reasons(ctx.session, on, frozenset(s.opinion_kinds),
-                                       (r.category or "").strip().casefold(), r.language)
+                                       vocabulary.match_key(vocabulary.category_code(r.category),
+                                                            r.category_text), r.language)
     skipped = dict(roster.failing)
     for lid in set(hits) | set(r.declined_by):
         reasons = skipped[lid].split("|") if lid in skipped else []
@@ -130,6 +133,7 @@ def _assigned(ctx: Ctx, r: OpinionRequest, lawyer_id: str, mode: str) -> None:
     ctx.session.flush()
     emit(ctx.session, source=SOURCE, type="lawyers.opinion.assigned", subject=r.case_no,
          data={"request_id": r.id, "case_no": r.case_no, "lawyer_id": lawyer_id, "due_on": day(r.due_on),
+               **provisional_fields(r.deadline_missing_year),
                "mode": mode, "handoff_id": r.handoff_id})
 
 
@@ -160,9 +164,17 @@ def create(ctx: Ctx, body: OpinionRequestCreate, *, handoff_id: str | None = Non
                             detail_zh="due_on：答复期限不能早于今天",
                             errors=[{"field": "due_on", "message": "in the past", "message_zh": "不能早于今天",
                                      "type": "value_error"}])
-    due = body.due_on or rule_deadline(ctx.cal, "legal_opinion_due", ctx.today)
-    r = OpinionRequest(id=new_id(), case_no=body.case_no, question=body.question, category=body.category.strip(),
-                       language=body.language, parties=[p.model_dump() for p in body.parties],
+    due, missing, due_start = body.due_on, None, None
+    if due is None:  # the default period: computed again when the calendar changes (services/lawyers/deadlines.py)
+        due_start = ctx.today
+        due, missing = rule_deadline_checked(ctx.cal, "legal_opinion_due", due_start)
+    # The category as a code of the shared vocabulary; unknown words are `other`, kept in `category_text`.
+    term = vocabulary.category(body.category)
+    text = body.category_text if term is not None and term.code == vocabulary.OTHER and body.category_text \
+        else (term.text if term else None)
+    r = OpinionRequest(id=new_id(), case_no=body.case_no, question=body.question,
+                       category=term.code if term else "", category_text=text, due_start=due_start,
+                       deadline_missing_year=missing, language=body.language, parties=[p.model_dump() for p in body.parties],
                        status="unassigned", due_on=due, declined_by=[], handoff_id=handoff_id,
                        created_at=ctx.now, created_by=ctx.actor)
     ctx.session.add(r)

@@ -37,6 +37,8 @@ class ReviewMatter(SQLModel, table=True):
     received_on: date = Field(sa_column=Column(Date, nullable=False))
     due_on: date = Field(sa_column=Column(Date, nullable=False))
     hearing_days: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
+    # The year whose holidays were missing when `due_on` was computed (the Monday–Friday fallback).
+    deadline_missing_year: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
     parties: list = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
     summary: str = Field(default="", sa_column=Column(String(2000), nullable=False, default=""))
     status: str = Field(sa_column=Column(String(16), nullable=False))

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from shared.calendar import rule_deadline
+from shared.calendar import provisional_fields, rule_deadline, rule_deadline_checked
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.events import emit
 from shared.timeutil import local_date
@@ -45,7 +45,7 @@ def public(ctx: Ctx, r: ReviewMatter) -> dict[str, Any]:
             "hearings": [hearing_public(h) for h in repo.hearings(ctx.session, r.id)],
             "due_soon": r.due_soon_at is not None, "overdue": r.overdue_at is not None and r.status == "open",
             "decided_at": iso(r.decided_at), "handoff_id": r.handoff_id, "created_at": iso(r.created_at),
-            "opinion": opinion_public(ops[-1]) if ops else None}
+            "opinion": opinion_public(ops[-1]) if ops else None, **provisional_fields(r.deadline_missing_year)}
 
 
 def visible(ctx: Ctx, review_id: str) -> ReviewMatter:
@@ -57,6 +57,11 @@ def visible(ctx: Ctx, review_id: str) -> ReviewMatter:
 
 def deadline(ctx: Ctx, kind: str, received_on: date, hearing_days: int = 0) -> date:
     return rule_deadline(ctx.cal, RULE_OF_KIND[kind], received_on, excluded_days=hearing_days)
+
+
+def deadline_missing_year(ctx: Ctx, kind: str, received_on: date, hearing_days: int = 0) -> int | None:
+    """The year whose holidays the deadline lacked (Monday–Friday fallback), None when it is sure."""
+    return rule_deadline_checked(ctx.cal, RULE_OF_KIND[kind], received_on, excluded_days=hearing_days)[1]
 
 
 def choose_panel(ctx: Ctx, names: list[str], case_no: str, exclude: set[str] = frozenset()) -> list[str]:
@@ -89,7 +94,7 @@ def open_review(ctx: Ctx, body: ReviewCreate, *, handoff_id: str | None = None) 
     r = ReviewMatter(id=new_id(), case_no=body.case_no, kind=body.kind, received_on=body.received_on,
                      due_on=deadline(ctx, body.kind, body.received_on), parties=[p.model_dump() for p in body.parties],
                      summary=body.summary, status="open", handoff_id=handoff_id, created_at=ctx.now,
-                     created_by=ctx.actor)
+                     created_by=ctx.actor, deadline_missing_year=deadline_missing_year(ctx, body.kind, body.received_on))
     try:
         with ctx.session.begin_nested():
             ctx.session.add(r)
@@ -102,7 +107,7 @@ def open_review(ctx: Ctx, body: ReviewCreate, *, handoff_id: str | None = None) 
     emit(ctx.session, source=SOURCE, type="lawyers.review.opened", subject=r.case_no,
          data={"review_id": r.id, "case_no": r.case_no, "kind": r.kind, "received_on": day(r.received_on),
                "due_on": day(r.due_on), "panel": panel, "panel_complete": r.panel_complete,
-               "handoff_id": handoff_id})
+               "handoff_id": handoff_id, **provisional_fields(r.deadline_missing_year)})
     return r
 
 
@@ -152,6 +157,7 @@ def add_hearing(ctx: Ctx, review_id: str, body: HearingIn) -> ReviewHearing:
     ctx.session.flush()
     r.hearing_days = hearing_day_count(repo.hearings(ctx.session, r.id))
     new_due = deadline(ctx, r.kind, r.received_on, r.hearing_days)
+    r.deadline_missing_year = deadline_missing_year(ctx, r.kind, r.received_on, r.hearing_days)
     if new_due != r.due_on:
         r.due_on = new_due
         r.due_soon_at = None

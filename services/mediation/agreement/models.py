@@ -6,7 +6,7 @@ from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel, Field as PField, field_validator
-from sqlalchemy import Column, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from shared.db import JSONType, UTCDateTime
@@ -55,6 +55,8 @@ class Agreement(SQLModel, table=True):
     effective_on: date = Field(sa_column=Column(Date, nullable=False))
     judicial_confirmation_deadline: date = Field(sa_column=Column(Date, nullable=False))
     followup_on: date = Field(sa_column=Column(Date, nullable=False))
+    # The year whose holidays were missing when the dates above were computed (Monday–Friday fallback).
+    deadline_missing_year: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
     followup_notified_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     judicial_warned_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
@@ -126,6 +128,9 @@ class AgreementPublic(BaseModel):
     judicial_confirmation_deadline: date
     followup_on: date
     created_at: Instant
+    # True while a date above rests on the Monday–Friday fallback (that year's holidays not loaded).
+    deadline_provisional: bool = False
+    deadline_missing_year: int | None = None
     # The parties who signed the written agreement (POST /sessions/{id}/agreement/signatures); given by
     # GET /sessions/{id}/agreement, null where not loaded.
     signed_by: list[str] | None = None

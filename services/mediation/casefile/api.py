@@ -9,6 +9,7 @@ from services.mediation.access import SessionReader
 from services.mediation.casefile import service
 from services.mediation.casefile.models import IntakePublic, IntakeStatus
 from services.mediation.session.models import CASE_NO_PATTERN
+from shared import audit
 from shared.db import DbSession
 from services.mediation.rules import field_error
 from shared.pagination import Page, PageDep, paginate
@@ -34,12 +35,16 @@ def list_intakes(session: DbSession, caller: SessionReader, page: PageDep,
     rows = service.intakes_page(session, status.value if status else None, page.after(), page.limit,
                                 case_prefix=q, party=party, only_mediator=only)
     rows, cursor = paginate(rows, page, lambda i: [i.received_at.isoformat(), i.id])
-    return Page(items=[service.intake_public(i) for i in rows], next_cursor=cursor)
+    unmasked = caller.manages_all or (not caller.sees_all and caller.mediator_id is not None)  # only their cases
+    return Page(items=[service.intake_public(i, unmasked) for i in rows], next_cursor=cursor)
 
 
 @router.get("/{case_no}")
 def get_case_file(session: DbSession, caller: SessionReader,
                   case_no: str = Path(pattern=CASE_NO_PATTERN)) -> dict:
     """The case file: intake, sessions, agreement, ratings and attached legal opinions."""
-    return service.case_file(session, caller, case_no)
+    out = service.case_file(session, caller, case_no)
+    if caller.manages_all or any(caller.mediates(x.get("mediator_ids") or []) for x in out["sessions"]):
+        audit.record(session, "personal_data.view", object_type="case", object_id=case_no)  # phones unmasked
+    return out
 

@@ -5,10 +5,11 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 from sqlalchemy import Column, Date, Index, String, Text
 from sqlmodel import Field, SQLModel
 
+from shared import vocabulary
 from shared.db import JSONType, UTCDateTime
 from shared.timeutil import Instant
 
@@ -33,6 +34,8 @@ class CaseIntake(SQLModel, table=True):
     handoff_id: str | None = Field(default=None, sa_column=Column(String(64), unique=True, nullable=True))
     status: str = Field(sa_column=Column(String(16), nullable=False))
     category: str = Field(default="", sa_column=Column(String(100), nullable=False, default=""))
+    # The words as sent when the category was unknown (stored as `other`; shared/vocabulary.py).
+    category_text: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
     summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     parties: list[dict] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
@@ -63,6 +66,9 @@ class IntakePublic(BaseModel):
     handoff_id: str | None
     status: IntakeStatus
     category: str
+    category_label: str | None = None
+    category_text: str | None = None
+    warnings: list[dict] = []
     summary: str
     parties: list[dict]
     reason: str | None
@@ -71,6 +77,13 @@ class IntakePublic(BaseModel):
     outcome: str | None
     received_at: Instant
     completed_at: Instant | None
+
+    @model_validator(mode="after")
+    def _vocabulary(self) -> "IntakePublic":
+        """The category's label and, for unknown words, the warning (shared/vocabulary.py)."""
+        fields = vocabulary.category_fields(self.category, self.category_text)
+        self.category_label, self.warnings = fields["category_label"], fields["warnings"]
+        return self
 
 
 class LegalOpinionPublic(BaseModel):

@@ -11,6 +11,9 @@ from services.mediation.access import Caller
 from services.mediation.agreement.models import Agreement, Satisfaction, SatisfactionPublic
 from services.mediation.casefile.models import CaseIntake, IntakePublic, IntakeStatus, LegalOpinion, LegalOpinionPublic
 from services.mediation.ids import new_id
+from services.mediation.session.models import SessionStatus
+from services.mediation.party import crypto as pii
+from shared import vocabulary
 from shared.calendar import WorkingCalendar, rule_deadline
 from shared.db import utcnow
 from shared.errors import NotFound
@@ -50,7 +53,8 @@ def rejection(data: dict[str, Any]) -> str | None:
     """The reason code when a handoff is outside the 访调对接 scope, else None."""
     if data.get("in_litigation"):
         return "in_litigation"
-    if str(data.get("category") or "") in ADMINISTRATIVE_CATEGORIES:
+    # An administrative dispute: `nature` (or a category naming it, e.g. 行政争议), shared/vocabulary.py.
+    if str(data.get("category") or "") in ADMINISTRATIVE_CATEGORIES or vocabulary.nature_of(data) == "administrative":
         return "administrative_dispute"
     if data.get("reserved_authority"):
         return "reserved_authority"
@@ -92,10 +96,15 @@ def on_handoff_requested(session: Session, calendar: WorkingCalendar, data: dict
         return
     if handoff_decided(session, handoff_id):
         return  # the same handoff routed again: already decided
-    parties = [p if isinstance(p, dict) else {"name": str(p)} for p in (data.get("parties") or [])]
+    crypto = pii.current()  # phone and ID number sealed at rest, never in clear (party/crypto.py)
+    parties = [crypto.seal_intake_party(p) if isinstance(p, dict) else {"name": str(p)}
+               for p in (data.get("parties") or [])]
     code = rejection(data)
-    intake = CaseIntake(id=new_id(), case_no=case_no[:64], handoff_id=handoff_id, category=str(data.get("category")
-                        or "")[:100], summary=str(data.get("summary") or ""), parties=parties,
+    term = vocabulary.category(data.get("category"))  # the code; unknown words kept as category_text
+    intake = CaseIntake(id=new_id(), case_no=case_no[:64], handoff_id=handoff_id,
+                        category=term.code if term else "",
+                        category_text=(data.get("category_text") or (term.text if term else None) or None),
+                        summary=str(data.get("summary") or ""), parties=parties,
                         received_at=received, status=IntakeStatus.pending.value)
     if code:
         intake.status, intake.reason_code, intake.reason = IntakeStatus.rejected.value, code, REJECTIONS[code]
@@ -145,8 +154,12 @@ def on_opinion_filed(session: Session, event_id: str, data: dict[str, Any], when
 
 
 # -- the case file --------------------------------------------------------------------------------
-def intake_public(i: CaseIntake) -> IntakePublic:
-    return IntakePublic.model_validate(i, from_attributes=True)
+def intake_public(i: CaseIntake, unmasked: bool = False) -> IntakePublic:
+    """An intake as answered: the parties' phone and ID number masked unless `unmasked` (party/crypto.py)."""
+    out = IntakePublic.model_validate(i, from_attributes=True)
+    crypto = pii.current()
+    out.parties = [crypto.show_intake_party(p, unmasked) if isinstance(p, dict) else p for p in out.parties]
+    return out
 
 
 def case_file(session: Session, caller: Caller, case_no: str) -> dict[str, Any]:
@@ -158,10 +171,13 @@ def case_file(session: Session, caller: Caller, case_no: str) -> dict[str, Any]:
                                    .order_by(CaseIntake.received_at)).scalars())
     opinions = list(session.execute(select(LegalOpinion).where(LegalOpinion.case_no == case_no)
                                     .order_by(LegalOpinion.filed_at)).scalars())
-    sessions = render_many(session, rows)
+    sessions = render_many(session, rows, caller)
     if not caller.sees_all:
-        # A mediator sees the case file only when they mediate one of its sessions.
-        if not any(caller.mediates(s.mediator_ids) for s in sessions):
+        # A mediator sees the case file only when they mediate one of its sessions that is not cancelled
+        # (booking and cancelling a session on any case number opens nothing), and in it only the sessions
+        # they mediate, with those sessions' agreements and ratings (issue 13 item 3).
+        sessions = [s for s in sessions if caller.mediates(s.mediator_ids)]
+        if not any(s.status != SessionStatus.cancelled for s in sessions):
             raise NotFound("No such case.", detail_zh="未找到该案件。")
     if not rows and not intakes and not opinions:
         raise NotFound("No such case.", detail_zh="未找到该案件。")
@@ -169,11 +185,17 @@ def case_file(session: Session, caller: Caller, case_no: str) -> dict[str, Any]:
                                       .order_by(Agreement.created_at)).scalars())
     ratings = list(session.execute(select(Satisfaction).where(Satisfaction.case_no == case_no)
                                    .order_by(Satisfaction.created_at)).scalars())
+    if not caller.sees_all:  # only what belongs to the caller's own sessions
+        own = {s.id for s in sessions}
+        agreements = [a for a in agreements if a.session_id in own]
+        ratings = [r for r in ratings if r.session_id in own]
     current = intakes[-1] if intakes else None
+    # The intake's parties in full for coordinators and the mediators of the case's sessions (party/crypto.py).
+    unmasked = caller.manages_all or any(caller.mediates(s.mediator_ids) for s in sessions)
     return {
         "case_no": case_no,
-        "intake": intake_public(current).model_dump(mode="json") if current else None,
-        "handoffs": [intake_public(i).model_dump(mode="json") for i in intakes],
+        "intake": intake_public(current, unmasked).model_dump(mode="json") if current else None,
+        "handoffs": [intake_public(i, unmasked).model_dump(mode="json") for i in intakes],
         "sessions": [s.model_dump(mode="json") for s in sessions],
         "agreement": agreement_public(agreements[-1]).model_dump(mode="json") if agreements else None,
         "agreements": [agreement_public(a).model_dump(mode="json") for a in agreements],
@@ -197,7 +219,8 @@ def _intake_query(status: str | None, after: list | None, case_prefix: str | Non
         from services.mediation.session.models import MediationSession, SessionMediator
         mediated = (select(MediationSession.case_no).join(SessionMediator,
                                                           SessionMediator.session_id == MediationSession.id)
-                    .where(SessionMediator.mediator_id == only_mediator))
+                    .where(SessionMediator.mediator_id == only_mediator,
+                           MediationSession.status != SessionStatus.cancelled.value))  # a cancelled booking opens nothing
         q = q.where(CaseIntake.case_no.in_(mediated))
     if after:
         t = datetime.fromisoformat(after[0])
@@ -218,7 +241,7 @@ def intakes_page(session: Session, status: str | None, after: list | None, limit
 
     `case_prefix`: case numbers starting with it (case ignored); `party`: a party's name is it or starts
     with it (the parties are JSON, so they are compared here, reading the intakes in batches);
-    `only_mediator`: only the cases in which that mediator mediates a session.
+    `only_mediator`: only the cases in which that mediator mediates a session that is not cancelled.
     """
     if not party:
         q = _intake_query(status, after, case_prefix, only_mediator).limit(limit + 1)

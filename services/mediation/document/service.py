@@ -1,8 +1,8 @@
 """The 调解协议书 (人民调解法 arts. 28–29, 33) and the 调解笔录 (art. 27) as PDF.
 
-Who may print: whoever may read the session's JSON (404 otherwise, as if absent). Phone numbers are
-printed in full only for coordinators and the session's mediators, masked (`138****1234`) for anyone
-else, as in the JSON answers. The wording lives in templates/ (Jinja2 HTML, autoescaped).
+Who may print: whoever may read the session's JSON (404 otherwise, as if absent). Phone and ID numbers
+are printed in full only for coordinators and the session's mediators, masked (`138****1234`,
+`440***********1234`) for anyone else, as in the JSON answers (services/mediation/party/crypto.py). The wording lives in templates/ (Jinja2 HTML, autoescaped).
 """
 from __future__ import annotations
 
@@ -19,10 +19,12 @@ from services.mediation.agreement.models import Agreement
 from services.mediation.document import repository as repo
 from services.mediation.followthrough import repository as followthrough
 from services.mediation.mediator import repository as mediators_repo
+from services.mediation.party import crypto as pii
 from services.mediation.session import repository as sessions_repo
 from services.mediation.session import service as sessions
 from services.mediation.session.models import MediationSession, SessionParty
 from services.mediation.settings import MediationSettings
+from shared import pii as pii_masks
 from shared.calendar import RULES
 from shared.errors import NotFound
 from shared.pdf import DocumentTemplates, cn_date, render_pdf
@@ -32,14 +34,8 @@ TEMPLATES = DocumentTemplates(Path(__file__).parent / "templates")
 CN_NUMERALS = "〇一二三四五六七八九十"
 
 
-def mask_phone(phone: str | None) -> str:
-    """`13812341234` -> `138****1234` (first 3, last 4); short numbers keep only their last 2."""
-    if not phone:
-        return ""
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    if len(digits) >= 8:
-        return f"{digits[:3]}****{digits[-4:]}"
-    return "*" * max(len(digits) - 2, 0) + digits[-2:]
+# The masks of every answer (shared/pii.py): phone `138****1234`, ID number `440***********1234`.
+mask_phone = pii_masks.mask_phone
 
 
 def cn_ordinal(n: int) -> str:
@@ -73,8 +69,13 @@ def _load(session: Session, caller: Caller, session_id: str) -> SessionFacts:
 
 
 def _parties(f: SessionFacts) -> list[dict[str, Any]]:
-    return [{"role": labels.ROLE_ZH.get(p.role, p.role), "name": p.name,
-             "phone": (p.phone or "") if f.unmasked else mask_phone(p.phone)} for p in f.parties]
+    crypto = pii.current()
+    out = []
+    for p in f.parties:
+        phone, idn = crypto.shown(p, f.unmasked)
+        out.append({"role": labels.ROLE_ZH.get(p.role, p.role), "name": p.name, "phone": phone or "",
+                    "id_number": idn or ""})
+    return out
 
 
 def _mediators(session: Session, ids: list[str]) -> list[dict[str, str]]:

@@ -32,6 +32,8 @@ class Mediator(SQLModel, table=True):
     kind: str = Field(sa_column=Column(String(32), nullable=False))
     languages: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
     user: str | None = Field(default=None, sa_column=Column(String(100), unique=True, nullable=True))
+    # Where reminders reach the mediator (sessions, 司法确认 deadlines, 回访); optional.
+    email: str | None = Field(default=None, sa_column=Column(String(254), nullable=True))
     # [{"weekday": 1..7 (ISO), "start": "HH:MM", "end": "HH:MM"}]; null: the office hours.
     working_hours: list[dict] | None = Field(default=None, sa_column=Column(JSONType, nullable=True))
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
@@ -68,6 +70,7 @@ class MediatorRelation(SQLModel, table=True):
 
 # -- schemas ------------------------------------------------------------------------------
 LANGUAGE_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
 class WorkingHours(BaseModel):
@@ -87,6 +90,8 @@ class MediatorCreate(BaseModel):
     kind: MediatorKind
     languages: list[str] = PField(default_factory=lambda: ["zh"], min_length=1, max_length=20)
     user: str | None = PField(default=None, min_length=1, max_length=100)
+    email: str | None = PField(default=None, max_length=254, pattern=EMAIL_PATTERN,
+                               description="where reminders reach the mediator (optional)")
     working_hours: list[WorkingHours] | None = PField(default=None, max_length=50)
 
     @field_validator("languages")
@@ -105,6 +110,7 @@ class MediatorPublic(BaseModel):
     kind: MediatorKind
     languages: list[str]
     user: str | None
+    email: str | None = None
     working_hours: list[WorkingHours] | None
     created_at: Instant
 
@@ -132,4 +138,6 @@ class RelationPublic(BaseModel):
     mediator_id: str
     party_name: str
     relation: str
+    # Scheduled sessions of this mediator with that party, flagged `recusal_conflict` (session/flags.py).
+    flagged_session_ids: list[str] = []
     created_at: Instant

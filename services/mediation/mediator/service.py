@@ -11,6 +11,7 @@ from services.mediation.mediator.models import (
     RelationCreate, RelationPublic,
 )
 from services.mediation.session import repository as sessions
+from services.mediation.session.flags import flag_recusal
 from shared.db import utcnow
 from shared.errors import Conflict, NotFound
 
@@ -72,7 +73,10 @@ def add_relation(session: Session, mediator_id: str, body: RelationCreate) -> Re
                          relation=body.relation, created_at=utcnow())
     session.add(r)
     session.flush()
-    return relation_public(r)
+    # Sessions already booked with that party are flagged for the coordinator, not left silently.
+    flagged = flag_recusal(session, mediator_id=mediator_id, party_name=r.party_name, relation=r.relation,
+                           relation_id=r.id)
+    return relation_public(r).model_copy(update={"flagged_session_ids": flagged})
 
 
 def relations(session: Session, mediator_id: str) -> list[RelationPublic]:

@@ -14,6 +14,7 @@ from services.mediation.session.models import (
     CASE_NO_PATTERN, CancelIn, RescheduleIn, SessionCreate, SessionPublic, SessionStatus,
 )
 from services.mediation.rules import field_error
+from shared import audit
 from shared.db import DbSession
 from shared.pagination import Page, PageDep, paginate
 from shared.timeutil import Day, local_dt
@@ -24,7 +25,9 @@ router = APIRouter(prefix="/api/v1/mediation/sessions", tags=["sessions"])
 
 @router.post("", status_code=201, response_model=SessionPublic)
 def book_session(body: SessionCreate, session: DbSession, rules: Rules, caller: SessionWriter) -> SessionPublic:
-    return service.book(session, rules, caller, body)
+    out = service.book(session, rules, caller, body)
+    audit.note(session, object_type="session", object_id=out.id)  # audit: the booked session (mediation.session.book)
+    return out
 
 
 @router.get("", response_model=Page[SessionPublic])
@@ -51,13 +54,15 @@ def list_sessions(session: DbSession, caller: SessionReader, page: PageDep,
                      mediator_id=mediator_id, status=status.value if status else None, start=start, end=end,
                      only_mediator=only, case_prefix=q, party=party)
     rows, cursor = paginate(rows, page, lambda s: [s.starts_at.isoformat(), s.id])
-    return Page(items=service.render_many(session, rows), next_cursor=cursor)
+    return Page(items=service.render_many(session, rows, caller), next_cursor=cursor)
 
 
 @router.get("/{session_id}", response_model=SessionPublic)
 def get_session(session_id: str, session: DbSession, caller: SessionReader) -> SessionPublic:
-    s, _ = service.load_visible(session, caller, session_id)
-    return service.render(session, s)
+    s, mediator_ids = service.load_visible(session, caller, session_id)
+    if caller.can_manage(mediator_ids):  # audit: phones answered unmasked (coordinators, its mediators)
+        audit.record(session, "personal_data.view", object_type="session", object_id=s.id)
+    return service.render(session, s, caller)
 
 
 @router.post("/{session_id}/reschedule", response_model=SessionPublic)

@@ -62,8 +62,15 @@ def conflicts(session: Session, wanted: list[Resource], start: datetime, end: da
 def slot_conflict(found: list[dict]) -> Conflict:
     names = {"room": "房间", "mediator": "调解员", "party": "当事人"}
     what = ", ".join(f"{c['resource']} {c['id']} (session {c['session_id']})" for c in found[:5])
-    return Conflict(f"The slot is taken (buffers included): {what}.", code="slot_conflict", conflicts=found,
-                    detail_zh="时段冲突: " + "、".join(sorted({names[c['resource']] for c in found})))
+    detail, detail_zh = f"The slot is taken (buffers included): {what}.", \
+        "时段冲突: " + "、".join(sorted({names[c['resource']] for c in found}))
+    maybe = sorted({c["id"] for c in found if c.get("match") == "name"})  # party/identity.py
+    if maybe:
+        detail += (" A party of the same name is booked then and may be the same person (a phone or ID number "
+                   "is missing on one side): " + ", ".join(maybe) + ". Check and give the phone or ID number.")
+        detail_zh += ("。当事人“" + "”“".join(maybe) + "”在该时段已有同名预约，可能是同一人（一方未登记联系电话或"
+                      "身份证号，无法区分），请核实后补充联系电话或身份证号再预约")
+    return Conflict(detail, code="slot_conflict", conflicts=found, detail_zh=detail_zh)
 
 
 def rows_for(session_id: str, wanted: list[Resource], start: datetime, until: datetime) -> list[dict]:

@@ -10,6 +10,7 @@ from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, Integer, 
 from sqlmodel import Field, SQLModel
 
 from shared.db import JSONType, UTCDateTime
+from shared.pii import normalise_id_number
 from shared.timeutil import Instant
 
 OWNER = {"info": {"owner": "mediation"}}
@@ -78,18 +79,29 @@ class SessionMediator(SQLModel, table=True):
 
 
 class SessionParty(SQLModel, table=True):
-    """A party (当事人) of a session; `party_key` is the identity used for double-booking checks."""
+    """A party (当事人) of a session; `party_key` is the identity used for double-booking checks.
+
+    The phone and the ID number are personal data (services/mediation/party/crypto.py): sealed
+    (AES-GCM, the key's id in `pii_kid`) and matched by keyed hashes; never stored in clear.
+    `party_key` is a keyed hash too: of the ID number when given, else of name + phone, else of the name.
+    """
 
     __tablename__ = "session_party"
-    __table_args__ = (Index("ix_session_party_key", "party_key"), OWNER)
+    __table_args__ = (Index("ix_session_party_key", "party_key"), Index("ix_session_party_name_key", "name_key"),
+                      Index("ix_session_party_id_hash", "id_hash"), OWNER)
 
     session_id: str = Field(sa_column=Column(String(32), ForeignKey("mediation_session.id", ondelete="CASCADE"),
                                              primary_key=True))
     position: int = Field(sa_column=Column(Integer, primary_key=True))
     name: str = Field(sa_column=Column(String(200), nullable=False))
     role: str = Field(sa_column=Column(String(16), nullable=False))
-    phone: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
     party_key: str = Field(sa_column=Column(String(240), nullable=False))
+    name_key: str = Field(default="", sa_column=Column(String(200), nullable=False, default=""))
+    phone_cipher: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    id_number_cipher: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    pii_kid: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    phone_hash: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    id_hash: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
 
 
 class ResourceClaim(SQLModel, table=True):
@@ -135,6 +147,8 @@ class PartyIn(BaseModel):
     name: str = PField(min_length=1, max_length=200)
     role: PartyRole
     phone: str | None = PField(default=None, min_length=3, max_length=32, pattern=r"^\+?[0-9 ()-]{3,32}$")
+    # The 18-character resident ID number (optional; check digit verified); identifies the same person.
+    id_number: str | None = PField(default=None, min_length=18, max_length=20)
 
     @field_validator("name")
     @classmethod
@@ -144,11 +158,20 @@ class PartyIn(BaseModel):
             raise ValueError("name must not be blank")
         return v
 
+    @field_validator("id_number")
+    @classmethod
+    def _id_number(cls, v: str | None) -> str | None:
+        return None if v is None else normalise_id_number(v)
+
 
 class PartyPublic(BaseModel):
+    # `id`: the party as booked in this session, for GET /parties/{id}/cases (the same person's cases).
+    id: str | None = None
     name: str
     role: PartyRole
+    # Masked (`138****1234`, `440***********1234`) except for coordinators and the session's mediators.
     phone: str | None = None
+    id_number: str | None = None
 
 
 class SessionCreate(BaseModel):
@@ -172,7 +195,8 @@ class SessionCreate(BaseModel):
     @model_validator(mode="after")
     def _parties_unique(self) -> Any:
         keys = [party_key(p.name, p.phone) for p in self.parties]
-        if len(set(keys)) != len(keys):
+        ids = [p.id_number for p in self.parties if p.id_number]
+        if len(set(keys)) != len(keys) or len(set(ids)) != len(ids):
             raise ValueError("a party is listed twice")
         return self
 
@@ -221,10 +245,14 @@ class SessionPublic(BaseModel):
     agreement_id: str | None = None
     # The question of the legal opinion asked for when the session was concluded, if any.
     legal_opinion_question: str | None = None
+    # Needs the coordinator, e.g. `recusal_conflict`: a relation added after the booking (session/flags.py).
+    flags: list[str] = []
+    flag_details: list[dict[str, Any]] = []
 
 
 def party_key(name: str, phone: str | None) -> str:
-    """A party's identity for double-booking: the same name and, when given, the same phone."""
+    """Name and phone digits in clear: only to compare the parties of one request (never stored; the stored
+    `party_key` is the keyed hash of services/mediation/party/crypto.py)."""
     digits = "".join(ch for ch in (phone or "") if ch.isdigit())
     return " ".join(name.split()).casefold() + "|" + digits
 

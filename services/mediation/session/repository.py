@@ -67,7 +67,7 @@ def page(session: Session, *, after: list | None, limit: int, case_no: str | Non
         q = q.where(func.upper(MediationSession.case_no).like(case_prefix.upper() + "%"))
     if party:
         sub = select(SessionParty.session_id).where(
-            SessionParty.party_key.startswith(party_name_key(party), autoescape=True))
+            SessionParty.name_key.startswith(party_name_key(party), autoescape=True))
         q = q.where(MediationSession.id.in_(sub))
     if room_id:
         q = q.where(MediationSession.room_id == room_id)
@@ -86,7 +86,7 @@ def page(session: Session, *, after: list | None, limit: int, case_no: str | Non
 
 
 def party_name_key(name: str) -> str:
-    """The name part of `party_key` (whitespace normalised, case folded): what a party search compares."""
+    """A name as `session_party.name_key` stores it (whitespace normalised, case folded): what a search compares."""
     return " ".join(name.split()).casefold()
 
 
@@ -139,10 +139,13 @@ m AS (
   INSERT INTO session_mediator (session_id, mediator_id, position)
   SELECT :id, t.mid, t.ord - 1 FROM unnest(CAST(:mids AS varchar[])) WITH ORDINALITY AS t(mid, ord)),
 p AS (
-  INSERT INTO session_party (session_id, position, name, role, phone, party_key)
-  SELECT :id, t.ord - 1, t.n, t.r, t.ph, t.k
-  FROM unnest(CAST(:pnames AS varchar[]), CAST(:proles AS varchar[]), CAST(:pphones AS varchar[]),
-              CAST(:pkeys AS varchar[])) WITH ORDINALITY AS t(n, r, ph, k, ord)),
+  INSERT INTO session_party (session_id, position, name, role, party_key, name_key, phone_cipher,
+                             id_number_cipher, pii_kid, phone_hash, id_hash)
+  SELECT :id, t.ord - 1, t.n, t.r, t.k, t.nk, t.pc, t.ic, t.kid, t.ph, t.ih
+  FROM unnest(CAST(:pnames AS varchar[]), CAST(:proles AS varchar[]), CAST(:pkeys AS varchar[]),
+              CAST(:pnamekeys AS varchar[]), CAST(:pphonecs AS text[]), CAST(:pidcs AS text[]),
+              CAST(:pkids AS varchar[]), CAST(:pphonehs AS varchar[]), CAST(:pidhs AS varchar[]))
+       WITH ORDINALITY AS t(n, r, k, nk, pc, ic, kid, ph, ih, ord)),
 r AS (
   INSERT INTO session_reminder (session_id, lead_hours, due_at, sent_at, delivered)
   SELECT :id, t.h, t.d, NULL, true FROM unnest(CAST(:leads AS integer[]), CAST(:dues AS timestamptz[])) AS t(h, d)),
@@ -164,7 +167,10 @@ def insert_booking_pg(session: Session, s: MediationSession, mediator_ids: list[
         "ends_at": s.ends_at, "language": s.language, "lawyer_id": s.lawyer_id, "notes": s.notes,
         "created_by": s.created_by, "now": s.created_at, "mids": list(mediator_ids),
         "pnames": [p.name for p in parties], "proles": [p.role for p in parties],
-        "pphones": [p.phone for p in parties], "pkeys": [p.party_key for p in parties],
+        "pkeys": [p.party_key for p in parties], "pnamekeys": [p.name_key for p in parties],
+        "pphonecs": [p.phone_cipher for p in parties], "pidcs": [p.id_number_cipher for p in parties],
+        "pkids": [p.pii_kid for p in parties], "pphonehs": [p.phone_hash for p in parties],
+        "pidhs": [p.id_hash for p in parties],
         "leads": list(reminders), "dues": list(reminders.values()),
         "until": claim_rows[0]["ends_at"], "ckinds": [c["resource_kind"] for c in claim_rows],
         "ckeys": [c["resource_key"] for c in claim_rows]})

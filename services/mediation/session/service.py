@@ -12,48 +12,64 @@ from services.mediation.agreement.models import (
     Agreement, AgreementForm, AgreementPublic, ConcludeIn, OtherRoute, Satisfaction, SatisfactionIn,
     SatisfactionPublic,
 )
+from services.mediation.agreement import deadlines as agreement_deadlines
 from services.mediation.casefile import service as casefile
 from services.mediation.ids import new_id
 from services.mediation.intervals import covers
 from services.mediation.mediator import repository as mediators_repo
 from services.mediation.mediator.models import Mediator
 from services.mediation.rules import WorkingRules, describe, field_error
-from services.mediation.session import claims, events, repository as repo
+from services.mediation.party import crypto as pii, identity
+from services.mediation.session import claims, events, flags, repository as repo
 from services.mediation.session.models import (
     CancelIn, MediationSession, Outcome, PartyPublic, RescheduleIn, SessionCreate, SessionMediator, SessionParty,
-    SessionPublic, SessionStatus, party_key,
+    SessionPublic, SessionStatus,
 )
-from shared.calendar import rule_deadline
+from shared.calendar import rule_deadline  # noqa: F401
 from shared.db import utcnow
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.timeutil import local_date, to_local
 
 
 # -- rendering ------------------------------------------------------------------------------
+def parties_public(parties: list[SessionParty], unmasked: bool) -> list[PartyPublic]:
+    """The parties as answered: phone and ID number in full only when `unmasked` (party/crypto.py)."""
+    crypto = pii.current()
+    out = []
+    for p in parties:
+        phone, idn = crypto.shown(p, unmasked)
+        out.append(PartyPublic(id=pii.party_id(p.session_id, p.position), name=p.name, role=p.role, phone=phone,
+                               id_number=idn))
+    return out
+
+
 def to_public(s: MediationSession, mediator_ids: list[str], parties: list[SessionParty],
-              agreement_id: str | None = None) -> SessionPublic:
+              agreement_id: str | None = None, caller: Caller | None = None) -> SessionPublic:
+    """The session as `caller` may see it (no caller: personal data masked)."""
+    unmasked = caller is not None and caller.can_manage(mediator_ids)
     return SessionPublic(
         id=s.id, case_no=s.case_no, room_id=s.room_id, mediator_ids=mediator_ids, start=s.starts_at,
-        end=s.ends_at, status=s.status, parties=[PartyPublic(name=p.name, role=p.role, phone=p.phone)
-                                                 for p in parties],
+        end=s.ends_at, status=s.status, parties=parties_public(parties, unmasked),
         language=s.language, lawyer_id=s.lawyer_id, notes=s.notes, created_at=s.created_at,
         updated_at=s.updated_at, version=s.version, checked_in_at=s.checked_in_at, concluded_at=s.concluded_at,
         outcome=s.outcome, cancel_reason=s.cancel_reason, reschedule_reason=s.reschedule_reason,
         routes_told=s.routes_told, agreement_id=agreement_id, legal_opinion_question=s.legal_opinion_question)
 
 
-def render_many(session: Session, rows: list[MediationSession]) -> list[SessionPublic]:
+def render_many(session: Session, rows: list[MediationSession], caller: Caller | None = None) -> list[SessionPublic]:
     ids = [s.id for s in rows]
     mids, parties = repo.mediator_ids(session, ids), repo.parties(session, ids)
     agreements = {}
     if any(s.outcome in (Outcome.agreement.value, Outcome.partial_agreement.value) for s in rows):
         q = select(Agreement.session_id, Agreement.id).where(Agreement.session_id.in_(ids))
         agreements = dict(session.execute(q).all())
-    return [to_public(s, mids[s.id], parties[s.id], agreements.get(s.id)) for s in rows]
+    flagged = flags.active(session, ids)  # e.g. recusal_conflict (session/flags.py)
+    return [flags.attach(to_public(s, mids[s.id], parties[s.id], agreements.get(s.id), caller), flagged.get(s.id))
+            for s in rows]
 
 
-def render(session: Session, s: MediationSession) -> SessionPublic:
-    return render_many(session, [s])[0]
+def render(session: Session, s: MediationSession, caller: Caller | None = None) -> SessionPublic:
+    return render_many(session, [s], caller)[0]
 
 
 # -- loading with authorization -------------------------------------------------------------
@@ -162,9 +178,11 @@ def book(session: Session, rules: WorkingRules, caller: Caller, body: SessionCre
                          status=SessionStatus.scheduled.value, starts_at=body.start, ends_at=body.end,
                          language=body.language, lawyer_id=body.lawyer_id, notes=body.notes,
                          created_by=caller.login, created_at=now, updated_at=now, version=0)
-    parties = [SessionParty(session_id=s.id, position=i, name=p.name, role=p.role.value, phone=p.phone,
-                            party_key=party_key(p.name, p.phone)) for i, p in enumerate(body.parties)]
+    crypto = pii.current()
+    parties = [SessionParty(session_id=s.id, position=i, name=p.name, role=p.role.value,
+                            **crypto.columns(p.name, p.phone, p.id_number)) for i, p in enumerate(body.parties)]
     wanted = claims.resources(s.room_id, body.mediator_ids, [(p.party_key, p.name) for p in parties])
+    check_same_name(session, s.id, parties, wanted, s.starts_at, s.ends_at + rules.buffer)
     reminders = reminder_plan(rules, s.starts_at)
     if session.get_bind().dialect.name == "postgresql":
         until = s.ends_at + rules.buffer
@@ -176,7 +194,16 @@ def book(session: Session, rules: WorkingRules, caller: Caller, body: SessionCre
         claims.take(session, s.id, wanted, s.starts_at, s.ends_at, rules.buffer)
         casefile.on_session_booked(session, s.case_no)
     events.publish(session, events.SESSION_SCHEDULED, s.case_no, events.session_data(s, body.mediator_ids, parties))
-    return to_public(s, body.mediator_ids, parties)
+    return to_public(s, body.mediator_ids, parties, caller=caller)
+
+
+def check_same_name(session: Session, session_id: str, parties: list[SessionParty], wanted: list[claims.Resource],
+                    start: datetime, until: datetime) -> None:
+    """Party identity (party/identity.py): a same-name party who may be the same person is a conflict too."""
+    extra = identity.same_name_conflicts(session, parties, start, until, session_id)
+    if extra:
+        raise claims.slot_conflict(identity.merge(
+            claims.conflicts(session, wanted, start, until, exclude_session=session_id), extra))
 
 
 def reschedule(session: Session, rules: WorkingRules, caller: Caller, session_id: str,
@@ -196,6 +223,7 @@ def reschedule(session: Session, rules: WorkingRules, caller: Caller, session_id
     check_time_rules(rules, obstacles, meds, body.start, body.end, now)
     check_recusal(obstacles)
     wanted = claims.resources(room_id, mids, [(p.party_key, p.name) for p in parties])
+    check_same_name(session, s.id, parties, wanted, body.start, body.end + rules.buffer)
     claims.take(session, s.id, wanted, body.start, body.end, rules.buffer, release_first=True)
     old = {"previous_start": to_local(s.starts_at).isoformat(),
            "previous_end": to_local(s.ends_at).isoformat(), "previous_room_id": s.room_id}
@@ -211,7 +239,8 @@ def reschedule(session: Session, rules: WorkingRules, caller: Caller, session_id
     repo.replace_reminders(session, s.id, reminder_plan(rules, s.starts_at))
     events.publish(session, events.SESSION_RESCHEDULED, s.case_no,
                    events.session_data(s, mids, parties, reason=body.reason, **old))
-    return render(session, s)
+    flags.resolve(session, s.id, "rescheduled")  # the recusal check passed again
+    return render(session, s, caller)
 
 
 def cancel(session: Session, caller: Caller, session_id: str, body: CancelIn) -> SessionPublic:
@@ -228,7 +257,8 @@ def cancel(session: Session, caller: Caller, session_id: str, body: CancelIn) ->
     parties = repo.parties(session, [s.id])[s.id]
     events.publish(session, events.SESSION_CANCELLED, s.case_no,
                    events.session_data(s, mids, parties, reason=body.reason))
-    return render(session, s)
+    flags.resolve(session, s.id, "cancelled")
+    return render(session, s, caller)
 
 
 def check_in(session: Session, caller: Caller, session_id: str) -> SessionPublic:
@@ -244,7 +274,7 @@ def check_in(session: Session, caller: Caller, session_id: str) -> SessionPublic
     parties = repo.parties(session, [s.id])[s.id]
     events.publish(session, events.SESSION_STARTED, s.case_no,
                    events.session_data(s, mids, parties, checked_in_at=to_local(now).isoformat()))
-    return render(session, s)
+    return render(session, s, caller)
 
 
 def conclude(session: Session, rules: WorkingRules, caller: Caller, session_id: str,
@@ -286,15 +316,14 @@ def conclude(session: Session, rules: WorkingRules, caller: Caller, session_id: 
         if a.performance_due < effective:
             raise field_error("agreement.performance_due", "the performance date is before the agreement "
                                                            "takes effect", zh="履行期限早于协议生效日期")
-        cal = rules.calendar
+        jc_deadline, followup_on, missing_year = agreement_deadlines.compute(
+            rules.calendar, effective, a.performance_due, rules.settings.followup_days_after_performance)
         agreement = Agreement(
             id=new_id(), session_id=s.id, case_no=s.case_no, outcome=outcome.value, form=a.form.value,
             terms=a.terms, facts=a.facts, responsibilities=a.responsibilities,
             performance_method=a.performance_method, performance_due=a.performance_due, effective_on=effective,
-            judicial_confirmation_deadline=rule_deadline(cal, "judicial_confirmation", effective),
-            followup_on=cal.next_working_day(a.performance_due
-                                             + timedelta(days=rules.settings.followup_days_after_performance)),
-            created_at=now)
+            judicial_confirmation_deadline=jc_deadline, followup_on=followup_on,
+            deadline_missing_year=missing_year, created_at=now)
         session.add(agreement)
     session.flush()
     repo.drop_pending_reminders(session, s.id)
@@ -315,7 +344,7 @@ def conclude(session: Session, rules: WorkingRules, caller: Caller, session_id: 
         events.publish(session, events.LEGAL_OPINION_REQUESTED, s.case_no, data)
     casefile.on_session_concluded(session, s.case_no, outcome.value)
     session.flush()
-    return to_public(s, mids, parties, agreement.id if agreement else None)
+    return to_public(s, mids, parties, agreement.id if agreement else None, caller)
 
 
 def agreement_event(a: Agreement) -> dict:
@@ -323,11 +352,13 @@ def agreement_event(a: Agreement) -> dict:
             "form": a.form, "terms": a.terms, "performance_due": a.performance_due.isoformat(),
             "effective_on": a.effective_on.isoformat(),
             "judicial_confirmation_deadline": a.judicial_confirmation_deadline.isoformat(),
-            "followup_on": a.followup_on.isoformat()}
+            "followup_on": a.followup_on.isoformat(), "deadline_provisional": a.deadline_missing_year is not None,
+            "deadline_missing_year": a.deadline_missing_year}
 
 
 def agreement_public(a: Agreement) -> AgreementPublic:
-    return AgreementPublic.model_validate(a, from_attributes=True)
+    out = AgreementPublic.model_validate(a, from_attributes=True)
+    return out.model_copy(update={"deadline_provisional": a.deadline_missing_year is not None})
 
 
 def get_agreement(session: Session, caller: Caller, session_id: str) -> AgreementPublic:
@@ -351,8 +382,8 @@ def rate(session: Session, caller: Caller, session_id: str, body: SatisfactionIn
         wanted = " ".join(body.party_name.split()).casefold()
         matches = [p for p in parties if " ".join(p.name.split()).casefold() == wanted]
         if body.party_phone:
-            key = party_key(body.party_name, body.party_phone)
-            matches = [p for p in matches if p.party_key == key]
+            phone_hash = pii.current().phone_hash(body.party_phone)
+            matches = [p for p in matches if p.phone_hash == phone_hash]
         if not matches:
             raise field_error("party_name", "not a party of this session", zh="不是本次调解的当事人")
         party = matches[0]

@@ -1,0 +1,29 @@
+"""`GET /internal/cases/{case_no}/participants`: who works on a case in mediation (for the gateway's
+object-level rules on its own reads: the timeline and the handoffs of a case).
+
+The people are the login names (`Mediator.user`) of the mediators of the case's sessions that are not
+cancelled. Internal (service tokens only); the gateway caches the answer briefly.
+"""
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy import select
+
+from services.mediation.mediator.models import Mediator
+from services.mediation.session.models import MediationSession, SessionMediator
+from shared.auth import ServicePrincipal
+from shared.db import DbSession
+
+router = APIRouter(tags=["internal"])
+CANCELLED = "cancelled"
+
+
+@router.get("/internal/cases/{case_no}/participants", include_in_schema=False)
+def case_participants(case_no: str, session: DbSession, _: ServicePrincipal) -> dict:
+    users = session.execute(
+        select(Mediator.user).distinct()
+        .join(SessionMediator, SessionMediator.mediator_id == Mediator.id)
+        .join(MediationSession, MediationSession.id == SessionMediator.session_id)
+        .where(MediationSession.case_no == case_no[:64], MediationSession.status != CANCELLED,
+               Mediator.user.is_not(None))).scalars()
+    return {"case_no": case_no, "service": "mediation", "users": sorted(u for u in users if u)}

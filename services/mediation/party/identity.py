@@ -1,0 +1,75 @@
+"""Party identity (DOMAIN.md, issue 14): who is the same person when booking and across cases.
+
+Two parties are the same person when both have an ID number and its keyed hashes match; otherwise
+when name and phone match. Exact identities are resource claims (`party_key`, see crypto.py) and
+conflict like rooms and mediators. What a key cannot decide is checked here: parties of the same
+name in overlapping sessions where
+
+- neither has an ID number to tell them apart and both phones are known: the same phone is the same
+  person (e.g. one was booked with ID number and phone, the other with the phone only);
+- a phone is missing on one side (and the ID numbers cannot tell them apart): they may be the same
+  person, so the booking is refused as a conflict to resolve (409 `slot_conflict`, the conflict
+  marked `"match": "name"`), never passed silently. Give the phone or the ID number to tell them apart.
+
+On PostgreSQL the check runs under a transaction-scoped advisory lock per name, so two bookings of
+the same name cannot both pass it concurrently (SQLite: the write lock of BEGIN IMMEDIATE).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, text
+from sqlmodel import Session
+
+from services.mediation.session.models import ResourceClaim, SessionParty
+
+MAX_CLAIM = timedelta(hours=24)
+LOCK_NAMES = text("SELECT pg_advisory_xact_lock(hashtextextended(k, 14)) "
+                  "FROM unnest(CAST(:keys AS text[])) AS k")
+
+
+def verdict(a_id: str | None, a_phone: str | None, b_id: str | None, b_phone: str | None) -> str | None:
+    """For two parties of the same name: "same", "possible" (cannot tell) or None (different people)."""
+    if a_id and b_id:
+        return "same" if a_id == b_id else None
+    if a_phone and b_phone:
+        return "same" if a_phone == b_phone else None
+    return "possible"
+
+
+def same_name_conflicts(session: Session, parties: list[SessionParty], start: datetime, until: datetime,
+                        exclude_session: str) -> list[dict]:
+    """Conflicts with same-name parties holding an overlapping claim that the exact keys do not report."""
+    names = sorted({p.name_key for p in parties if p.name_key})
+    if not names:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(LOCK_NAMES, {"keys": names})
+    q = (select(ResourceClaim.session_id, SessionParty.name_key, SessionParty.party_key, SessionParty.id_hash,
+                SessionParty.phone_hash)
+         .join(SessionParty, (SessionParty.session_id == ResourceClaim.session_id)
+               & (SessionParty.party_key == ResourceClaim.resource_key))
+         .where(ResourceClaim.resource_kind == "party", SessionParty.name_key.in_(names),
+                ResourceClaim.starts_at < until, ResourceClaim.ends_at > start,
+                ResourceClaim.starts_at > start - MAX_CLAIM, ResourceClaim.session_id != exclude_session)
+         .order_by(ResourceClaim.starts_at, ResourceClaim.session_id))
+    found: list[dict] = []
+    seen: set[tuple[str, str]] = set()
+    for sid, nk, key, id_hash, phone_hash in session.execute(q):
+        for p in parties:
+            if p.name_key != nk or p.party_key == key or (p.name, sid) in seen:
+                continue  # another name, or the same key: the claims report it
+            v = verdict(p.id_hash, p.phone_hash, id_hash, phone_hash)
+            if v is None:
+                continue
+            seen.add((p.name, sid))
+            c = {"resource": "party", "id": p.name, "session_id": sid}
+            if v == "possible":
+                c["match"] = "name"
+            found.append(c)
+    return found
+
+
+def merge(exact: list[dict], extra: list[dict]) -> list[dict]:
+    have = {(c["resource"], c["id"], c["session_id"]) for c in exact}
+    return exact + [c for c in extra if (c["resource"], c["id"], c["session_id"]) not in have]

@@ -1,0 +1,111 @@
+"""Key rotation for parties' personal data: re-seal every row under the first MEDIATION_PII_KEYS key.
+
+Put the new key first in MEDIATION_PII_KEYS (keep the old ones after it), restart, then run
+`python -m services.mediation.cli rotate-pii-keys`; once it reports nothing left under an old key,
+the old key may be removed. `--rehash` also recomputes the keyed hashes (after MEDIATION_PII_HASH_KEY
+changed): `phone_hash`, `id_hash`, `party_key` and with it the parties' claims and ratings.
+Work is done in batches, each its own transaction; running it again continues where it stopped.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import or_, select, update
+from sqlmodel import Session
+
+from services.mediation.agreement.models import Satisfaction
+from services.mediation.casefile.models import CaseIntake
+from services.mediation.party.crypto import STORED_KEYS, PartyCrypto
+from services.mediation.session.models import ResourceClaim, SessionParty
+
+PERSONAL = ("phone_cipher", "id_number_cipher")
+
+
+@dataclass
+class RotationReport:
+    parties: int = 0
+    intakes: int = 0
+    rekeyed: int = 0
+    left_by_key: dict[str, int] = field(default_factory=dict)
+
+
+def _parties_batch(session: Session, crypto: PartyCrypto, after: tuple[str, int] | None, batch: int,
+                   rehash: bool, report: RotationReport) -> tuple[str, int] | None:
+    P = SessionParty
+    q = select(P).where(or_(P.phone_cipher.is_not(None), P.id_number_cipher.is_not(None)))
+    if not rehash:
+        q = q.where(or_(P.pii_kid.is_(None), P.pii_kid != crypto.ring.current))
+    if after:
+        q = q.where((P.session_id > after[0]) | ((P.session_id == after[0]) & (P.position > after[1])))
+    rows = list(session.execute(q.order_by(P.session_id, P.position).limit(batch)).scalars())
+    for p in rows:
+        phone, idn = crypto.reveal(p)
+        cols = crypto.columns(p.name, phone, idn)
+        old_key = p.party_key
+        for k, v in cols.items():
+            setattr(p, k, v)
+        report.parties += 1
+        if cols["party_key"] != old_key:
+            session.execute(update(ResourceClaim).where(
+                ResourceClaim.session_id == p.session_id, ResourceClaim.resource_kind == "party",
+                ResourceClaim.resource_key == old_key).values(resource_key=cols["party_key"]))
+            session.execute(update(Satisfaction).where(Satisfaction.session_id == p.session_id,
+                                                       Satisfaction.party_key == old_key)
+                            .values(party_key=cols["party_key"]))
+            report.rekeyed += 1
+    session.flush()
+    return (rows[-1].session_id, rows[-1].position) if len(rows) == batch else None
+
+
+def _intakes_batch(session: Session, crypto: PartyCrypto, after: str | None, batch: int, rehash: bool,
+                   report: RotationReport) -> str | None:
+    q = select(CaseIntake).order_by(CaseIntake.id).limit(batch)
+    if after:
+        q = q.where(CaseIntake.id > after)
+    rows = list(session.execute(q).scalars())
+    for intake in rows:
+        changed = False
+        parties = []
+        for p in intake.parties or []:
+            sealed = isinstance(p, dict) and any(k in p for k in PERSONAL)
+            clear = isinstance(p, dict) and any(p.get(k) for k in ("phone", "id_number"))
+            if clear or (sealed and (rehash or p.get("pii_kid") != crypto.ring.current)):
+                phone, idn = crypto.reveal(p) if sealed else (p.get("phone"), p.get("id_number"))
+                base = {k: v for k, v in p.items() if k not in STORED_KEYS}
+                base.update({"phone": phone, "id_number": idn})
+                p = crypto.seal_intake_party(base)
+                changed = True
+            parties.append(p)
+        if changed:
+            intake.parties = parties
+            report.intakes += 1
+    session.flush()
+    return rows[-1].id if len(rows) == batch else None
+
+
+def rotate(db, crypto: PartyCrypto, *, rehash: bool = False, batch: int = 500) -> RotationReport:
+    report = RotationReport()
+    after_p: tuple[str, int] | None = None
+    while True:
+        with db.session() as s:
+            after_p = _parties_batch(s, crypto, after_p, batch, rehash, report)
+        if after_p is None:
+            break
+    after_i: str | None = None
+    while True:
+        with db.session() as s:
+            after_i = _intakes_batch(s, crypto, after_i, batch, rehash, report)
+        if after_i is None:
+            break
+    with db.session() as s:
+        report.left_by_key = count_by_key(s)
+    return report
+
+
+def count_by_key(session: Session) -> dict[str, int]:
+    """Sealed parties per key id (session_party)."""
+    from sqlalchemy import func
+    P = SessionParty
+    q = (select(P.pii_kid, func.count()).where(or_(P.phone_cipher.is_not(None), P.id_number_cipher.is_not(None)))
+         .group_by(P.pii_kid))
+    return {str(k): int(n) for k, n in session.execute(q)}

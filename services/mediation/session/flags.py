@@ -1,0 +1,112 @@
+"""Flags on scheduled sessions that need the coordinator (e.g. 回避 found after the booking).
+
+A relation added later (`POST /mediators/{id}/relations`) with a party of that mediator's scheduled
+sessions does not cancel them: each one is flagged `recusal_conflict` (shown under `flags` and
+`flag_details` in the session's answer), and `mediation.session.flagged` is emitted (outbox; it reaches
+the webhooks and the console's 工作台). The flag is resolved when the session is rescheduled (a
+reschedule passes the recusal check again, so the mediator has been replaced) or cancelled.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, Index, String, select, update
+from sqlmodel import Field, Session, SQLModel
+
+from services.mediation.ids import new_id
+from services.mediation.session import events
+from services.mediation.session.models import MediationSession, SessionMediator, SessionParty, SessionPublic
+from shared.db import UTCDateTime, utcnow
+
+RECUSAL_CONFLICT = "recusal_conflict"
+SESSION_FLAGGED = "mediation.session.flagged"
+FLAG_ZH = {RECUSAL_CONFLICT: "调解员须回避（预约后登记的关系）"}
+
+
+class SessionFlag(SQLModel, table=True):
+    """A flag on a session until it is resolved (rescheduled or cancelled)."""
+
+    __tablename__ = "session_flag"
+    __table_args__ = (Index("ix_session_flag_session", "session_id", "resolved_at"),
+                      {"info": {"owner": "mediation"}})
+
+    id: str = Field(sa_column=Column(String(32), primary_key=True))
+    session_id: str = Field(sa_column=Column(String(32), nullable=False))
+    flag: str = Field(sa_column=Column(String(40), nullable=False))
+    mediator_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    party_name: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+    relation_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    detail: str = Field(default="", sa_column=Column(String(500), nullable=False, default=""))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    resolved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    resolution: str | None = Field(default=None, sa_column=Column(String(40), nullable=True))
+
+
+def _key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def flag_recusal(session: Session, *, mediator_id: str, party_name: str, relation: str,
+                 relation_id: str) -> list[str]:
+    """Flag the mediator's scheduled sessions with that party; returns their ids (in start order)."""
+    q = (select(MediationSession).join(SessionMediator, SessionMediator.session_id == MediationSession.id)
+         .where(SessionMediator.mediator_id == mediator_id, MediationSession.status == "scheduled")
+         .order_by(MediationSession.starts_at))
+    rows = list(session.execute(q).scalars())
+    if not rows:
+        return []
+    wanted = _key(party_name)
+    parties: dict[str, list[SessionParty]] = {}
+    for p in session.execute(select(SessionParty).where(SessionParty.session_id.in_([s.id for s in rows]))).scalars():
+        parties.setdefault(p.session_id, []).append(p)
+    now, flagged = utcnow(), []
+    for s in rows:
+        hit = [p for p in parties.get(s.id, []) if _key(p.name) == wanted]
+        if not hit:
+            continue
+        detail = f"调解员与当事人{hit[0].name}存在关系（{relation}），应当回避"
+        session.add(SessionFlag(id=new_id(), session_id=s.id, flag=RECUSAL_CONFLICT, mediator_id=mediator_id,
+                                party_name=hit[0].name, relation_id=relation_id, detail=detail, created_at=now))
+        mids = [m for (m,) in session.execute(select(SessionMediator.mediator_id)
+                                              .where(SessionMediator.session_id == s.id)
+                                              .order_by(SessionMediator.position)).all()]
+        events.publish(session, SESSION_FLAGGED, s.case_no, events.session_data(
+            s, mids, parties.get(s.id, []), flag=RECUSAL_CONFLICT, flag_zh=FLAG_ZH[RECUSAL_CONFLICT],
+            mediator_id=mediator_id, party_name=hit[0].name, relation=relation, relation_id=relation_id,
+            action="reschedule with another mediator or cancel", action_zh="请更换调解员改期，或取消该场调解",
+            notify=["coordinator"]))
+        flagged.append(s.id)
+    session.flush()
+    return flagged
+
+
+def active(session: Session, session_ids: list[str]) -> dict[str, list[SessionFlag]]:
+    out: dict[str, list[SessionFlag]] = {}
+    if not session_ids:
+        return out
+    q = (select(SessionFlag).where(SessionFlag.session_id.in_(session_ids), SessionFlag.resolved_at.is_(None))
+         .order_by(SessionFlag.created_at))
+    for f in session.execute(q).scalars():
+        out.setdefault(f.session_id, []).append(f)
+    return out
+
+
+def resolve(session: Session, session_id: str, resolution: str) -> None:
+    session.execute(update(SessionFlag).where(SessionFlag.session_id == session_id,
+                                              SessionFlag.resolved_at.is_(None))
+                    .values(resolved_at=utcnow(), resolution=resolution))
+
+
+def flag_public(f: SessionFlag) -> dict[str, Any]:
+    return {"flag": f.flag, "label": FLAG_ZH.get(f.flag, f.flag), "mediator_id": f.mediator_id,
+            "party_name": f.party_name, "relation_id": f.relation_id, "detail": f.detail,
+            "flagged_at": f.created_at}
+
+
+def attach(p: SessionPublic, found: list[SessionFlag] | None) -> SessionPublic:
+    if not found:
+        return p
+    p.flags = sorted({f.flag for f in found})
+    p.flag_details = [flag_public(f) for f in found]
+    return p

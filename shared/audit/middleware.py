@@ -1,0 +1,56 @@
+"""Refused requests (401, 403) are recorded, each in its own short transaction, before the answer leaves.
+
+Pure ASGI, inside the request-id middleware of every service. The gateway's answers that come back
+from a service it forwarded to are not recorded again (the service recorded them): the gateway sets
+`app.state.audit_forwarded(scope)`. The token endpoint records its own failures (failed sign-ins).
+"""
+from __future__ import annotations
+
+import logging
+
+import anyio
+
+from shared.audit import writer
+
+log = logging.getLogger("suite.audit")
+REFUSED = (401, 403)
+SELF_RECORDING = ("/oauth/token", "/internal/oauth/token")
+
+
+def _refusal(app, scope, status: int) -> None:
+    service = app.state.settings.service_name
+    route = scope.get("route")
+    template = getattr(route, "path", None)
+    detail = {"method": scope.get("method", ""), "path": scope.get("path", "")[:200], "status": status}
+    if template:
+        detail["route"] = template
+    object_type = object_id = ""
+    if template and template.startswith("/api/"):
+        _, object_type, object_id = writer.describe(service, scope.get("method", ""), template,
+                                                    scope.get("path_params") or {})
+    writer.record_now(app.state.db, "access.denied", service=service, outcome="failure", object_type=object_type,
+                      object_id=object_id, detail=detail, **writer.caller(scope, service))
+
+
+class AuditMiddleware:
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["path"] in SELF_RECORDING:
+            await self.app(scope, receive, send)
+            return
+
+        async def _send(message) -> None:
+            if message["type"] == "http.response.start" and message["status"] in REFUSED:
+                app = scope.get("app")
+                forwarded = getattr(app.state, "audit_forwarded", None) if app is not None else None
+                if app is not None and getattr(app.state, "db", None) is not None and not (
+                        forwarded is not None and forwarded(scope)):
+                    try:
+                        await anyio.to_thread.run_sync(_refusal, app, scope, message["status"])
+                    except Exception as e:  # the refusal stands; a lost record is logged
+                        log.error("refused request not recorded", extra={"error": repr(e)[:300]})
+            await send(message)
+
+        await self.app(scope, receive, _send)
