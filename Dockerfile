@@ -42,5 +42,5 @@ USER 10001:10001
 EXPOSE 8000
 # SIGTERM: uvicorn stops accepting and waits up to 25 s for requests in flight; the pods' preStop sleep (5 s)
 # runs first, so the endpoints are gone before the listener closes (terminationGracePeriodSeconds: 40).
-ENTRYPOINT ["python", "-m", "uvicorn", "--factory", "--host", "0.0.0.0", "--port", "8000", "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--timeout-graceful-shutdown", "25"]
+ENTRYPOINT ["python", "-m", "uvicorn", "--factory", "--host", "0.0.0.0", "--port", "8000", "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--no-proxy-headers", "--timeout-graceful-shutdown", "25"]
 CMD ["services.gateway.main:create_app"]

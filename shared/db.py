@@ -182,6 +182,7 @@ def db_session(request: Request) -> Iterator[Session]:
     write is a 503 with Retry-After. Either way nothing is half-written.
     """
     with write_problems(), request.app.state.db.session() as s:
+        s.info["audit_request"] = request  # the audit trail's record is written in this transaction (shared/audit)
         yield s
 
 

@@ -86,7 +86,7 @@ def on_calendar_year_set(app: FastAPI) -> Callable:
     def handler(session: Session, event: CloudEvent) -> None:
         d = event.data
         days = [(date.fromisoformat(x["date"]), x["kind"], x.get("name") or "") for x in d.get("days") or []]
-        app.state.calendar.set_year(session, int(d["year"]), days, d.get("name") or "")
+        app.state.calendar.set_year(session, int(d["year"]), days, d.get("name") or "", sequence=event.sequence)
 
     return handler
 

@@ -145,13 +145,13 @@ def normalise_id_number(value: str) -> str:
     """The ID number in canonical form (upper-case X), or ValueError saying what is wrong."""
     v = "".join(value.split()).upper()
     if not ID_PATTERN.match(v):
-        raise ValueError("an ID number has 18 characters: 17 digits and a check digit (0-9 or X)")
+        raise ValueError("an ID number has 18 characters: 17 digits and a check digit, 0-9 or X (身份证号码应为18位：17位数字加1位校验码)")
     try:
         born = date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
     except ValueError:
-        raise ValueError("the ID number's date of birth (characters 7-14) is not a date") from None
+        raise ValueError("the ID number's date of birth (characters 7-14) is not a date (身份证号码中的出生日期无效)") from None
     if born.year < 1900 or born > date.today():
-        raise ValueError("the ID number's date of birth is out of range")
+        raise ValueError("the ID number's date of birth is out of range (身份证号码中的出生日期超出范围)")
     if id_check_digit(v[:17]) != v[17]:
-        raise ValueError("the ID number's check digit does not match")
+        raise ValueError("the ID number's check digit does not match (身份证号码校验码不正确)")
     return v

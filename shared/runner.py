@@ -186,6 +186,7 @@ class SuiteProcesses:
         return [sys.executable, "-m", "uvicorn", "--factory", target, "--host", "127.0.0.1",
                 "--port", str(self.ports[svc]), "--loop", "uvloop", "--http", "httptools",
                 "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", "5",
+                "--no-proxy-headers",  # the gateway reads X-Forwarded-For itself, from trusted proxies only
                 *(["--workers", str(workers)] if workers > 1 else [])]
 
     def start_one(self, svc: str) -> None:

@@ -76,6 +76,8 @@ class SuiteSettings(BaseSettings):
     audit_retention_days: int = suite_wide(183, "AUDIT_RETENTION_DAYS", ge=183)
     audit_export_dir: str = suite_wide(str(VAR_DIR / "audit-export"), "AUDIT_EXPORT_DIR")
     audit_retention_interval_seconds: float = suite_wide(86400.0, "AUDIT_RETENTION_INTERVAL_SECONDS", gt=0)
+    # How often the list of revoked subjects (disabled users) is refreshed (shared/revocation.py).
+    revocation_poll_seconds: float = suite_wide(10.0, "REVOCATION_POLL_SECONDS", gt=0, le=30)
     # The service's own machine credentials at the gateway (client credentials, role `service`).
     service_client_id: str = ""
     service_client_secret: str = ""

@@ -25,9 +25,8 @@ HANDOFF_STATUS = {"requested": "已移交", "accepted": "已接收", "rejected":
 LANGUAGE = {"zh": "普通话", "yue": "粤语", "hak": "客家话", "nan": "闽南语", "en": "英语"}
 DAY_KIND = {"holiday": "休息日", "workday": "工作日"}
 CONFLICT_RESOURCE = {"room": "调解室", "mediator": "调解员", "party": "当事人"}
-SPECIALTY = {"contract": "合同纠纷", "neighbour_dispute": "邻里纠纷", "property": "物业纠纷", "administrative": "行政争议",
-             "labour": "劳动争议", "land": "土地征收", "social_security": "社会保障", "family": "婚姻家庭",
-             "other": "其他"}
+# Lawyers' specialties: the shared vocabulary's codes and labels (shared/vocabulary.py, DOMAIN.md).
+SPECIALTY = dict(VOCABULARY_LABELS["specialty"])
 
 # 案件 / 审计 / 设置 (console screens cases, audit, settings)
 INTAKE_STATUS = {"pending": "待安排调解", "scheduled": "已安排调解", "completed": "已办结", "rejected": "不予受理"}

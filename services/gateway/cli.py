@@ -3,6 +3,9 @@
     python -m services.gateway.cli add-client petition-system --roles petition_system
     python -m services.gateway.cli add-client mediation-service --roles service --internal
     python -m services.gateway.cli add-user zhangsan --roles coordinator --name 张三
+    python -m services.gateway.cli disable-user zhangsan     # no sign-in; tokens refused within a minute
+    python -m services.gateway.cli enable-user zhangsan      # sign-in again (old tokens stay refused)
+    python -m services.gateway.cli disable-client petition-system
 
 The secret or password is read from standard input (never from the command line).
 """
@@ -29,7 +32,13 @@ def main(argv: list[str] | None = None) -> int:
     u.add_argument("username")
     u.add_argument("--roles", required=True)
     u.add_argument("--name", default="")
+    for name in ("disable-user", "enable-user", "disable-client"):
+        d = sub.add_parser(name)
+        d.add_argument("subject")
+        d.add_argument("--reason", default="")
     a = p.parse_args(argv)
+    if a.cmd in ("disable-user", "enable-user", "disable-client"):
+        return _account_state(a)
     secret = sys.stdin.readline().strip() if not sys.stdin.isatty() else getpass.getpass("secret: ")
     if len(secret) < 12:
         print("refused: secrets must be at least 12 characters", file=sys.stderr)
@@ -47,6 +56,41 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     finally:
         db.dispose()
+    print("ok")
+    return 0
+
+
+def _audit(session, a) -> None:
+    """The change in the gateway's audit trail (same transaction), when the audit module is installed."""
+    try:
+        from shared.audit import record
+    except ImportError:
+        return
+    kind = "client" if a.cmd.endswith("client") else "user"
+    record(session, f"{kind}.{a.cmd.split('-')[0]}", service="gateway", actor="operator (cli)",
+           object_type=kind, object_id=a.subject, detail={"reason": a.reason[:200]} if a.reason else {})
+
+
+def _account_state(a) -> int:
+    """disable-user / enable-user / disable-client: the account's `active` flag and the revocation list."""
+    from services.gateway.oauth import revocation
+
+    db = Database(GatewaySettings().database_url, pool_size=1)
+    try:
+        with db.session() as s:
+            if a.cmd == "disable-user":
+                found = revocation.disable_user(s, a.subject, a.reason or "disabled by an operator")
+            elif a.cmd == "enable-user":
+                found = revocation.enable_user(s, a.subject)
+            else:
+                found = revocation.disable_client(s, a.subject, a.reason or "disabled by an operator")
+            if found:
+                _audit(s, a)
+    finally:
+        db.dispose()
+    if not found:
+        print(f"refused: no such account: {a.subject}", file=sys.stderr)
+        return 2
     print("ok")
     return 0
 

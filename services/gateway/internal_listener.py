@@ -62,7 +62,7 @@ class InternalListener:
     def __init__(self, app, host: str, port: int, reuse_port: bool = False) -> None:
         self.host, self.port, self.reuse_port = host, port, reuse_port
         config = uvicorn.Config(_MarkInternal(app), host=host, port=port, lifespan="off", log_level="warning",
-                                access_log=False, timeout_graceful_shutdown=5)
+                                proxy_headers=False, access_log=False, timeout_graceful_shutdown=5)
         self.server = _QuietServer(config)
         self._task: asyncio.Task | None = None
         self._sock: socket.socket | None = None

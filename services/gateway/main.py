@@ -20,6 +20,7 @@ from services.gateway.timeline.api import router as timeline_router  # hub/hando
 from services.gateway.calendar.api import router as calendar_router  # hub/handoffs
 from services.gateway.calendar.years import router as calendar_years_router  # whole years (issue 14)
 from services.gateway.oauth.api import router as oauth_router
+from services.gateway.oauth.revocation import db_source as revocation_db_source, router as revocation_router
 from services.gateway.audit.api import router as audit_router  # audit trail (issue 13)
 from services.gateway.audit.service import anchor_job  # audit trail (issue 13)
 from services.gateway.internal_listener import install_internal_listener, stop_internal_listener
@@ -60,7 +61,7 @@ def create_app(settings: GatewaySettings | None = None, **overrides) -> FastAPI:
     app = create_service_app(
         settings,
         title="Petition suite gateway (网关)",
-        routers=[home_router, oauth_router, hub_router, handoff_router, timeline_router, calendar_router,
+        routers=[home_router, oauth_router, revocation_router, hub_router, handoff_router, timeline_router, calendar_router,
                  calendar_years_router, webhook_router, audit_router,
                  proxy_router],  # the proxy's catch-all routes go last
         handlers=handlers,
@@ -72,6 +73,7 @@ def create_app(settings: GatewaySettings | None = None, **overrides) -> FastAPI:
         on_shutdown=on_shutdown,
         include_inbox=False,
         relay_interval=0.2,
+        revocation_source=revocation_db_source,  # disabled users' tokens: the list from the gateway's database
     )
     app.state.signer = signer
     # audit: answers the services gave to a forwarded request are recorded by those services

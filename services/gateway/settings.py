@@ -1,6 +1,7 @@
 """Gateway settings (env prefix `GATEWAY_`)."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -23,6 +24,16 @@ class GatewaySettings(SuiteSettings):
     internal_port: int = Field(8010, ge=0, lt=65536)
     internal_host: str = "127.0.0.1"
     internal_reuse_port: bool = False  # several workers share the internal port (SO_REUSEPORT)
+    # -- sign-in protection (oauth/throttle.py, ratelimit/clientip.py) --------------------------
+    # Proxies whose X-Forwarded-For is believed, comma-separated CIDRs or addresses; none by default.
+    trusted_proxies: str = ""
+    signin_user_max_failures: int = Field(5, ge=1)        # then each failure locks the user name, doubling
+    signin_address_max_failures: int = Field(50, ge=1)    # the same per client address (NAT, the console)
+    signin_backoff_base_seconds: float = Field(1.0, gt=0)
+    signin_backoff_max_seconds: float = Field(900.0, gt=0)
+    signin_window_seconds: float = Field(900.0, gt=0)     # counts forgotten after this long without a failure
+    password_hash_concurrency: int = Field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)), ge=1, le=64)
+    password_hash_wait_seconds: float = Field(2.0, ge=0)  # a sign-in waiting longer for a hash slot: 503
     # Who works on a case (access/participants.py): the owning service's answer is kept this long.
     participants_cache_seconds: float = Field(10.0, ge=0, le=60)
     # PEM files, comma-separated; the first signs, all are published in the JWKS (rotation).
@@ -46,8 +57,10 @@ class GatewaySettings(SuiteSettings):
     rate_limit_key_prefix: str = "suite:ratelimit:"
     redis_url: str = ""
     # --- webhooks (issue 5 point 4) ---
-    # Hosts exempt from the private-address refusal, comma-separated (env GATEWAY_WEBHOOK_ALLOWED_HOSTS or
-    # WEBHOOK_ALLOWED_HOSTS). Empty outside prod means the dev default "127.0.0.1,localhost".
+    # `host:port` entries exempt from the private-address refusal, comma-separated (env
+    # GATEWAY_WEBHOOK_ALLOWED_HOSTS or WEBHOOK_ALLOWED_HOSTS); a host without a port: ports 80 and 443 only
+    # (webhook/urlsafety.py). Empty outside prod means the dev default "127.0.0.1:9000,localhost:9000".
+    # The suite's own ports are never allowed.
     webhook_allowed_hosts: str = Field("", validation_alias=AliasChoices(
         "GATEWAY_WEBHOOK_ALLOWED_HOSTS", "WEBHOOK_ALLOWED_HOSTS", "webhook_allowed_hosts"))
     # Seconds to wait before each attempt, counted from the previous one (at once, 5 s, 5 min, 30 min, 2 h,
@@ -87,9 +100,13 @@ class GatewaySettings(SuiteSettings):
     def model_post_init(self, __context) -> None:
         super().model_post_init(__context)
         if not self.webhook_allowed_hosts.strip() and self.suite_env != "prod":
-            self.webhook_allowed_hosts = "127.0.0.1,localhost"
+            self.webhook_allowed_hosts = "127.0.0.1:9000,localhost:9000"
+        from services.gateway.webhook.urlsafety import allowed_hosts
+        allowed_hosts(self.webhook_allowed_hosts)  # fail fast on a malformed entry
         self.webhook_retry_delays()  # fail fast on a malformed schedule
         box(self.webhook_sealing_keys)  # and on a malformed sealing key
+        from services.gateway.ratelimit.clientip import parse_trusted
+        parse_trusted(self.trusted_proxies)  # and on a malformed proxy list
 
     def webhook_retry_delays(self) -> list[float]:
         """The retry schedule in seconds; its length is the number of attempts."""

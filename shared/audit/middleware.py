@@ -1,4 +1,5 @@
-"""Refused requests (401, 403) are recorded, each in its own short transaction, before the answer leaves.
+"""Refused requests (401, 403, and what the gateway's edge refuses to forward, e.g. a spelling of an
+internal path: 404) are recorded, each in its own short transaction, before the answer leaves.
 
 Pure ASGI, inside the request-id middleware of every service. The gateway's answers that come back
 from a service it forwarded to are not recorded again (the service recorded them): the gateway sets
@@ -32,6 +33,22 @@ def _refusal(app, scope, status: int) -> None:
                       object_id=object_id, detail=detail, **writer.caller(scope, service))
 
 
+async def _who(app, scope) -> None:
+    """A request refused before its token was read (the edge's 404): who sent it, if the token is good."""
+    state = scope.setdefault("state", {})
+    if state.get("principal") is not None or getattr(app.state, "verifier", None) is None:
+        return
+    for k, v in scope.get("headers") or ():
+        if k == b"authorization":
+            scheme, _, token = v.decode("latin-1").partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                try:
+                    state["principal"] = await app.state.verifier.verify(token.strip())
+                except Exception:
+                    pass
+            return
+
+
 class AuditMiddleware:
     def __init__(self, app) -> None:
         self.app = app
@@ -42,12 +59,14 @@ class AuditMiddleware:
             return
 
         async def _send(message) -> None:
-            if message["type"] == "http.response.start" and message["status"] in REFUSED:
+            if message["type"] == "http.response.start" and (
+                    message["status"] in REFUSED or (scope.get("state") or {}).get("audit_refused")):
                 app = scope.get("app")
                 forwarded = getattr(app.state, "audit_forwarded", None) if app is not None else None
                 if app is not None and getattr(app.state, "db", None) is not None and not (
                         forwarded is not None and forwarded(scope)):
                     try:
+                        await _who(app, scope)
                         await anyio.to_thread.run_sync(_refusal, app, scope, message["status"])
                     except Exception as e:  # the refusal stands; a lost record is logged
                         log.error("refused request not recorded", extra={"error": repr(e)[:300]})

@@ -1,10 +1,10 @@
 """Writing audit records in the transaction of the change they record.
 
 - Every successful state-changing request (POST/PUT/PATCH/DELETE under `/api/`) of a service leaves one
-  record, appended by a `before_commit` hook in the request's own transaction (the session that
-  `bind_request`, a dependency on every service router, tied to the request). A change whose record
-  cannot be written does not commit: the hook raises `AuditWriteFailed` (503 problem+json) and the
-  request's transaction rolls back whole.
+  record, appended by a `before_commit` hook in the request's own transaction (the session of the
+  request dependency `shared.db.db_session`, which puts the request in `session.info["audit_request"]`).
+  A change whose record cannot be written does not commit: the hook raises `AuditWriteFailed` (503
+  problem+json) and the request's transaction rolls back whole.
 - `record(session, action, ...)` adds a further record to the session's transaction (a sign-in, a look at
   unmasked personal data, a job's work); `record_now(db, ...)` writes one in its own short transaction.
 - `note(session, ...)` names the action or the object of the request's automatic record when the route
@@ -23,8 +23,8 @@ from sqlalchemy import event, inspect as sa_inspect
 from sqlalchemy.orm import Mapper, object_session
 from sqlmodel import Session
 
+import shared.events.outbox  # noqa: F401  (its before_commit hook first: every process locks in one order)
 from shared.audit import chain
-from shared.db import DbSession
 from shared.errors import SuiteError
 
 log = logging.getLogger("suite.audit")
@@ -45,11 +45,6 @@ VERBS = {"POST": "create", "PUT": "update", "PATCH": "update", "DELETE": "delete
 
 class AuditWriteFailed(SuiteError):
     status, code, title = 503, "audit_unavailable", "Audit trail unavailable"
-
-
-def bind_request(request: Request, session: DbSession) -> None:
-    """Router dependency: the request's session is the one its automatic audit record is written in."""
-    session.info[REQUEST] = request
 
 
 def skip(request: Request) -> None:

@@ -206,7 +206,13 @@ def _send_one(s: Session, r: Reminder, resolvers: dict[str, Resolver], n: Notifi
         r.status, r.last_error = ReminderStatus.expired, "not delivered before the moment it reminds of"
         return "expired"
     resolver = resolvers.get(r.kind)
-    verdict = resolver(s, r) if resolver else Skip(f"no resolver for kind {r.kind!r}")
+    try:
+        with s.begin_nested():  # a failed query here must not abort the transaction that records it
+            verdict = resolver(s, r) if resolver else Skip(f"no resolver for kind {r.kind!r}")
+    except Exception as e:  # e.g. a phone sealed under a key no longer configured: never block the queue
+        log.exception("reminder %s (%s): its recipient could not be read", r.id, r.kind)
+        _failed(r, settings, now, e)
+        return "error"
     if isinstance(verdict, Skip):
         r.status, r.last_error = ReminderStatus.dropped, verdict.reason[:500]
         return "dropped"
@@ -222,12 +228,7 @@ def _send_one(s: Session, r: Reminder, resolvers: dict[str, Resolver], n: Notifi
             r.status, r.last_error = ReminderStatus.dropped, f"unknown channel {r.channel!r}"
             return "dropped"
     except Exception as e:  # the server or provider did not take it: retry later
-        r.attempts += 1
-        r.last_error = f"{type(e).__name__}: {e}"[:500]
-        if r.attempts >= settings.reminder_max_attempts:
-            r.status = ReminderStatus.failed
-        else:
-            r.next_attempt_at = now + _backoff(settings, r.attempts)
+        _failed(r, settings, now, e)
         log.warning("reminder %s (%s, %s) not sent, attempt %d: %s", r.id, r.kind, r.channel, r.attempts,
                     r.last_error)
         return "retry"
@@ -236,6 +237,16 @@ def _send_one(s: Session, r: Reminder, resolvers: dict[str, Resolver], n: Notifi
     r.provider_ref = str(ref)[:200] if ref else None
     log.info("reminder %s (%s %s) sent by %s to %s", r.id, r.kind, r.lead, r.channel, shown)
     return "sent"
+
+
+def _failed(r: Reminder, settings, now: datetime, e: Exception) -> None:
+    """Count a failed attempt: retry after a doubling delay, or give up after the last attempt."""
+    r.attempts += 1
+    r.last_error = f"{type(e).__name__}: {e}"[:500]
+    if r.attempts >= settings.reminder_max_attempts:
+        r.status = ReminderStatus.failed
+    else:
+        r.next_attempt_at = now + _backoff(settings, r.attempts)
 
 
 def reminder_jobs(prefix: str, settings, scan: Callable, send: Callable) -> list[Job]:

@@ -308,3 +308,13 @@ def test_a_handoff_is_recorded_in_its_own_transaction(suite):
     assert [(x["actor"], x["object_type"], x["object_id"]) for x in recs] == [
         ("petition-system", "handoff", r.json()["id"])]
     assert not [x for x in records(suite, "gateway") if x["detail"].get("route", "").endswith("/handoffs")]
+
+
+def test_a_proxied_call_the_gateway_refuses_is_recorded(suite):
+    r = suite.client().get("/api/v1/mediation/internal/audit/events")
+    assert r.status_code == 404
+    recs = records(suite, "gateway", action="access.denied")
+    assert [(x["actor"], x["detail"]["status"], x["detail"]["path"]) for x in recs] == [
+        ("coordinator", 404, "/api/v1/mediation/internal/audit/events")]
+    assert suite.client().get("/api/v1/mediation/no-such-thing").status_code == 404  # an ordinary 404: not refused
+    assert len(records(suite, "gateway", action="access.denied")) == 1

@@ -40,7 +40,7 @@ def test_lawyer_sees_queue_and_reasons_and_files_opinion(suite, page_as, console
     expect(row).to_contain_text(zh_date(req["due_on"]))
     expect(row).to_contain_text(re.compile(r"还剩 \d+ 天|今天到期"))
     expect(row).to_contain_text("已分派")
-    expect(row).to_contain_text("劳动争议")
+    expect(row).to_contain_text("劳动和社会保障")  # category "labour" is stored as its code (shared/vocabulary.py)
 
     row.get_by_role("link", name="OP-1001").click()
     reasons = page.get_by_role("region", name="分派理由")

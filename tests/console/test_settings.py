@@ -111,7 +111,7 @@ def test_coordinator_adds_a_retained_counsel(suite, page_as, console_url):
     page.get_by_label("类型").select_option(label="常年法律顾问")
     page.get_by_label("执业证号").fill("14401200910000001")
     page.get_by_label("律所").fill("明理律师事务所")
-    page.get_by_label("专长").select_option(["labour", "contract"])
+    page.get_by_label("专长").select_option(["labour_social_security", "contract"])
     page.get_by_role("button", name="添加律师").click()
     # retained counsel need their contract: reasons beside the contract fields, values kept
     expect(page.locator("#lawyer-contract-start-err")).to_be_visible()
@@ -124,11 +124,11 @@ def test_coordinator_adds_a_retained_counsel(suite, page_as, console_url):
     page.get_by_role("button", name="添加律师").click()
     expect(page.get_by_role("status")).to_contain_text("已添加律师：赵律师")
     row = page.get_by_role("region", name="律师一览表").get_by_role("row", name="赵律师")
-    expect(row).to_contain_text("劳动争议")
+    expect(row).to_contain_text("劳动和社会保障")  # the shared vocabulary's label (shared/vocabulary.py)
     expect(row).to_contain_text("120")
     [lw] = suite.client("coordinator").get("/api/v1/lawyers/lawyers").json()["items"]
     assert (lw["kind"], lw["license_no"], lw["user"], sorted(lw["specialties"])) == (
-        "retained_counsel", "14401200910000001", "lawyer3", ["contract", "labour"])
+        "retained_counsel", "14401200910000001", "lawyer3", ["contract", "labour_social_security"])
     assert lw["contract"]["annual_hours"] == 120 and lw["contract"]["end"] == "2026-12-31"
 
 

@@ -116,3 +116,47 @@ def test_runner_wires_the_internal_listener(monkeypatch):
     assert SuiteProcesses.from_env(db).service_env("mediation")["GATEWAY_INTERNAL_URL"] == "http://127.0.0.1:18010"
     bench = SuiteProcesses(db, ports={"gateway": 18000, "mediation": 18001, "lawyers": 18002})
     assert bench.internal_port not in (8010, 18000, 18001, 18002)  # a free port of its own
+
+
+# -- item 2: an event's source is the service whose token delivered it ------------------------------
+def _token_for(suite, client: str) -> str:
+    return suite.app["gateway"].state.signer.issue(client, client, ["service"])[0]
+
+
+@pytest.mark.parametrize("client, source", [("mediation-service", "lawyers"), ("lawyers-service", "mediation"),
+                                            ("lawyers-service", "gateway"), ("mediation-service", "petition")])
+def test_an_event_whose_source_is_another_service_is_refused_and_not_stored(suite, client, source):
+    from services.gateway.hub.models import HubEvent
+
+    forged = CloudEvent(id=uuid.uuid4().hex, source=source, type=f"{source}.opinion.filed", subject="C-forged",
+                        time=utcnow(), data={"opinion_id": "x"}).wire()
+    own = _event(client.removesuffix("-service"))
+    r = httpx.post(suite.internal_url + "/internal/events", json={"events": [own, forged]},
+                   headers={"Authorization": f"Bearer {_token_for(suite, client)}"})
+    is_problem(r, 403, "event_source_mismatch")
+    with suite.db("gateway").session() as s:  # nothing of the delivery stored
+        assert s.exec(select(HubEvent).where(HubEvent.id.in_([own["id"], forged["id"]]))).first() is None
+
+
+def test_each_service_publishes_its_own_source(suite):
+    for client in ("mediation-service", "lawyers-service"):
+        r = httpx.post(suite.internal_url + "/internal/events", json={"events": [_event(client.removesuffix("-service"))]},
+                       headers={"Authorization": f"Bearer {_token_for(suite, client)}"})
+        assert r.status_code == 200, r.text
+
+
+def test_a_refused_source_is_audited(suite):
+    try:
+        from shared.audit.models import audit_event  # noqa: F401
+    except ImportError:
+        pytest.skip("no audit trail in this tree")
+    import sqlalchemy as sa
+
+    forged = _event("lawyers")
+    r = httpx.post(suite.internal_url + "/internal/events", json={"events": [forged]},
+                   headers={"Authorization": f"Bearer {_token_for(suite, 'mediation-service')}"})
+    assert r.status_code == 403
+    with suite.db("gateway").session() as s:
+        rows = s.execute(sa.text("SELECT action, outcome, object_id, detail FROM audit_event "
+                                 "WHERE action = 'hub.event.source_refused'")).all()
+    assert any(row.object_id == forged["id"] and row.outcome == "failure" for row in rows), rows

@@ -41,7 +41,7 @@ class NatsSuiteMixin:
                                   "nats_backoff_max_seconds": 0.5}
         self.app = {
             "gateway": gateway_app(database_url=urls["gateway"], mediation_url=self.url["mediation"],
-                                   lawyers_url=self.url["lawyers"], webhook_allowed_hosts="127.0.0.1,localhost",
+                                   lawyers_url=self.url["lawyers"], webhook_allowed_hosts="127.0.0.1:9,localhost:9",
                                    internal_port=internal_port, **common),
             "mediation": mediation_app(database_url=urls["mediation"], **common),
             "lawyers": lawyers_app(database_url=urls["lawyers"], **common),

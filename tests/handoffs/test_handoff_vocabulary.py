@@ -49,7 +49,7 @@ def test_an_administrative_dispute_is_rejected_in_chinese_as_in_english(suite):
         suite.drain()
         h = handoff(c, r.json()["id"])
         assert h["status"] == "rejected" and h["reason_code"] == "administrative_dispute", (words, h)
-        assert h["details"]["nature"] == "administrative"
+        assert h["details"]["nature"] == h["nature"] == "administrative" and h["nature_label"] == "行政争议"
     civil = post_handoff(c, case_no(), mediation_body(category="城乡建设", nature="民事纠纷"))
     suite.drain()
     assert handoff(c, civil.json()["id"])["status"] == "accepted"

@@ -31,12 +31,14 @@ pytestmark = pytest.mark.skipif(_package_says(date(YEAR, 1, 1)) is not None or t
 
 
 @pytest.fixture
-def receiver():
+def receiver(suite, monkeypatch):
     from tests.webhooks.receiver import Receiver
 
     r = Receiver()
     server = ServerThread(r.app).start()
     r.url = server.url
+    settings = suite.app["gateway"].state.settings  # the webhook allowlist names host AND port
+    monkeypatch.setattr(settings, "webhook_allowed_hosts", f"{settings.webhook_allowed_hosts},127.0.0.1:{server.port}")
     try:
         yield r
     finally:

@@ -118,7 +118,9 @@ def test_events_hub_and_timeline_carry_no_personal_data(suite, api, day):
             assert clear not in where, clear
 
 
-def test_idempotency_store_keeps_phones_masked_and_webhook_secrets_sealed(suite, api, day):
+def test_idempotency_store_keeps_phones_masked_and_webhook_secrets_sealed(suite, api, day, monkeypatch):
+    settings = suite.app["gateway"].state.settings  # the webhook allowlist names host and port
+    monkeypatch.setattr(settings, "webhook_allowed_hosts", f"{settings.webhook_allowed_hosts},127.0.0.1:9")
     med = api.mediator()
     body = api.session_body(api.room(), [med], at(day, "09:00"), at(day, "10:00"),
                             parties=[{"name": "张三", "role": "petitioner", "phone": PHONE, "id_number": ID_NUMBER}])
@@ -207,3 +209,55 @@ def test_prod_refuses_the_development_keys():
                       pii_hash_key="a-real-hash-key-0123456789").refuse_dev_secrets()
     with pytest.raises(ValueError):
         MediationSettings(database_url="sqlite://", pii_keys="k1:not-base64!")
+
+
+def test_the_migration_seals_stored_phones_and_rekeys_the_parties(tmp_path):
+    """mediation_pii_0040 on rows written before it: phones sealed, `party_key` (which held the phone in
+    clear) recomputed in the parties, their claims and ratings; handed-off parties sealed; and back."""
+    import sqlalchemy as sa
+
+    from shared import migrate
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    migrate.upgrade("mediation", url, "mediation_reminders_0030")
+    engine = sa.create_engine(url)
+    t = "2026-12-03 01:00:00.000000"
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO mediation_session (id, case_no, room_id, status, starts_at, ends_at, notes, "
+                       "created_by, created_at, updated_at, version) VALUES ('s1', 'C1', 'r1', 'scheduled', "
+                       ":t, :t, '', 'x', :t, :t, 0)"), {"t": t})
+        c.execute(text("INSERT INTO session_party (session_id, position, name, role, phone, party_key) VALUES "
+                       "('s1', 0, '张三', 'petitioner', :p, :k0), ('s1', 1, '李四', 'respondent', NULL, '李四|')"),
+                  {"p": PHONE, "k0": "张三|" + PHONE_DIGITS})
+        c.execute(text("INSERT INTO resource_claim (session_id, resource_kind, resource_key, starts_at, ends_at) "
+                       "VALUES ('s1', 'party', :k0, :t, :t), ('s1', 'party', '李四|', :t, :t), "
+                       "('s1', 'room', 'r1', :t, :t)"), {"k0": "张三|" + PHONE_DIGITS, "t": t})
+        c.execute(text("INSERT INTO satisfaction (id, session_id, case_no, party_name, party_key, rating, comment, "
+                       "recorded_by, created_at) VALUES ('r1', 's1', 'C1', '张三', :k0, 'satisfied', '', 'x', :t)"),
+                  {"k0": "张三|" + PHONE_DIGITS, "t": t})
+        c.execute(text("INSERT INTO case_intake (id, case_no, status, category, summary, parties, received_at) "
+                       "VALUES ('i1', 'C1', 'pending', '', '', :parties, :t)"),
+                  {"parties": json.dumps([{"name": "张三", "phone": PHONE, "role": "petitioner"}]), "t": t})
+    migrate.upgrade("mediation", url)
+    crypto_now = crypto.current()
+    with engine.connect() as c:
+        everything = json.dumps([[str(v) for v in r] for table in ("session_party", "resource_claim", "satisfaction",
+                                                                    "case_intake")
+                                 for r in c.execute(text(f"SELECT * FROM {table}")).all()], ensure_ascii=False)
+        assert PHONE not in everything and PHONE_DIGITS not in everything
+        assert "|" not in everything  # no old `name|phone` key left
+        p0 = c.execute(text("SELECT * FROM session_party WHERE position = 0")).mappings().one()
+        assert crypto_now.reveal(dict(p0)) == (PHONE, None) and p0["pii_kid"] == "dev-1"
+        assert p0["party_key"] == crypto_now.party_key("张三", PHONE, None) and p0["name_key"] == "张三"
+        keys = set(c.execute(text("SELECT resource_key FROM resource_claim WHERE resource_kind = 'party'")).scalars())
+        assert keys == {p0["party_key"], crypto_now.party_key("李四", None, None)}
+        assert c.execute(text("SELECT party_key FROM satisfaction")).scalar() == p0["party_key"]
+        intake = json.loads(c.execute(text("SELECT parties FROM case_intake")).scalar())
+        assert "phone" not in intake[0] and crypto_now.show_intake_party(intake[0], True)["phone"] == PHONE
+    migrate.downgrade("mediation", url, "mediation_reminders_0030")
+    with engine.connect() as c:
+        assert c.execute(text("SELECT phone, party_key FROM session_party WHERE position = 0")).one() == \
+            (PHONE, "张三|" + PHONE_DIGITS)
+        assert c.execute(text("SELECT party_key FROM satisfaction")).scalar() == "张三|" + PHONE_DIGITS
+        assert json.loads(c.execute(text("SELECT parties FROM case_intake")).scalar())[0]["phone"] == PHONE
+    engine.dispose()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from shared.notify.models import Reminder
 from shared.testing import free_port
@@ -235,3 +235,53 @@ def test_judicial_reminder_dropped_once_the_parties_applied(suite, schedulers, s
     assert send_reminders(app, now=now) == {"dropped": 1}
     assert scan_reminders(app, now=now + timedelta(days=6)) == 0   # no more reminders once applied
     assert smtp.messages == []
+
+
+def test_the_scheduler_runs_the_scan_and_the_sender(suite, schedulers, smtp, sms):
+    """The jobs as the service schedules them (APScheduler, worker threads), on the real clock."""
+    import asyncio
+
+    from shared.jobs import start_scheduler
+
+    from services.mediation.reminder.jobs import jobs
+
+    api = Api(suite)
+    book(api, [api.mediator(email="jobs@example.org")], working_day(0))
+    app = schedulers("mediation", smtp_port=smtp.port, sms=sms, remind_session_hours="2400",
+                     reminder_scan_seconds=0.2, reminder_send_seconds=0.2)
+
+    async def main() -> None:
+        scheduler = start_scheduler(app, jobs(app.state.settings))
+        try:
+            for _ in range(100):
+                await asyncio.sleep(0.1)
+                if len(smtp.messages) == 1 and len(sms.sent) == 2:
+                    break
+            await asyncio.sleep(0.6)  # a few more runs: nothing more
+        finally:
+            scheduler.shutdown(wait=False)
+
+    asyncio.run(main())
+    assert [m["to"] for m in smtp.messages] == [["jobs@example.org"]] and len(sms.sent) == 2
+
+
+def test_a_reminder_whose_recipient_cannot_be_read_does_not_block_the_queue(suite, schedulers, smtp, sms):
+    from shared.notify.reminders import send_due
+
+    from services.mediation.reminder.service import RESOLVERS
+
+    api = Api(suite)
+    s = book(api, [api.mediator(email="he@example.org")], working_day(0))
+    now = datetime.fromisoformat(s["start"]) - timedelta(hours=20)
+    app = schedulers("mediation", smtp_port=smtp.port, sms=sms)
+    assert scan_reminders(app, now=now) == 3
+
+    def broken(session, r):  # the parties' rows cannot be read (a failed query aborts on PostgreSQL)
+        if r.channel == "sms":
+            session.execute(text("SELECT phone FROM no_such_table"))
+        return RESOLVERS["session"](session, r)
+
+    assert send_due(app, {"session": broken}, now) == {"error": 2, "sent": 1}
+    assert [r.status for r in rows(suite) if r.channel == "sms"] == ["pending", "pending"]
+    assert send_reminders(app, now=now + timedelta(minutes=2)) == {"sent": 2}
+    assert len(sms.sent) == 2 and len(smtp.messages) == 1

@@ -29,7 +29,12 @@ def receiver_server():
 
 
 @pytest.fixture
-def receiver(receiver_server):
+def receiver(receiver_server, suite, monkeypatch):
+    """The receiver, its loopback port allowed explicitly (the allowlist names host AND port)."""
+    port = receiver_server.url.rsplit(":", 1)[1]
+    settings = suite.app["gateway"].state.settings
+    monkeypatch.setattr(settings, "webhook_allowed_hosts",
+                        f"{settings.webhook_allowed_hosts},127.0.0.1:{port},localhost:{port}")
     receiver_server.reset()
     yield receiver_server
     receiver_server.reset()

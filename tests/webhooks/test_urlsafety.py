@@ -24,7 +24,7 @@ from services.gateway.webhook.urlsafety import (
     resolve,
 )
 
-ALLOWED = allowed_hosts("127.0.0.1,localhost")
+ALLOWED = allowed_hosts("127.0.0.1:9000,localhost:9000")
 
 
 @pytest.mark.parametrize("host", [
@@ -55,7 +55,7 @@ def test_registration_refuses(url):
 
 
 @pytest.mark.parametrize("url", ["https://petition.example.gov.cn/hooks", "http://127.0.0.1:9000/x",
-                                 "http://localhost:9000/x", "http://LOCALHOST./x", "https://8.8.8.8/x",
+                                 "http://localhost:9000/x", "http://LOCALHOST.:9000/x", "https://8.8.8.8/x",
                                  "https://信访.中国/回调?x=1"])
 def test_registration_accepts(url):
     check_registration(url, ALLOWED)
@@ -64,8 +64,8 @@ def test_registration_accepts(url):
 def test_resolution_refuses_loopback_name_without_allowance():
     # `localhost` resolves to 127.0.0.1: refused unless listed. No connection is attempted here.
     with pytest.raises(UnsafeUrl, match="127.0.0.1"):
-        anyio.run(resolve, "http://localhost:1/hook", allowed_hosts("127.0.0.1"))
-    target = anyio.run(resolve, "http://localhost:1/hook", ALLOWED)
+        anyio.run(resolve, "http://localhost:9000/hook", allowed_hosts("127.0.0.1:9001"))
+    target = anyio.run(resolve, "http://localhost:9000/hook", ALLOWED)
     assert target.addresses is None  # allowed: connect by name
 
 
@@ -119,6 +119,7 @@ def test_schedule_covers_a_day_with_bounded_jitter():
 
 def test_dev_settings_allow_loopback_and_prod_does_not():
     assert allowed_hosts(GatewaySettings(database_url="sqlite://").webhook_allowed_hosts) == ALLOWED
+    assert ALLOWED == {"127.0.0.1:9000", "localhost:9000"}
     assert GatewaySettings(database_url="sqlite://", suite_env="prod").webhook_allowed_hosts == ""
 
 
@@ -138,3 +139,76 @@ def test_requests_are_pinned_to_the_checked_address():
     [(url, headers, ext)] = _requests(Outgoing("d1", "http://localhost:9/h", "e1", "{}", []),
                                       Target("localhost", 9, None))
     assert str(url) == "http://localhost:9/h" and headers == {} and ext == {}
+
+
+# -- issue 13 item 9: the allowlist names a host AND a port; every loopback spelling; never the suite ------
+LOOPBACK_SPELLINGS = ["127.0.0.1", "127.1", "0x7f000001", "2130706433", "0177.0.0.1", "0x7f.1", "127.000.000.001",
+                      "[::ffff:127.0.0.1]", "localhost", "LOCALHOST.", "localhost."]
+
+
+@pytest.mark.parametrize("host", LOOPBACK_SPELLINGS)
+def test_an_allowed_loopback_port_does_not_open_the_others(host):
+    allowed = allowed_hosts("127.0.0.1:9000,localhost:9000")
+    check_registration(f"http://{host}:9000/hook", allowed)  # the listed port, in any spelling
+    for port in (8000, 8001, 8010, 80, 9001):
+        with pytest.raises(UnsafeUrl):
+            check_registration(f"http://{host}:{port}/hook", allowed)
+        with pytest.raises(UnsafeUrl):
+            anyio.run(resolve, f"http://{host}:{port}/hook", allowed)
+
+
+def test_ipv6_loopback_is_listed_on_its_own():
+    allowed = allowed_hosts("127.0.0.1:9000")
+    with pytest.raises(UnsafeUrl):
+        check_registration("http://[::1]:9000/hook", allowed)
+    check_registration("http://[::1]:9000/hook", allowed_hosts("[::1]:9000"))
+    with pytest.raises(UnsafeUrl):
+        check_registration("http://[::1]:9001/hook", allowed_hosts("[::1]:9000"))
+
+
+def test_allowlist_entries_are_normalised():
+    assert allowed_hosts("127.1:9000, LOCALHOST.:9000, [::1]:9000, 0x7f000001, example.org") == {
+        "127.0.0.1:9000", "localhost:9000", "[::1]:9000", "127.0.0.1", "example.org"}
+    with pytest.raises(ValueError):
+        allowed_hosts("127.0.0.1:99999")
+
+
+def test_a_host_without_port_allows_only_the_default_ports():
+    allowed = allowed_hosts("10.0.0.5")
+    check_registration("http://10.0.0.5/hook", allowed)
+    check_registration("https://10.0.0.5/hook", allowed)
+    with pytest.raises(UnsafeUrl):
+        check_registration("http://10.0.0.5:8000/hook", allowed)
+
+
+def test_never_the_suites_own_ports_even_when_listed():
+    from services.gateway.webhook.urlsafety import own_endpoints
+
+    s = GatewaySettings(database_url="sqlite://", port=8000, internal_port=8010,
+                        mediation_url="http://127.0.0.1:8001", lawyers_url="http://127.0.0.1:8002",
+                        console_url="http://127.0.0.1:8003")
+    own = own_endpoints(s)
+    assert {8000, 8001, 8002, 8003, 8010} <= own.ports
+    allowed = allowed_hosts("127.0.0.1:8001,localhost:8010,127.0.0.1:8000,10.0.0.1:8002")
+    for url in ("http://127.0.0.1:8001/internal/events", "http://127.1:8001/x", "http://localhost:8010/x",
+                "http://2130706433:8000/x", "http://10.0.0.1:8002/x", "http://[::1]:8003/x"):
+        with pytest.raises(UnsafeUrl, match="suite's own"):
+            check_registration(url, allowed, own)
+        with pytest.raises(UnsafeUrl):
+            anyio.run(resolve, url, allowed, own)
+    # a public host on one of those port numbers is someone else's service
+    check_registration("https://8.8.8.8:8000/x", allowed, own)
+
+
+def test_the_running_gateway_refuses_its_own_ports(suite):
+    c = suite.client("coordinator")
+    for svc in ("gateway", "mediation", "lawyers", "console"):
+        port = suite.url[svc].rsplit(":", 1)[1]
+        for host in ("127.0.0.1", "127.1", "0x7f000001", "localhost"):
+            r = c.post("/api/v1/webhooks", json={"url": f"http://{host}:{port}/internal/events", "event_types": ["*"]})
+            assert r.status_code == 422, (svc, host, r.text)
+    port = suite.internal_url.rsplit(":", 1)[1]
+    r = c.post("/api/v1/webhooks", json={"url": f"http://127.0.0.1:{port}/internal/events", "event_types": ["*"]})
+    assert r.status_code == 422, r.text
+    r = c.post("/api/v1/webhooks", json={"url": "http://127.0.0.1:9/hook", "event_types": ["*"]})
+    assert r.status_code == 201, r.text  # the port the test suite allows

@@ -230,10 +230,10 @@ def test_redirect_is_not_followed(suite, receiver, hooks):
 
 
 def test_host_resolving_to_loopback_is_refused_without_connecting(suite, receiver, hooks, monkeypatch):
-    # Only 127.0.0.1 is allowed here, not the name `localhost` (which resolves to 127.0.0.1).
-    monkeypatch.setattr(hooks.settings, "webhook_allowed_hosts", "127.0.0.1")
+    # Only 127.0.0.1 on another port is allowed here, not `localhost` on this one (127.0.0.1 when resolved).
     port = receiver.url.rsplit(":", 1)[1]
-    hook = hooks.register(f"http://localhost:{port}/hook")  # a name: checked when delivering
+    hook = hooks.register(f"http://localhost:{port}/hook")  # registered while allowed, then withdrawn:
+    monkeypatch.setattr(hooks.settings, "webhook_allowed_hosts", "127.0.0.1:9,localhost:9")  # a name: checked again when delivering
     ev = hooks.event()
     hooks.enqueue(ev)
     assert hooks.deliver() == 1
@@ -242,8 +242,8 @@ def test_host_resolving_to_loopback_is_refused_without_connecting(suite, receive
     assert d["status"] == "pending" and d["attempts"][0]["status_code"] is None
     assert "refused" in d["attempts"][0]["error"] and "127.0.0.1" in d["attempts"][0]["error"]
     assert "loopback" in d["attempts"][0]["error"]
-    # Once the name is allowed (dev settings), the same delivery goes through.
-    monkeypatch.setattr(hooks.settings, "webhook_allowed_hosts", "127.0.0.1,localhost")
+    # Once the name is allowed with its port, the same delivery goes through.
+    monkeypatch.setattr(hooks.settings, "webhook_allowed_hosts", f"127.0.0.1:9,localhost:{port}")
     hooks.make_due()
     hooks.deliver()
     assert len(receiver.hits()) == 1 and hooks.delivery(ev.id).status == "succeeded"
@@ -251,9 +251,9 @@ def test_host_resolving_to_loopback_is_refused_without_connecting(suite, receive
 
 def test_private_literal_is_refused_at_delivery_too(suite, receiver, hooks, monkeypatch):
     # Registered while allowed, then the allowance is withdrawn: delivery refuses without connecting.
-    monkeypatch.setattr(hooks.settings, "webhook_allowed_hosts", "127.0.0.1,localhost,10.0.0.1")
+    monkeypatch.setattr(hooks.settings, "webhook_allowed_hosts", "127.0.0.1:9,localhost:9,10.0.0.1:9")
     hook = hooks.register("http://10.0.0.1:9/hook")
-    monkeypatch.setattr(hooks.settings, "webhook_allowed_hosts", "127.0.0.1,localhost")
+    monkeypatch.setattr(hooks.settings, "webhook_allowed_hosts", "127.0.0.1:9,localhost:9")
     hooks.enqueue(hooks.event())
     assert hooks.deliver() == 1
     [d] = deliveries(suite, hook["id"])
@@ -267,6 +267,8 @@ def test_timeout_and_connection_errors_are_retried(suite, receiver, hooks, monke
     with socket.socket() as sock:  # a loopback port with nobody listening
         sock.bind(("127.0.0.1", 0))
         closed_port = sock.getsockname()[1]
+    monkeypatch.setattr(hooks.settings, "webhook_allowed_hosts",  # that port allowed explicitly
+                        f"{hooks.settings.webhook_allowed_hosts},127.0.0.1:{closed_port}")
     dead = hooks.register(f"http://127.0.0.1:{closed_port}/hook")
     hooks.enqueue(hooks.event())
     t0 = time.monotonic()

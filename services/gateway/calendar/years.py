@@ -85,10 +85,18 @@ def _write(app, year: int, body: YearLoad):
         return emit(s, source="gateway", type="calendar.year.set", subject=subject_of(year), data=data)
 
 
+def _service_token(app) -> str:
+    """The gateway's own `service` token (the hub's, which it renews), as for pushing to the inboxes."""
+    hub = getattr(app.state, "hub", None)
+    if hub is not None:
+        return hub.service_token()
+    return app.state.signer.issue("gateway", "gateway", ["service"])[0]
+
+
 async def _apply_at(app, svc: str, event) -> dict:
     url = getattr(app.state.settings, f"{svc}_url").rstrip("/") + "/internal/calendar/apply"
     r = await app.state.http.post(url, json={"event": event.wire()}, timeout=60.0,
-                                  headers={"Authorization": f"Bearer {app.state.hub.service_token()}"})
+                                  headers={"Authorization": f"Bearer {_service_token(app)}"})
     r.raise_for_status()
     return r.json()
 

@@ -59,6 +59,8 @@ class HandoffAccepted(BaseModel):
     category_label: str | None = None
     category_text: str | None = None
     warnings: list[dict[str, Any]] = Field(default_factory=list)
+    nature: str | None = None           # civil | administrative | litigation_related (DOMAIN.md)
+    nature_label: str | None = None
 
 
 class HandoffStepPublic(BaseModel):
@@ -82,6 +84,8 @@ class HandoffPublic(BaseModel):
     category_label: str | None = None
     category_text: str | None = None
     warnings: list[dict[str, Any]] = Field(default_factory=list)
+    nature: str | None = None           # civil | administrative | litigation_related (DOMAIN.md)
+    nature_label: str | None = None
     summary: str
     parties: list[Any]
     details: dict[str, Any]

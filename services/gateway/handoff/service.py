@@ -92,8 +92,11 @@ def vocabulary_fields(words: str, details: dict[str, Any]) -> str:
 
 
 def category_answer(h: Handoff) -> dict[str, Any]:
-    """`category`, `category_label`, `category_text` and `warnings` of a handoff's answer."""
-    return vocabulary.category_fields(h.category, (h.details or {}).get("category_text"))
+    """`category`, `category_label`, `category_text`, `warnings`, and `nature` with `nature_label`."""
+    details = h.details or {}
+    nature = details.get("nature")
+    return {**vocabulary.category_fields(h.category, details.get("category_text")), "nature": nature,
+            "nature_label": vocabulary.label("nature", nature) if nature else None}
 
 
 def request_origin(principal: Principal, idempotency_key: str) -> str:

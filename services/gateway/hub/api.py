@@ -1,6 +1,7 @@
 """The hub's endpoints: `POST /internal/events` (services publish here) and the dead letters."""
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 import anyio
@@ -9,21 +10,51 @@ from pydantic import BaseModel
 
 from shared.auth import Principal, ServicePrincipal, require_roles
 from shared.db import utcnow
-from shared.errors import NotFound
+from shared.errors import Forbidden, NotFound
 from shared.events.envelope import CloudEvent
 from shared.events.inbox import Delivery
 from shared.pagination import PageDep, paginate
 from services.gateway.hub import repository as repo
 from services.gateway.hub.models import DeadLetter
 
+log = logging.getLogger("suite.hub")
 router = APIRouter()
 Coordinator = Annotated[Principal, Depends(require_roles("coordinator"))]
 Reader = Annotated[Principal, Depends(require_roles("coordinator", "auditor"))]
 
 
+def producer_source(principal: Principal) -> str:
+    """The `source` a service client may publish: `mediation-service` -> `mediation` (the gateway: `gateway`)."""
+    return principal.client_id.removesuffix("-service")
+
+
+def _audit_refused(request: Request, principal: Principal, allowed: str, bad: list[CloudEvent]) -> None:
+    """Record the refusal in the gateway's audit trail, when the audit module is installed."""
+    try:
+        from shared.audit import record_now
+    except ImportError:
+        return
+    try:
+        record_now(request.app.state.db, "hub.event.source_refused", service="gateway", outcome="failure",
+                   object_type="event", object_id=bad[0].id, actor=principal.sub, client_id=principal.client_id,
+                   roles=sorted(principal.roles), request=request,
+                   detail={"allowed_source": allowed, "sources": sorted({e.source[:100] for e in bad}),
+                           "types": sorted({e.type[:100] for e in bad})[:20], "count": len(bad)})
+    except Exception as e:  # the refusal stands; a lost record is logged
+        log.error("refused event not recorded in the audit trail: %r", e)
+
+
 @router.post("/internal/events", tags=["internal"])
-async def publish(body: Delivery, request: Request, _: ServicePrincipal) -> dict:
-    """Where the services' outbox relays publish (at-least-once; the hub dedupes by event id)."""
+async def publish(body: Delivery, request: Request, principal: ServicePrincipal) -> dict:
+    """Where the services' outbox relays publish (at-least-once; the hub dedupes by event id). Every event's
+    `source` must be the service whose token delivered it, else the whole delivery is refused (403)."""
+    allowed = producer_source(principal)
+    bad = [e for e in body.events if e.source != allowed]
+    if bad:
+        await anyio.to_thread.run_sync(_audit_refused, request, principal, allowed, bad)
+        raise Forbidden(f"An event's source must be the service that delivers it ({allowed!r}); "
+                        f"{len(bad)} event(s) name another source.", code="event_source_mismatch",
+                        detail_zh="事件来源必须与投递该事件的服务一致。")
     stored, duplicates = await anyio.to_thread.run_sync(request.app.state.hub.store, body.events)
     return {"stored": stored, "duplicates": duplicates}
 

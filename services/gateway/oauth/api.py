@@ -11,6 +11,9 @@ from fastapi.responses import JSONResponse
 
 from shared import audit
 from shared.db import DbSession
+from shared.errors import problem
+from services.gateway.oauth.throttle import HashBusy, HashGate, SignInThrottle, keys_for
+from services.gateway.ratelimit.clientip import client_ip, parse_trusted
 from services.gateway.oauth.service import OAuthError, client_credentials, password_grant
 
 router = APIRouter(tags=["oauth"])
@@ -68,11 +71,25 @@ async def _token(request: Request, session: DbSession, *, allow_service: bool):
             if basic and form.get("client_secret"):
                 raise OAuthError("invalid_request", "Use one client authentication method, not two.")
             cid, secret = basic or (str(form.get("client_id") or ""), str(form.get("client_secret") or ""))
-            body = await to_thread.run_sync(partial(client_credentials, allow_service=allow_service),
-                                            session, signer, cid, secret)
+            async with hash_gate(request.app):  # at most N secret hashes at once (throttle.py)
+                body = await to_thread.run_sync(partial(client_credentials, allow_service=allow_service),
+                                                session, signer, cid, secret)
         elif grant == "password":
-            body = await to_thread.run_sync(password_grant, session, signer, str(form.get("client_id") or ""),
-                                            str(form.get("username") or ""), str(form.get("password") or ""))
+            username = str(form.get("username") or "")
+            throttle, keys = sign_in_throttle(request.app), keys_for(username, request_ip(request))
+            wait = throttle.retry_after(keys)
+            if wait:  # locked after repeated failures: no hashing, the right password too (throttle.py)
+                return _throttled(request, wait)
+            try:
+                async with hash_gate(request.app):
+                    body = await to_thread.run_sync(password_grant, session, signer,
+                                                    str(form.get("client_id") or ""), username,
+                                                    str(form.get("password") or ""))
+            except OAuthError as e:
+                if e.error == "invalid_grant":
+                    throttle.failed(keys)
+                raise
+            throttle.succeeded(keys[0])
         elif not grant:
             raise OAuthError("invalid_request", "grant_type is required.")
         else:
@@ -80,8 +97,48 @@ async def _token(request: Request, session: DbSession, *, allow_service: bool):
     except OAuthError as e:
         _record_sign_in(request, session, form, None, e)
         return _error(e)
+    except HashBusy:
+        return problem(503, "sign_in_busy", "Service unavailable",
+                       "Too many sign-ins are being checked right now; retry in a moment.", request=request,
+                       headers={**NO_STORE, "Retry-After": "1"}, detail_zh="当前登录请求过多，请稍后重试。",
+                       error="temporarily_unavailable")
     _record_sign_in(request, session, form, body, None)
     return JSONResponse(body, headers=NO_STORE)
+
+
+def sign_in_throttle(app) -> SignInThrottle:
+    t = getattr(app.state, "sign_in_throttle", None)
+    if t is None:
+        t = app.state.sign_in_throttle = SignInThrottle(app.state.settings)
+        previous = getattr(app.state, "reset_for_tests", None)
+
+        def reset_for_tests() -> None:
+            t.clear()
+            if previous:
+                previous()
+
+        app.state.reset_for_tests = reset_for_tests
+    return t
+
+
+def hash_gate(app) -> HashGate:
+    g = getattr(app.state, "hash_gate", None)
+    if g is None:
+        s = app.state.settings
+        g = app.state.hash_gate = HashGate(s.password_hash_concurrency, s.password_hash_wait_seconds)
+    return g
+
+
+def request_ip(request: Request) -> str:
+    """The caller's address: X-Forwarded-For only from GATEWAY_TRUSTED_PROXIES (ratelimit/clientip.py)."""
+    return client_ip(request.scope, parse_trusted(request.app.state.settings.trusted_proxies))
+
+
+def _throttled(request: Request, wait: int):
+    return problem(429, "too_many_sign_in_failures", "Too many requests",
+                   f"Too many failed sign-ins for this user name or address; retry in {wait} s.", request=request,
+                   headers={**NO_STORE, "Retry-After": str(wait)},
+                   detail_zh=f"登录失败次数过多，请 {wait} 秒后重试。", error="too_many_attempts", retry_after=wait)
 
 
 def _record_sign_in(request: Request, session, form, body: dict | None, error: OAuthError | None) -> None:

@@ -24,6 +24,7 @@ from services.gateway.proxy.asgi import header, send_problem
 from services.gateway.proxy.forwarder import Forwarder, make_forwarder
 from services.gateway.proxy.guard import TOKENLESS, refusal, target_service
 from services.gateway.ratelimit.limiter import make_limiter
+from services.gateway.ratelimit.clientip import client_ip, parse_trusted
 from services.gateway.webhook.sealing import box
 from services.gateway.internal_listener import is_internal_path, on_internal_listener
 
@@ -53,7 +54,7 @@ class TokenCache:
         p = self._seen.get(token)
         if p is not None:
             if p.claims.get("exp", 0) + CLOCK_SKEW >= time.time():
-                return p
+                return self.verifier.check_revoked(p)  # a disabled user's token: 401 (shared/revocation.py)
             self._seen.pop(token, None)
         p = await self.verifier.verify(token)
         if self.size > 0:
@@ -117,6 +118,7 @@ class GatewayEdge:
         service = target_service(path)
         if refusal(scope, service) or (is_internal_path(path) and not on_internal_listener(scope)):
             # `/internal/...` is served only on the internal listener (internal_listener.py)
+            scope.setdefault("state", {})["audit_refused"] = True  # audit: a proxied call refused (404)
             await send_problem(scope, send, 404, "not_found", "Not found",
                                f"No resource at {scope['method']} {path}.", detail_zh="未找到该资源。")
             return
@@ -146,8 +148,8 @@ class GatewayEdge:
             if principal is not None:
                 who = f"{principal.client_id}|{principal.sub}"
             else:
-                client = scope.get("client")
-                who = "ip|" + (client[0] if client else "unknown")
+                # forwarded headers only from GATEWAY_TRUSTED_PROXIES (ratelimit/clientip.py)
+                who = "ip|" + client_ip(scope, parse_trusted(edge.settings.trusted_proxies))
             decision = await edge.limiter.hit(who)
             if not decision.allowed:
                 await send_problem(scope, send, 429, "rate_limited", "Too many requests",

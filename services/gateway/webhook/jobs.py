@@ -26,7 +26,7 @@ from services.gateway.settings import GatewaySettings
 from services.gateway.webhook import repository as repo, service
 from services.gateway.webhook.service import AttemptResult
 from services.gateway.webhook.signing import signature_header
-from services.gateway.webhook.urlsafety import Target, UnsafeUrl, allowed_hosts, resolve
+from services.gateway.webhook.urlsafety import Target, UnsafeUrl, allowed_hosts, own_endpoints, resolve
 
 log = logging.getLogger("gateway.webhooks")
 USER_AGENT = "petition-suite-webhooks/1.0"
@@ -118,7 +118,7 @@ async def send(app: FastAPI, out: Outgoing) -> AttemptResult:
     t0 = time.perf_counter()
     res = AttemptResult(out.delivery_id, started, 0)
     try:
-        target = await resolve(out.url, allowed_hosts(settings.webhook_allowed_hosts))
+        target = await resolve(out.url, allowed_hosts(settings.webhook_allowed_hosts), own_endpoints(settings))
     except UnsafeUrl as e:
         res.error = f"refused, no connection made: {e}"
         return res

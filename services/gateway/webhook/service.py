@@ -38,7 +38,7 @@ from services.gateway.webhook.models import (
 )
 from services.gateway.webhook.sealing import box
 from services.gateway.webhook.signing import new_secret
-from services.gateway.webhook.urlsafety import UnsafeUrl, allowed_hosts, check_registration
+from services.gateway.webhook.urlsafety import UnsafeUrl, allowed_hosts, check_registration, own_endpoints
 
 log = logging.getLogger("gateway.webhooks")
 
@@ -73,7 +73,7 @@ def get_visible(session: Session, principal: Principal, endpoint_id: str) -> Web
 def register(session: Session, settings: GatewaySettings, principal: Principal, body: WebhookCreate) -> WebhookEndpoint:
     """Subscribe `url` to `event_types` (订阅); the answer carries the new secret."""
     try:
-        check_registration(body.url, allowed_hosts(settings.webhook_allowed_hosts))
+        check_registration(body.url, allowed_hosts(settings.webhook_allowed_hosts), own_endpoints(settings))
     except UnsafeUrl as e:
         raise Unprocessable(f"url: {e}", code="webhook_url_refused",
                             errors=[{"field": "url", "message": str(e), "type": "webhook_url_refused"}])

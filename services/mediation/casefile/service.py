@@ -103,7 +103,8 @@ def on_handoff_requested(session: Session, calendar: WorkingCalendar, data: dict
     term = vocabulary.category(data.get("category"))  # the code; unknown words kept as category_text
     intake = CaseIntake(id=new_id(), case_no=case_no[:64], handoff_id=handoff_id,
                         category=term.code if term else "",
-                        category_text=(data.get("category_text") or (term.text if term else None) or None),
+                        category_text=str(data.get("category_text") or (term.text if term else "") or "")[:200]
+                        or None,
                         summary=str(data.get("summary") or ""), parties=parties,
                         received_at=received, status=IntakeStatus.pending.value)
     if code:

@@ -165,6 +165,9 @@ def book(session: Session, rules: WorkingRules, caller: Caller, body: SessionCre
         raise Forbidden("A mediator books only sessions they mediate: put your own mediator id in mediator_ids.",
                         detail_zh="调解员只能预约自己参与的调解：请在 mediator_ids 中包含本人的调解员编号。")
     rules.check_range(body.start, body.end)
+    # Sealed and hashed before the first query: on SQLite that starts the write lock (party/crypto.py).
+    crypto = pii.current()
+    sealed = [crypto.columns(p.name, p.phone, p.id_number) for p in body.parties]
     meds, obstacles = load_booking_facts(session, body.room_id, body.mediator_ids, [p.name for p in body.parties],
                                          body.start, body.end)
     if body.language and not any(body.language in m.languages for m in meds):
@@ -178,32 +181,37 @@ def book(session: Session, rules: WorkingRules, caller: Caller, body: SessionCre
                          status=SessionStatus.scheduled.value, starts_at=body.start, ends_at=body.end,
                          language=body.language, lawyer_id=body.lawyer_id, notes=body.notes,
                          created_by=caller.login, created_at=now, updated_at=now, version=0)
-    crypto = pii.current()
-    parties = [SessionParty(session_id=s.id, position=i, name=p.name, role=p.role.value,
-                            **crypto.columns(p.name, p.phone, p.id_number)) for i, p in enumerate(body.parties)]
+    parties = [SessionParty(session_id=s.id, position=i, name=p.name, role=p.role.value, **sealed[i])
+               for i, p in enumerate(body.parties)]
     wanted = claims.resources(s.room_id, body.mediator_ids, [(p.party_key, p.name) for p in parties])
-    check_same_name(session, s.id, parties, wanted, s.starts_at, s.ends_at + rules.buffer)
     reminders = reminder_plan(rules, s.starts_at)
     if session.get_bind().dialect.name == "postgresql":
         until = s.ends_at + rules.buffer
+        check_same_name(session, s.id, parties, wanted, s.starts_at, until)
         rows = claims.rows_for(s.id, wanted, s.starts_at, until)
         claims.guarded(session, s.id, wanted, s.starts_at, until,
                        lambda: repo.insert_booking_pg(session, s, body.mediator_ids, parties, reminders, rows))
     else:
         repo.insert_booking(session, s, body.mediator_ids, parties, reminders)
         claims.take(session, s.id, wanted, s.starts_at, s.ends_at, rules.buffer)
+        check_same_name(session, s.id, parties, wanted, s.starts_at, s.ends_at + rules.buffer, taken=True)
         casefile.on_session_booked(session, s.case_no)
     events.publish(session, events.SESSION_SCHEDULED, s.case_no, events.session_data(s, body.mediator_ids, parties))
     return to_public(s, body.mediator_ids, parties, caller=caller)
 
 
 def check_same_name(session: Session, session_id: str, parties: list[SessionParty], wanted: list[claims.Resource],
-                    start: datetime, until: datetime) -> None:
-    """Party identity (party/identity.py): a same-name party who may be the same person is a conflict too."""
+                    start: datetime, until: datetime, *, taken: bool = False) -> None:
+    """Party identity (party/identity.py): a same-name party who may be the same person is a conflict too.
+
+    `taken`: the claims were just taken (SQLite: checked after them, so the many requests that lose a
+    contended slot stop at the claims and this query runs only for the one that wins); there is then no
+    exact conflict to list. A failure rolls the request's transaction back, the claims with it.
+    """
     extra = identity.same_name_conflicts(session, parties, start, until, session_id)
     if extra:
-        raise claims.slot_conflict(identity.merge(
-            claims.conflicts(session, wanted, start, until, exclude_session=session_id), extra))
+        exact = [] if taken else claims.conflicts(session, wanted, start, until, exclude_session=session_id)
+        raise claims.slot_conflict(identity.merge(exact, extra))
 
 
 def reschedule(session: Session, rules: WorkingRules, caller: Caller, session_id: str,
@@ -223,8 +231,12 @@ def reschedule(session: Session, rules: WorkingRules, caller: Caller, session_id
     check_time_rules(rules, obstacles, meds, body.start, body.end, now)
     check_recusal(obstacles)
     wanted = claims.resources(room_id, mids, [(p.party_key, p.name) for p in parties])
-    check_same_name(session, s.id, parties, wanted, body.start, body.end + rules.buffer)
+    pg = session.get_bind().dialect.name == "postgresql"
+    if pg:  # under the name lock before the claims (party/identity.py), as when booking
+        check_same_name(session, s.id, parties, wanted, body.start, body.end + rules.buffer)
     claims.take(session, s.id, wanted, body.start, body.end, rules.buffer, release_first=True)
+    if not pg:
+        check_same_name(session, s.id, parties, wanted, body.start, body.end + rules.buffer, taken=True)
     old = {"previous_start": to_local(s.starts_at).isoformat(),
            "previous_end": to_local(s.ends_at).isoformat(), "previous_room_id": s.room_id}
     if mids != old_mids:
