@@ -1,22 +1,30 @@
-"""Gateway overhead: the same requests straight to the mediation service and through the gateway.
+"""Gateway overhead: the same requests straight to the mediation service and through the gateway,
+each also as a share of a bare FastAPI endpoint served the same way (the framework's ceiling).
 
-Workloads (authenticated, same concurrency on both paths):
+Workloads (authenticated, same concurrency on every path):
   (a) a cheap GET: one room by id            (`GET /api/v1/mediation/rooms/{id}`)
   (b) a realistic read: a list of 50 rooms   (`GET /api/v1/mediation/rooms?limit=50`, 50 rows in the DB)
-Prints req/s, p50 and p99 of each, the through-gateway/direct throughput ratio and the latency added at p50.
-Goals (2-core machine): (b) through the gateway >= 70% of direct; (a) <= 1.5 ms added at p50 at low concurrency.
+  ceiling: `GET /bare/rooms/{id}` of bench/bare_app.py (no middleware, token or database; the room's JSON),
+  started with the services' own server command line (shared/runner.py: uvicorn, uvloop, httptools).
+Prints req/s, p50 and p99 of each, the through-gateway/direct throughput ratio, the latency added at p50,
+each path's throughput as a share of the bare endpoint at the same concurrency, and the CPU each process
+spent per request (the bare server, mediation for direct requests, the gateway for proxied ones).
+Goals (2-core machine): (b) through the gateway >= 70% of direct; (a) <= 1.5 ms added at p50 at low
+concurrency; issue 11: (a) direct >= 40% and through the gateway >= 30% of the bare endpoint.
 
 Load generator: wrk (Debian package `wrk`; one thread so it takes one core at most), or, when wrk is
 absent, a small asyncio aiohttp client. The gateway runs its full edge: token check (cached), rate limit
 (limit raised so it never refuses), proxy hop.
 
 Usage: .venv/bin/python -m bench.gateway_overhead [--backend postgresql|sqlite] [--duration 5]
-           [--servers uvicorn,granian] [--clients aiohttp,httpx] [--concurrency 1,32]
+           [--servers uvicorn,granian] [--clients aiohttp,httpx] [--concurrency 1,32] [--rounds 1]
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import json
 import os
 import re
 import shutil
@@ -30,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx  # noqa: E402
 
 from bench.common import machine, percentile, running_suite  # noqa: E402
+from shared.testing import free_port  # noqa: E402
 
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
@@ -119,36 +128,76 @@ def prepare(suite) -> str:
     return ids[0]
 
 
-def run_config(backend: str, server: str, client: str, concurrencies: list[int], seconds: float) -> list[dict]:
+@contextlib.contextmanager
+def bare_server(suite, room: dict):
+    """bench/bare_app.py started with the command line the suite starts its services with."""
+    port = free_port()
+    cmd = suite.command("mediation")
+    cmd = ["bench.bare_app:create_app" if a.startswith("services.mediation.main") else a for a in cmd]
+    cmd[cmd.index("--port") + 1] = str(port)
+    env = {**suite.service_env("mediation"), "BARE_ROOM_JSON": json.dumps(room, ensure_ascii=False)}
+    proc = subprocess.Popen(cmd, env=env, cwd=Path(__file__).resolve().parent.parent)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(url + "/healthz", timeout=2).status_code == 200:
+                    break
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the bare endpoint did not start")
+            time.sleep(0.1)
+        yield url, proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def run_config(backend: str, server: str, client: str, concurrencies: list[int], seconds: float,
+               rounds: int = 1) -> list[dict]:
     env = {"GATEWAY_PROXY_CLIENT": client, "GATEWAY_RATE_LIMIT_PER_MINUTE": "100000000", "LOG_LEVEL": "WARNING"}
     rows = []
     with running_suite(backend=backend, db_prefix=f"bench_gw_{server}_{client}", env=env, server=server) as suite:
         room = prepare(suite)
         token = suite.token("coordinator")
-        gw_pid = suite.procs["gateway"].pid
+        room_json = httpx.get(f"{suite.url['mediation']}/api/v1/mediation/rooms/{room}", timeout=10,
+                              headers={"Authorization": f"Bearer {token}"}).json()
+        gw_pid, med_pid = suite.procs["gateway"].pid, suite.procs["mediation"].pid
         idle = idle_cpu_rate(gw_pid)
+        med_idle = idle_cpu_rate(med_pid)
         workloads = {"a": f"/api/v1/mediation/rooms/{room}", "b": "/api/v1/mediation/rooms?limit=50"}
-        for name, path in workloads.items():
-            for conns in concurrencies:
-                load(suite.url["mediation"] + path, token, conns, 1)  # warm up both paths
-                load(suite.url["gateway"] + path, token, conns, 1)
-                direct = load(suite.url["mediation"] + path, token, conns, seconds)
-                via = load(suite.url["gateway"] + path, token, conns, seconds, pid=gw_pid, idle=idle)
-                rows.append({"server": server, "client": client, "workload": name, "conns": conns,
-                             "direct": direct, "via": via})
-                print_row(rows[-1], flush=True)
+        with bare_server(suite, room_json) as (bare_url, bare_pid):
+            for rnd in range(rounds):
+                for conns in concurrencies:
+                    bare_path = f"{bare_url}/bare/rooms/{room}"
+                    load(bare_path, token, conns, 1)  # warm up every path
+                    for path in workloads.values():
+                        load(suite.url["mediation"] + path, token, conns, 1)
+                        load(suite.url["gateway"] + path, token, conns, 1)
+                    bare = load(bare_path, token, conns, seconds, pid=bare_pid)
+                    for name, path in workloads.items():
+                        direct = load(suite.url["mediation"] + path, token, conns, seconds, pid=med_pid,
+                                      idle=med_idle)
+                        via = load(suite.url["gateway"] + path, token, conns, seconds, pid=gw_pid, idle=idle)
+                        rows.append({"server": server, "client": client, "workload": name, "conns": conns,
+                                     "round": rnd + 1, "bare": bare, "direct": direct, "via": via})
+                        print_row(rows[-1], flush=True)
     return rows
 
 
 def print_row(r: dict, flush: bool = False) -> None:
-    d, v = r["direct"], r["via"]
+    b, d, v = r["bare"], r["direct"], r["via"]
     ratio = v["rps"] / d["rps"] if d["rps"] else float("nan")
     bad = f"  (non-2xx: direct {d['bad']}, gateway {v['bad']})" if d["bad"] or v["bad"] else ""
     print(f"  {r['server']:<8} {r['client']:<8} ({r['workload']}) c={r['conns']:<3} "
-          f"direct {d['rps']:8.0f} req/s p50 {d['p50']:6.2f} p99 {d['p99']:6.2f} ms | "
-          f"gateway {v['rps']:8.0f} req/s p50 {v['p50']:6.2f} p99 {v['p99']:6.2f} ms | "
-          f"ratio {ratio:5.1%}  added p50 {v['p50'] - d['p50']:+.2f} ms  "
-          f"gateway CPU {v.get('cpu_us', float('nan')):.0f} us/req{bad}", flush=flush)
+          f"bare {b['rps']:7.0f} req/s p50 {b['p50']:6.2f} ms | "
+          f"direct {d['rps']:7.0f} req/s p50 {d['p50']:6.2f} p99 {d['p99']:6.2f} ms "
+          f"= {d['rps'] / b['rps']:6.1%} of bare | "
+          f"gateway {v['rps']:7.0f} req/s p50 {v['p50']:6.2f} p99 {v['p99']:6.2f} ms "
+          f"= {v['rps'] / b['rps']:6.1%} of bare | "
+          f"via/direct {ratio:5.1%}  added p50 {v['p50'] - d['p50']:+.2f} ms | CPU/req: bare "
+          f"{b.get('cpu_us', float('nan')):.0f} us, mediation {d.get('cpu_us', float('nan')):.0f} us, "
+          f"gateway {v.get('cpu_us', float('nan')):.0f} us{bad}", flush=flush)
 
 
 def main() -> int:
@@ -158,6 +207,7 @@ def main() -> int:
     p.add_argument("--servers", default="uvicorn")
     p.add_argument("--clients", default="aiohttp")
     p.add_argument("--concurrency", default="1,32")
+    p.add_argument("--rounds", type=int, default=1, help="measure every path this many times, interleaved")
     a = p.parse_args()
     concurrencies = [int(c) for c in a.concurrency.split(",")]
     print(f"# gateway overhead ({machine()}; load average {os.getloadavg()[0]:.1f} at start)")
@@ -166,8 +216,9 @@ def main() -> int:
     rows = []
     for server in a.servers.split(","):
         for client in a.clients.split(","):
-            rows += run_config(a.backend, server, client, concurrencies, a.duration)
-    print("\n# summary (goals: (b) ratio >= 70%; (a) added p50 <= 1.5 ms at c=1)")
+            rows += run_config(a.backend, server, client, concurrencies, a.duration, a.rounds)
+    print("\n# summary (goals: (b) via/direct >= 70%; (a) added p50 <= 1.5 ms at c=1; "
+          "(a) direct >= 40% and via >= 30% of bare)")
     for r in rows:
         print_row(r)
     return 0

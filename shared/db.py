@@ -1,26 +1,35 @@
 """Database: one engine per service from `DATABASE_URL`, one session per request or job.
 
-- SQLite (embedded default): WAL, a busy timeout, foreign keys on, and every
-  transaction opened with `BEGIN IMMEDIATE`, so a check-then-insert holds the
-  write lock from its first read and cannot race another writer.
-- PostgreSQL via psycopg 3 (`postgresql+psycopg://...`).
+- SQLite (embedded default): WAL, a busy timeout, foreign keys on. A unit of work that
+  may write opens its transaction with `BEGIN IMMEDIATE`, so a check-then-insert holds the
+  write lock from its first read and cannot race another writer. A read-only unit (a GET or
+  HEAD request, `Database.session(read_only=True)`) opens a deferred `BEGIN`: it reads its WAL
+  snapshot and never waits for, or holds, the write lock.
+- PostgreSQL via psycopg 3 (`postgresql+psycopg://...`). A read-only unit runs in autocommit:
+  each statement its own snapshot, as in a READ COMMITTED transaction, without the BEGIN and COMMIT
+  round trips; it takes no locks.
+- A read-only unit that tries to write is refused (`ReadOnlyViolation`) before the database sees it.
 
-The request dependency or the job wrapper is the only place that commits
-(STYLE habit 1); services call `session.flush()` when they need ids.
+`UnitOfWork.finish` is the only place that commits (STYLE habit 1): the request dependency,
+the one-hop route (shared/routing.py) and the job wrapper all end there; services call
+`session.flush()` when they need ids.
 """
 from __future__ import annotations
 
 import contextlib
+import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, Request
 from sqlalchemy import JSON, DateTime, Engine, create_engine, event, text
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DisconnectionError, IntegrityError, OperationalError
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel
@@ -34,6 +43,18 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
+
+# Execution option on `Database.read_engine`: the transaction only reads (deferred / READ ONLY).
+READ_ONLY = "suite_read_only"
+# Requests whose unit of work is read-only.
+READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
+# Where the request's unit of work is kept in the ASGI scope (read by the one-hop route).
+UNIT_SCOPE_KEY = "suite.unit_of_work"
+# session.info: the unit only reads; its statements are refused if they write.
+READ_ONLY_SESSION = "read_only"
+# session.info entries a read-only unit passes on to a short write transaction of its own when it ends:
+# the audit trail's records of a look at unmasked personal data (shared/audit/writer.py).
+WRITES_AFTER_READ = ("audit_pending",)
 
 JSONType = JSON().with_variant(postgresql.JSONB(), "postgresql")
 
@@ -69,6 +90,33 @@ def is_sqlite(url_or_engine: str | Engine) -> bool:
     return url.startswith("sqlite")
 
 
+PING_AFTER_IDLE = 10.0  # seconds: a pooled PostgreSQL connection idle longer is pinged at checkout
+_READ_STATEMENTS = ("SELECT", "WITH", "SHOW", "VALUES", "EXPLAIN", "PRAGMA", "BEGIN", "COMMIT", "ROLLBACK",
+                    "SAVEPOINT", "RELEASE")
+_WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.I)
+
+
+class ReadOnlyViolation(RuntimeError):
+    """A read-only unit of work (a GET or HEAD request) tried to write."""
+
+
+def _read_statement(statement: str) -> bool:
+    head = statement.lstrip()[:9].upper()
+    if not head.startswith(_READ_STATEMENTS):
+        return False
+    return not head.startswith("WITH") or _WRITES.search(statement) is None
+
+
+def _guard_reads(engine: Engine) -> None:
+    """A read-only unit may only read: it holds no write lock (SQLite) and has no transaction to roll a
+    write back (PostgreSQL autocommit), so a write there is a bug, refused before it reaches the database."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _refuse_writes(conn, _cursor, statement, _params, _context, _many):
+        if conn.get_execution_options().get(READ_ONLY) and not _read_statement(statement):
+            raise ReadOnlyViolation(f"a read-only unit of work (GET/HEAD) tried to write: {statement[:80]!r}")
+
+
 def make_engine(url: str, *, pool_size: int = 20) -> Engine:
     """Create the engine for `url` with the suite's SQLite or PostgreSQL tuning."""
     if is_sqlite(url):
@@ -90,21 +138,50 @@ def make_engine(url: str, *, pool_size: int = 20) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A read-only unit reads its snapshot without the write lock; any other takes the lock first.
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
+        _guard_reads(engine)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=20)
+
+    # Instead of `pool_pre_ping` (a round trip on every checkout): ping only a connection that sat in
+    # the pool a while; a dead one is replaced before use (DisconnectionError makes the pool retry).
+    # A connection in use that the server drops fails its request, and SQLAlchemy then renews the pool.
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn, record):
+        if record is not None:
+            record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn, record, _proxy):
+        since = record.info.get("idle_since")
+        if since is not None and time.monotonic() - since > PING_AFTER_IDLE:
+            try:
+                engine.dialect.do_ping(dbapi_conn)
+            except Exception as e:
+                raise DisconnectionError("a pooled connection failed its ping") from e
+
+    _guard_reads(engine)
+    return engine
 
 
 class Database:
-    """A service's engine and session factory."""
+    """A service's engine and session factories (read-write, and read-only)."""
 
     def __init__(self, url: str, *, pool_size: int = 20) -> None:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size)
+        # Same pool, for units that only read: deferred transactions on SQLite (a consistent snapshot,
+        # no write lock); autocommit on PostgreSQL (each statement is its own snapshot, as in a READ
+        # COMMITTED transaction, without the BEGIN and COMMIT round trips). Writes are refused there.
+        options = {READ_ONLY: True} if self.engine.dialect.name == "sqlite" else {
+            READ_ONLY: True, "isolation_level": "AUTOCOMMIT"}
+        self.read_engine = self.engine.execution_options(**options)
         self.sessions = sessionmaker(self.engine, class_=Session, expire_on_commit=False)
+        self.read_sessions = sessionmaker(self.read_engine, class_=Session, expire_on_commit=False)
         # Called after a commit that wrote outbox events (e.g. to wake the relay).
         self.after_event_commit: list = []
 
@@ -113,24 +190,19 @@ class Database:
         return self.engine.dialect.name
 
     @contextlib.contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self, *, read_only: bool = False) -> Iterator[Session]:
         """One unit of work: commit on success, roll back on any error."""
-        s = self.sessions()
+        unit = UnitOfWork(self, read_only=read_only)
         try:
-            yield s
-            s.commit()
+            yield unit.session
         except BaseException:
-            s.rollback()
+            unit.abort()
             raise
-        finally:
-            s.close()
-        if s.info.pop("events_emitted", False):
-            for hook in self.after_event_commit:
-                hook()
+        unit.finish()
 
     def ping(self) -> bool:
         try:
-            with self.engine.connect() as c:
+            with self.read_engine.connect() as c:
                 c.execute(text("SELECT 1"))
                 c.rollback()
             return True
@@ -173,20 +245,143 @@ def write_problems() -> Iterator[None]:
         raise
 
 
-def db_session(request: Request) -> Iterator[Session]:
-    """Request dependency: the request's one transaction, committed at the boundary.
+class UnitOfWork:
+    """One transaction: its session, and the one place it ends (`finish` commits, `abort` rolls back).
 
-    It is scoped to the endpoint function (`scope="function"`), so the commit happens
-    before the answer is sent: a failed commit is never reported as a success.
-    A write that loses a uniqueness race is a 409; a database too busy to take the
-    write is a 503 with Retry-After. Either way nothing is half-written.
+    The session is made on first use (a unit that is never used costs nothing). Both ends close it;
+    `finish` then runs the database's after-commit hooks when the transaction wrote outbox events.
+    Either may run in any thread, once.
     """
-    with write_problems(), request.app.state.db.session() as s:
-        s.info["audit_request"] = request  # the audit trail's record is written in this transaction (shared/audit)
-        yield s
+
+    __slots__ = ("db", "read_only", "info", "_session", "done")
+
+    def __init__(self, db: Database, *, read_only: bool = False, info: dict[str, Any] | None = None) -> None:
+        self.db = db
+        self.read_only = read_only
+        self.info = info  # put in the session's info when it is made
+        self._session: Session | None = None
+        self.done = False
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            s = (self.db.read_sessions if self.read_only else self.db.sessions)()
+            if self.info:
+                s.info.update(self.info)
+            if self.read_only:
+                s.info[READ_ONLY_SESSION] = True
+            self._session = s
+        return self._session
+
+    @property
+    def idle(self) -> bool:
+        """No transaction was begun: ending the unit touches no database."""
+        return self._session is None or not self._session.in_transaction()
+
+    def finish(self) -> None:
+        """Commit (the boundary) and close; a failed commit rolls back and raises."""
+        self.done = True
+        s = self._session
+        if s is None:
+            return
+        try:
+            s.commit()
+        except BaseException:
+            s.rollback()
+            raise
+        finally:
+            s.close()
+        if s.info.pop("events_emitted", False):
+            for hook in self.db.after_event_commit:
+                hook()
+        handed = {k: s.info.pop(k) for k in WRITES_AFTER_READ if s.info.get(k)} if self.read_only else None
+        if handed:  # written (and committed) before the answer leaves; a failure fails the request
+            writer = UnitOfWork(self.db, info={**(self.info or {}), **handed})
+            writer.run(lambda: writer.session)  # the session made, so its commit writes the records
+
+    def abort(self) -> None:
+        self.done = True
+        if self._session is None:
+            return
+        try:
+            self._session.rollback()
+        finally:
+            self._session.close()
+
+    def run(self, work: Callable[[], Any]) -> Any:
+        """`work()`, then the commit, in the calling thread; any error rolls back (one thread hop in all)."""
+        try:
+            result = work()
+        except BaseException:
+            self.abort()
+            raise
+        self.finish()
+        return result
 
 
-DbSession = Annotated[Session, Depends(db_session, scope="function")]
+async def _end(unit: UnitOfWork, how: Callable[[], None]) -> None:
+    """End a unit from the event loop: inline when it never touched the database, else in a worker
+    thread of its own (a fresh limiter: ending never waits for a worker that may wait on this unit)."""
+    if unit.idle:
+        how()
+        return
+    with anyio.CancelScope(shield=True):
+        await anyio.to_thread.run_sync(how, limiter=anyio.CapacityLimiter(1))
+
+
+def open_request_unit(request: Request) -> UnitOfWork:
+    """The request's unit of work (read-only for GET and HEAD), kept in its scope; no database yet.
+
+    Its session carries the request: the audit trail's record is written in its transaction (shared/audit).
+    """
+    unit = UnitOfWork(request.app.state.db, read_only=request.method in READ_ONLY_METHODS,
+                      info={"audit_request": request})
+    request.scope[UNIT_SCOPE_KEY] = unit
+    return unit
+
+
+async def end_request_unit(unit: UnitOfWork, error: BaseException | None) -> None:
+    """End the request's unit unless its endpoint did (one-hop routes commit in their worker thread):
+    roll back after an error, else commit. Database errors, the endpoint's or the commit's, become
+    problems: a lost uniqueness race a 409, a database too busy to take the write a 503."""
+    with write_problems():
+        if error is not None:
+            if not unit.done:
+                await _end(unit, unit.abort)
+            if isinstance(error, (IntegrityError, OperationalError)):
+                raise error
+            return
+        if not unit.done:
+            await _end(unit, unit.finish)
+
+
+async def db_session(request: Request) -> Session:
+    """Request dependency: the session of the request's one unit of work, committed at the boundary.
+
+    GET and HEAD requests get a read-only unit (deferred on SQLite: no write lock; autocommit on
+    PostgreSQL). On a `OneHopRoute` (shared/routing.py) the route opened the unit before solving the
+    dependencies and ends it: a sync endpoint commits in its own worker thread, before its answer is
+    sent. On any other route the unit is opened here and ended when the endpoint function's scope
+    closes (FastAPI's function exit stack), also before the answer is sent: a failed commit is never
+    reported as a success. Either way nothing is half-written. No database work happens here, so
+    this runs on the event loop and needs no worker thread.
+    """
+    unit = request.scope.get(UNIT_SCOPE_KEY)
+    if unit is None:
+        unit = open_request_unit(request)
+        stack = request.scope.get("fastapi_function_astack")
+        if stack is None:  # pragma: no cover - FastAPI always sets it for a request
+            raise RuntimeError("db_session needs FastAPI's per-endpoint exit stack")
+
+        async def _exit(_type, error, _tb) -> bool:
+            await end_request_unit(unit, error)
+            return False
+
+        stack.push_async_exit(_exit)
+    return unit.session
+
+
+DbSession = Annotated[Session, Depends(db_session)]
 
 
 def json_default(value: Any) -> Any:

@@ -60,6 +60,19 @@ class Metrics:
                                  buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
         self.events = Counter("events_total", "Events by stage", ["service", "stage", "type"], registry=self.registry)
         self.service = service
+        self._children: dict[tuple[str, str, int], tuple] = {}
+
+    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        """Count one request and its latency (the labelled children looked up once per route and status)."""
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:
+            children = (self.requests.labels(self.service, method, route, str(status)),
+                        self.latency.labels(self.service, method, route))
+            if len(self._children) < 10_000:
+                self._children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def render(self) -> Response:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
@@ -99,9 +112,7 @@ class RequestContextMiddleware:
         finally:
             route = scope.get("route")
             path = getattr(route, "path", None) or "unmatched"
-            self.metrics.requests.labels(self.metrics.service, scope["method"], path, str(status_holder[0])).inc()
-            self.metrics.latency.labels(self.metrics.service, scope["method"], path).observe(
-                time.perf_counter() - start)
+            self.metrics.observe_request(scope["method"], path, status_holder[0], time.perf_counter() - start)
 
 
 def health_router(checks: dict[str, Callable[[Request], Awaitable[bool]]]) -> APIRouter:

@@ -145,7 +145,8 @@ def normalise_id_number(value: str) -> str:
     """The ID number in canonical form (upper-case X), or ValueError saying what is wrong."""
     v = "".join(value.split()).upper()
     if not ID_PATTERN.match(v):
-        raise ValueError("an ID number has 18 characters: 17 digits and a check digit, 0-9 or X (身份证号码应为18位：17位数字加1位校验码)")
+        raise ValueError("an ID number has 18 characters: 17 digits and a check digit, 0-9 or X "
+                         "(身份证号码应为18位：17位数字加1位校验码)")
     try:
         born = date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
     except ValueError:

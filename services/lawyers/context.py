@@ -95,7 +95,9 @@ def job_ctx(app, session: Session, now: datetime | None = None) -> Ctx:
                now=now or utcnow())
 
 
-def get_ctx(request: Request, session: DbSession, principal: CurrentPrincipal) -> Ctx:
+async def get_ctx(request: Request, session: DbSession, principal: CurrentPrincipal) -> Ctx:
+    """The request's context; it touches no database (the calendar and `me` load on first use, in the
+    endpoint's worker thread: shared/routing.py)."""
     return Ctx(session=session, settings=request.app.state.settings, store=request.app.state.calendar,
                principal=principal, roster=request.app.state.roster)
 

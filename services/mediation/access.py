@@ -7,7 +7,6 @@
 - auditor: reads everything.
 """
 
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends
@@ -21,10 +20,33 @@ from shared.errors import Forbidden, NotFound
 READERS = ("coordinator", "mediator", "petition_system", "auditor")
 
 
-@dataclass(frozen=True)
 class Caller:
-    principal: Principal
-    mediator_id: str | None = None  # the caller's own mediator record (mediator role)
+    """The principal, and (mediator role) their own mediator record.
+
+    With a session the record is looked up on first use, i.e. inside the endpoint's unit of work
+    and worker thread: the dependency itself touches no database (shared/routing.py).
+    """
+
+    __slots__ = ("principal", "_mediator_id", "_session")
+
+    def __init__(self, principal: Principal, mediator_id: str | None = None, *, session=None) -> None:
+        self.principal = principal
+        self._mediator_id = mediator_id
+        self._session = session if principal.has("mediator") else None
+
+    @property
+    def mediator_id(self) -> str | None:
+        if self._session is not None:
+            session, self._session = self._session, None
+            self._mediator_id = session.execute(select(Mediator.id).where(Mediator.user == self.principal.sub)
+                                                ).scalar()
+        return self._mediator_id
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Caller) and self.principal == other.principal
+                and self.mediator_id == other.mediator_id)
+
+    __hash__ = None  # type: ignore[assignment]
 
     @property
     def sees_all(self) -> bool:
@@ -49,19 +71,12 @@ class Caller:
         return self.manages_all or self.mediates(mediator_ids)
 
 
-def _caller(principal: Principal, session) -> Caller:
-    mediator_id = None
-    if principal.has("mediator"):
-        mediator_id = session.execute(select(Mediator.id).where(Mediator.user == principal.sub)).scalar()
-    return Caller(principal, mediator_id)
-
-
 def reader(roles: tuple[str, ...] = READERS):
-    """Dependency: a caller holding one of `roles` (else 403), with their mediator record resolved."""
+    """Dependency: a caller holding one of `roles` (else 403); their mediator record is read on first use."""
     guard = require_roles(*roles)
 
-    def _dep(session: DbSession, principal: Annotated[Principal, Depends(guard)]) -> Caller:
-        return _caller(principal, session)
+    async def _dep(session: DbSession, principal: Annotated[Principal, Depends(guard)]) -> Caller:
+        return Caller(principal, session=session)
 
     return _dep
 

@@ -89,8 +89,12 @@ def _head(conn, service: str, *, lock: bool) -> dict[str, Any]:
 
 
 def head(conn, service: str) -> dict[str, Any]:
-    """The chain's row: head (`seq`, `hash`) and base (`base_seq`, `base_hash`)."""
-    return _head(conn, service, lock=False)
+    """The chain's row: head (`seq`, `hash`) and base (`base_seq`, `base_hash`); reads only (an empty chain
+    that has no row yet is the genesis)."""
+    row = conn.execute(sa.select(audit_chain).where(audit_chain.c.service == service)).mappings().first()
+    if row is None:
+        return {"service": service, "seq": 0, "hash": GENESIS, "base_seq": 0, "base_hash": GENESIS}
+    return dict(row)
 
 
 def append(conn, service: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:

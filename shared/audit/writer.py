@@ -33,6 +33,7 @@ REQUEST = "audit_request"    # session.info: the Request whose transaction this 
 PENDING = "audit_pending"    # session.info: records to append when the transaction commits
 NOTE = "audit_note"          # session.info: names for the request's automatic record
 INSERTED = "audit_inserted"  # session.info: (table, primary key) of the rows the request inserted
+READ_ONLY_SESSION = "read_only"  # session.info of a read-only unit of work (shared.db.READ_ONLY_SESSION)
 DONE = "audit_done"          # session.info: the request's automatic record is written
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Actions named by hand where the route's own words say less.
@@ -208,10 +209,14 @@ def _core_inserted(state) -> None:
 
 @event.listens_for(Session, "before_commit")
 def write_pending(session: Session) -> None:
-    """Append this transaction's records (the request's automatic one first) right before it commits."""
+    """Append this transaction's records (the request's automatic one first) right before it commits.
+
+    A read-only unit of work (a GET) writes nothing: its records stay pending, and the unit writes them
+    in a short transaction of its own when it ends, before the answer leaves (shared.db.UnitOfWork).
+    """
     request = session.info.get(REQUEST)
-    if request is None and not session.info.get(PENDING):
-        return
+    if (request is None and not session.info.get(PENDING)) or session.info.get(READ_ONLY_SESSION):
+        return  # a read-only unit (GET) hands its records to a short write unit when it ends (shared/db.py)
     automatic = request is not None and not session.info.get(DONE)
     if automatic and request.method in WRITE_METHODS:
         session.flush()  # rows added but not yet flushed: their ids name the object (a conflict stays a 409)

@@ -161,3 +161,24 @@ def test_bad_year_loads_are_refused(suite, api):
     assert c.put(f"/api/v1/calendar/years/{YEAR}", json={"days": dup}).status_code == 422
     assert api("mediator1").put(f"/api/v1/calendar/years/{YEAR}", json={"days": []}).status_code == 403
     assert c.get("/api/v1/calendar/years/2026").json()["covered"] is True  # packaged data
+
+
+def test_an_older_load_delivered_late_is_ignored(suite, api):
+    from shared.db import utcnow
+    from shared.events.envelope import CloudEvent
+    from shared.events.inbox import apply_event
+
+    c = api()
+    assert c.put(f"/api/v1/calendar/years/{YEAR}", json={"days": NOTICE_2027}).status_code == 200
+    assert c.put(f"/api/v1/calendar/years/{YEAR}", json={"days": NOTICE_2027[:1]}).status_code == 200
+    app = suite.app["mediation"]
+    with app.state.db.session() as s:
+        cal = app.state.calendar.fresh(s)
+    assert not cal.is_working_day(date(2027, 1, 1)) and not cal.is_working_day(date(2027, 2, 7))
+    # the first load comes again late (e.g. a replayed dead letter): the newer notice stays
+    late = CloudEvent(id="late-load", source="gateway", type="calendar.year.set", subject=f"calendar:{YEAR}",
+                      time=utcnow(), data={"year": YEAR, "days": NOTICE_2027}, sequence=1)
+    assert apply_event(app.state.db, "mediation", app.state.handlers, late) is True
+    with app.state.db.session() as s:
+        cal = app.state.calendar.fresh(s)
+    assert not cal.is_working_day(date(2027, 2, 7))

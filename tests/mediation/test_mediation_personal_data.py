@@ -178,6 +178,14 @@ def test_rotation_reseals_old_rows_and_old_rows_stay_readable(suite, api, day):
         problem(api().post(f"{BASE}/sessions", json=api.session_body(
             api.room(), [api.mediator()], at(day, "09:30"), at(day, "10:30"),
             parties=[{"name": "张三", "role": "petitioner", "phone": PHONE}])), 409, "slot_conflict")
+        # A new hash key: `--rehash` recomputes the hashes and party keys (claims included).
+        crypto.configure(app_settings.model_copy(update={"pii_keys": f"k2:{new_key}",
+                                                         "pii_hash_key": "another-hash-key-for-the-test"}))
+        assert rotate(db, crypto.current(), rehash=True).rekeyed == 3
+        body = problem(api().post(f"{BASE}/sessions", json=api.session_body(
+            api.room(), [api.mediator()], at(day, "09:30"), at(day, "10:30"),
+            parties=[{"name": "李四", "role": "petitioner", "phone": OTHER_PHONE}])), 409, "slot_conflict")
+        assert body["conflicts"] == [{"resource": "party", "id": "李四", "session_id": old["id"]}]
     finally:
         crypto.configure(app_settings)
 

@@ -99,7 +99,7 @@ async def _remote(app, svc: str, path: str, params: dict[str, Any]) -> dict:
 
 
 def _local_list(app, before_seq, limit, filters, start, end) -> dict:
-    with app.state.db.session() as s:
+    with app.state.db.session(read_only=True) as s:
         rows = chain.listing(s, "gateway", before_seq=before_seq, limit=limit + 1, start=start, end=end, **filters)
     return {"items": [chain.public(r) for r in rows[:limit]], "more": len(rows) > limit}
 
@@ -142,14 +142,14 @@ async def merged(app, services: list[str], positions: dict[str, int | None], lim
 
 
 def last_anchor(app, svc: str) -> tuple[int, str] | None:
-    with app.state.db.session() as s:
+    with app.state.db.session(read_only=True) as s:
         row = s.execute(sa.select(audit_anchor.c.seq, audit_anchor.c.hash).where(audit_anchor.c.service == svc)
                         .order_by(audit_anchor.c.at.desc()).limit(1)).first()
     return (int(row[0]), row[1]) if row else None
 
 
 def _local_verify(app, anchor) -> dict:
-    with app.state.db.session() as s:
+    with app.state.db.session(read_only=True) as s:
         return chain.verify(s, "gateway", anchor=anchor)
 
 
@@ -187,7 +187,7 @@ def sign_anchor(signer, head: dict[str, Any], at: datetime) -> str:
 def anchor_heads(app) -> list[dict]:
     """Fetch every chain's head, sign it, store it (a job: runs in a worker thread)."""
     heads = []
-    with app.state.db.session() as s:
+    with app.state.db.session(read_only=True) as s:
         h = chain.head(s, "gateway")
         heads.append({"service": "gateway", "seq": int(h["seq"]), "hash": h["hash"]})
     with httpx.Client(timeout=10.0) as c:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 
 from shared.errors import NotFound
+from shared.routing import OneHopRoute
 
 from services.lawyers.conflict import repository as repo
 from services.lawyers.conflict import service
@@ -11,7 +12,7 @@ from services.lawyers.conflict.models import ConflictCreate, ConflictEntry, Waiv
 from services.lawyers.context import CtxDep
 from services.lawyers.lawyer import service as lawyers
 
-router = APIRouter(prefix="/api/v1/lawyers", tags=["conflicts"])
+router = APIRouter(prefix="/api/v1/lawyers", tags=["conflicts"], route_class=OneHopRoute)
 
 
 def _own_or_managed(ctx, lawyer_id: str):

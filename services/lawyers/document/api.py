@@ -4,11 +4,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from shared.pdf import PDF_MEDIA_TYPE
+from shared.routing import OneHopRoute
 
 from services.lawyers.context import CtxDep
 from services.lawyers.document import service
 
-router = APIRouter(prefix="/api/v1/lawyers", tags=["documents"])
+router = APIRouter(prefix="/api/v1/lawyers", tags=["documents"], route_class=OneHopRoute)
 PDF = {200: {"content": {PDF_MEDIA_TYPE: {}}, "description": "The document (PDF, Chinese fonts embedded)."}}
 
 

@@ -7,13 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from shared.timeutil import Day, local_dt
+from shared.routing import OneHopRoute
 
 from services.lawyers.context import CtxDep
 from services.lawyers.duty import repository as repo
 from services.lawyers.duty import service
 from services.lawyers.duty.models import AssistIn, GenerateIn, ReceptionDayIn, SwapIn
 
-router = APIRouter(prefix="/api/v1/lawyers", tags=["duty"])
+router = APIRouter(prefix="/api/v1/lawyers", tags=["duty"], route_class=OneHopRoute)
 SEE_ALL = ("coordinator", "auditor", "mediator", "petition_system")
 
 

@@ -8,6 +8,7 @@ from icalendar import Calendar, Event
 
 from shared.errors import NotFound
 from shared.timeutil import local_dt
+from shared.routing import OneHopRoute
 
 from services.lawyers.context import CtxDep
 from services.lawyers.duty import repository as duty_repo
@@ -16,7 +17,7 @@ from services.lawyers.lawyer import service as lawyers
 from services.lawyers.opinion.models import OpinionRequest
 from services.lawyers.review import repository as review_repo
 
-router = APIRouter(prefix="/api/v1/lawyers", tags=["calendar"])
+router = APIRouter(prefix="/api/v1/lawyers", tags=["calendar"], route_class=OneHopRoute)
 PRODID = "-//petition-suite//lawyers//ZH"
 
 

@@ -5,13 +5,14 @@ from fastapi import APIRouter, Query
 
 from shared.db import utcnow
 from shared.timeutil import local_date
+from shared.routing import OneHopRoute
 
 from services.lawyers.context import CtxDep
 from services.lawyers.hours import service
 from services.lawyers.hours.models import FeeCreate, TimeEntryCreate
 from services.lawyers.lawyer import service as lawyers
 
-router = APIRouter(prefix="/api/v1/lawyers", tags=["hours"])
+router = APIRouter(prefix="/api/v1/lawyers", tags=["hours"], route_class=OneHopRoute)
 MONTH = Query(pattern=r"^\d{4}-\d{2}$")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from shared.pagination import PageDep, paginate
+from shared.routing import OneHopRoute
 
 from services.lawyers.context import CtxDep
 from services.lawyers.lawyer import repository as repo
@@ -11,7 +12,7 @@ from services.lawyers.lawyer import service
 from services.lawyers.lawyer.models import (ContractIn, LawyerCreate, LawyerKind, LawyerUpdate, LeaveIn,
                                             contract_public, leave_public)
 
-router = APIRouter(prefix="/api/v1/lawyers", tags=["roster"])
+router = APIRouter(prefix="/api/v1/lawyers", tags=["roster"], route_class=OneHopRoute)
 
 
 @router.post("/lawyers", status_code=201)

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 
 from shared.errors import NotFound
 from shared.pagination import PageDep, paginate
+from shared.routing import OneHopRoute
 
 from services.lawyers.context import CtxDep
 from services.lawyers.opinion import repository as repo
@@ -12,7 +13,7 @@ from services.lawyers.opinion import service
 from services.lawyers.opinion.models import (AssignIn, DeclineIn, LegalOpinion, OpinionCreate,
                                              OpinionRequestCreate, RequestStatus)
 
-router = APIRouter(prefix="/api/v1/lawyers", tags=["opinions"])
+router = APIRouter(prefix="/api/v1/lawyers", tags=["opinions"], route_class=OneHopRoute)
 
 
 @router.post("/opinion-requests", status_code=201)

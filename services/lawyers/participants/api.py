@@ -15,8 +15,9 @@ from services.lawyers.opinion.models import LegalOpinion, OpinionRequest
 from services.lawyers.review.models import ReviewMatter, ReviewPanelMember
 from shared.auth import ServicePrincipal
 from shared.db import DbSession
+from shared.routing import OneHopRoute
 
-router = APIRouter(tags=["internal"])
+router = APIRouter(tags=["internal"], route_class=OneHopRoute)
 
 
 @router.get("/internal/cases/{case_no}/participants", include_in_schema=False)

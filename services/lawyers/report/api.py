@@ -13,11 +13,12 @@ from typing import Literal
 from fastapi import APIRouter, Query, Response
 
 from shared.reports import CSV_MEDIA_TYPE, ReportFormat, report_response, to_csv
+from shared.routing import OneHopRoute
 
 from services.lawyers.context import CtxDep
 from services.lawyers.report import service
 
-router = APIRouter(prefix="/api/v1/lawyers/reports", tags=["reports"])
+router = APIRouter(prefix="/api/v1/lawyers/reports", tags=["reports"], route_class=OneHopRoute)
 MONTH = Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM (Asia/Shanghai calendar month)")
 Lang = Literal["codes", "zh"]
 

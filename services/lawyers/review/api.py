@@ -6,6 +6,7 @@ from typing import Literal
 from fastapi import APIRouter
 
 from shared.pagination import PageDep, paginate
+from shared.routing import OneHopRoute
 
 from services.lawyers.context import CtxDep
 from services.lawyers.opinion import repository as opinions_repo
@@ -15,7 +16,7 @@ from services.lawyers.review import repository as repo
 from services.lawyers.review import service
 from services.lawyers.review.models import HearingIn, PanelIn, ReviewCreate
 
-router = APIRouter(prefix="/api/v1/lawyers", tags=["reviews"])
+router = APIRouter(prefix="/api/v1/lawyers", tags=["reviews"], route_class=OneHopRoute)
 
 
 @router.post("/reviews", status_code=201)

@@ -28,8 +28,9 @@ from services.mediation.session.service import agreement_public
 from shared.db import DbSession, utcnow
 from shared.pagination import Page, PageDep, paginate
 from shared.timeutil import local_date
+from shared.routing import OneHopRoute
 
-router = APIRouter(prefix="/api/v1/mediation/agreements", tags=["agreements"])
+router = APIRouter(prefix="/api/v1/mediation/agreements", tags=["agreements"], route_class=OneHopRoute)
 
 
 class AgreementListed(AgreementPublic):

@@ -11,8 +11,9 @@ from services.mediation.availability import service
 from services.mediation.deps import Rules
 from shared.db import DbSession
 from shared.timeutil import Day
+from shared.routing import OneHopRoute
 
-router = APIRouter(prefix="/api/v1/mediation", tags=["availability"])
+router = APIRouter(prefix="/api/v1/mediation", tags=["availability"], route_class=OneHopRoute)
 
 
 class Slot(BaseModel):

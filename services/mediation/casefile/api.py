@@ -13,8 +13,9 @@ from shared import audit
 from shared.db import DbSession
 from services.mediation.rules import field_error
 from shared.pagination import Page, PageDep, paginate
+from shared.routing import OneHopRoute
 
-router = APIRouter(prefix="/api/v1/mediation/cases", tags=["cases"])
+router = APIRouter(prefix="/api/v1/mediation/cases", tags=["cases"], route_class=OneHopRoute)
 
 
 @router.get("", response_model=Page[IntakePublic])

@@ -7,8 +7,9 @@ from services.mediation.access import SessionReader
 from services.mediation.document import service
 from shared.db import DbSession
 from shared.pdf import PDF_MEDIA_TYPE
+from shared.routing import OneHopRoute
 
-router = APIRouter(prefix="/api/v1/mediation/sessions", tags=["documents"])
+router = APIRouter(prefix="/api/v1/mediation/sessions", tags=["documents"], route_class=OneHopRoute)
 PDF = {200: {"content": {PDF_MEDIA_TYPE: {}}, "description": "The document (PDF, Chinese fonts embedded)."}}
 
 

@@ -10,8 +10,9 @@ from services.mediation.mediator import service as mediators
 from services.mediation.room import service as rooms
 from shared.db import DbSession
 from shared.errors import NotFound
+from shared.routing import OneHopRoute
 
-router = APIRouter(prefix="/api/v1/mediation", tags=["calendar"])
+router = APIRouter(prefix="/api/v1/mediation", tags=["calendar"], route_class=OneHopRoute)
 ICS = "text/calendar; charset=utf-8"
 
 

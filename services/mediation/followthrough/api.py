@@ -9,8 +9,9 @@ from services.mediation.followthrough.models import (
     FollowupIn, FollowupPublic, JudicialConfirmationIn, JudicialConfirmationPublic, SignaturesIn, SignaturesPublic,
 )
 from shared.db import DbSession
+from shared.routing import OneHopRoute
 
-router = APIRouter(prefix="/api/v1/mediation/sessions", tags=["agreements"])
+router = APIRouter(prefix="/api/v1/mediation/sessions", tags=["agreements"], route_class=OneHopRoute)
 
 
 @router.get("/{session_id}/agreement/signatures", response_model=SignaturesPublic)

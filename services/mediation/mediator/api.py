@@ -11,8 +11,9 @@ from services.mediation.mediator.models import (
 from shared.db import DbSession
 from shared.errors import Forbidden, NotFound
 from shared.pagination import Page, PageDep, paginate
+from shared.routing import OneHopRoute
 
-router = APIRouter(prefix="/api/v1/mediation/mediators", tags=["mediators"])
+router = APIRouter(prefix="/api/v1/mediation/mediators", tags=["mediators"], route_class=OneHopRoute)
 
 
 @router.post("", status_code=201, response_model=MediatorPublic)

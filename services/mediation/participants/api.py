@@ -13,8 +13,9 @@ from services.mediation.mediator.models import Mediator
 from services.mediation.session.models import MediationSession, SessionMediator
 from shared.auth import ServicePrincipal
 from shared.db import DbSession
+from shared.routing import OneHopRoute
 
-router = APIRouter(tags=["internal"])
+router = APIRouter(tags=["internal"], route_class=OneHopRoute)
 CANCELLED = "cancelled"
 
 

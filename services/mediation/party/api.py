@@ -6,8 +6,9 @@ from fastapi import APIRouter, Path
 from services.mediation.access import SessionReader
 from services.mediation.party import service
 from shared.db import DbSession
+from shared.routing import OneHopRoute
 
-router = APIRouter(prefix="/api/v1/mediation/parties", tags=["parties"])
+router = APIRouter(prefix="/api/v1/mediation/parties", tags=["parties"], route_class=OneHopRoute)
 
 
 @router.get("/{party_id}/cases")

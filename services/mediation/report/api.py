@@ -10,8 +10,9 @@ from shared.auth import Principal, require_roles
 from shared.db import DbSession, utcnow
 from shared.reports import ReportFormat, report_response
 from shared.timeutil import local_date
+from shared.routing import OneHopRoute
 
-router = APIRouter(prefix="/api/v1/mediation/reports", tags=["reports"])
+router = APIRouter(prefix="/api/v1/mediation/reports", tags=["reports"], route_class=OneHopRoute)
 Overseer = Annotated[Principal, Depends(require_roles("coordinator", "auditor"))]
 
 

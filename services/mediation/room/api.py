@@ -8,8 +8,9 @@ from services.mediation.room import repository as repo, service
 from services.mediation.room.models import ClosureCreate, ClosurePublic, RoomCreate, RoomPublic
 from shared.db import DbSession
 from shared.pagination import Page, PageDep, paginate
+from shared.routing import OneHopRoute
 
-router = APIRouter(prefix="/api/v1/mediation/rooms", tags=["rooms"])
+router = APIRouter(prefix="/api/v1/mediation/rooms", tags=["rooms"], route_class=OneHopRoute)
 
 
 @router.post("", status_code=201, response_model=RoomPublic)
@@ -25,7 +26,7 @@ def list_rooms(session: DbSession, page: PageDep, _: AnyReader) -> Page[RoomPubl
 
 @router.get("/{room_id}", response_model=RoomPublic)
 def get_room(room_id: str, session: DbSession, _: AnyReader) -> RoomPublic:
-    return service.public(service.get(session, room_id))
+    return service.get_public(session, room_id)
 
 
 @router.post("/{room_id}/closures", status_code=201, response_model=ClosurePublic)

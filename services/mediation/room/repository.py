@@ -12,6 +12,14 @@ def get(session: Session, room_id: str) -> Room | None:
     return session.get(Room, room_id)
 
 
+ROOM_COLUMNS = select(*Room.__table__.c)  # Core: no ORM identity map for a room that is only answered
+
+
+def get_row(session: Session, room_id: str):
+    """The room's columns as a plain row (attributes by column name), or None."""
+    return session.execute(ROOM_COLUMNS.where(Room.__table__.c.id == room_id)).first()
+
+
 def page(session: Session, after: list | None, limit: int) -> list[Room]:
     q = select(Room).order_by(Room.name, Room.id).limit(limit + 1)
     if after:

@@ -22,6 +22,14 @@ def create(session: Session, body: RoomCreate) -> RoomPublic:
     return public(room)
 
 
+def get_public(session: Session, room_id: str) -> RoomPublic:
+    """One room as answered, read with a Core select (the hot `GET /rooms/{id}`, issue 11)."""
+    row = repo.get_row(session, room_id)
+    if row is None:
+        get(session, room_id)  # the 404
+    return RoomPublic.model_validate(row, from_attributes=True)
+
+
 def get(session: Session, room_id: str) -> Room:
     room = repo.get(session, room_id)
     if room is None:

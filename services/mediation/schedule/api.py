@@ -27,8 +27,9 @@ from services.mediation.session.models import MediationSession, SessionStatus
 from shared.db import DbSession, utcnow
 from shared.pagination import Page, PageDep, paginate
 from shared.timeutil import Day, Instant, local_dt
+from shared.routing import OneHopRoute
 
-router = APIRouter(prefix="/api/v1/mediation", tags=["schedule"])
+router = APIRouter(prefix="/api/v1/mediation", tags=["schedule"], route_class=OneHopRoute)
 MAX_OCCUPANCY_DAYS = 31
 
 

@@ -18,9 +18,10 @@ from shared import audit
 from shared.db import DbSession
 from shared.pagination import Page, PageDep, paginate
 from shared.timeutil import Day, local_dt
+from shared.routing import OneHopRoute
 from datetime import time
 
-router = APIRouter(prefix="/api/v1/mediation/sessions", tags=["sessions"])
+router = APIRouter(prefix="/api/v1/mediation/sessions", tags=["sessions"], route_class=OneHopRoute)
 
 
 @router.post("", status_code=201, response_model=SessionPublic)

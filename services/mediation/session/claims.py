@@ -6,7 +6,8 @@ whichever comes first. The guarantee holds whatever the concurrency:
 - PostgreSQL: the insert itself is the check. `resource_claim` has an exclusion constraint
   (btree_gist, `tstzrange(starts_at, ends_at) WITH &&` per resource kind and key); a losing
   concurrent insert fails with 23P01; the request's transaction is rolled back (it answers 409
-  anyway) and a fresh read lists who holds the slot.
+  anyway) and a fresh read lists who holds the slot. Inserts that may overlap first queue on
+  advisory locks (`lock_slots`), so they never deadlock inside the constraint.
 - SQLite: every transaction begins with `BEGIN IMMEDIATE` (shared.db), so the check and the
   insert below run under the database write lock; no other writer can slip between them.
 """
@@ -14,9 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy import delete, insert, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -78,6 +79,28 @@ def rows_for(session_id: str, wanted: list[Resource], start: datetime, until: da
              "ends_at": until} for r in wanted]
 
 
+LOCK_SLOTS = text("SELECT count(pg_advisory_xact_lock(hashtextextended(k, 11))) "
+                  "FROM (SELECT unnest(CAST(:keys AS text[])) AS k ORDER BY k) AS ordered")
+
+
+def lock_slots(session: Session, wanted: list[Resource], start: datetime, until: datetime) -> None:
+    """PostgreSQL: a transaction advisory lock per wanted resource and UTC day of [start, until), all
+    taken in one sorted order, before the claims are inserted.
+
+    Two transactions inserting overlapping claims at once would each insert its row and then wait for
+    the other's inside the exclusion constraint: PostgreSQL aborts one with 40P01 (a 503, seen with
+    200 bookings of one slot). Queued here instead, the second inserts after the first has committed
+    and gets 23P01 (409), or succeeds if the first rolled back. The constraint still decides.
+    """
+    day, days = start.astimezone(timezone.utc).date(), []
+    last = (until - timedelta(microseconds=1)).astimezone(timezone.utc).date()
+    while day <= last:
+        days.append(day.isoformat())
+        day += timedelta(days=1)
+    keys = sorted({f"{r.kind}:{r.key}:{d}" for r in wanted for d in days})
+    session.execute(LOCK_SLOTS, {"keys": keys})
+
+
 def guarded(session: Session, session_id: str, wanted: list[Resource], start: datetime, until: datetime,
             write: Callable[[], None]) -> None:
     """PostgreSQL: run `write` (which inserts the claims); an exclusion violation becomes 409 `slot_conflict`.
@@ -85,6 +108,7 @@ def guarded(session: Session, session_id: str, wanted: list[Resource], start: da
     The request fails anyway, so its whole transaction is dropped (no savepoint round trips) and a fresh
     read lists who holds the slot; the winner has committed, since the constraint waited for it.
     """
+    lock_slots(session, wanted, start, until)
     try:
         write()
     except IntegrityError as e:
