@@ -48,6 +48,14 @@ class ApiUnavailable(Exception):
     """The gateway (or a service behind it) cannot be reached just now."""
 
 
+class SignInThrottled(Exception):
+    """Too many failed sign-ins for this user name or address: the gateway asks to wait."""
+
+    def __init__(self, retry_after: str) -> None:
+        self.retry_after = retry_after
+        super().__init__(retry_after)
+
+
 class SignInRequired(Exception):
     """The person's token was refused (expired, revoked): they must sign in again."""
 
@@ -71,6 +79,8 @@ class GatewayApi:
         except httpx.HTTPError as e:
             log.warning("gateway unreachable at sign-in", extra={"error": type(e).__name__})
             raise ApiUnavailable() from e
+        if r.status_code == 429:
+            raise SignInThrottled(r.headers.get("Retry-After") or "60")
         if r.status_code in (400, 401):
             return None
         if r.status_code != 200:

@@ -92,3 +92,11 @@ def test_api_down_shows_clear_message(suite, page_as, console_url):
         expect(page.get_by_role("alert")).to_contain_text("暂时无法")
     finally:
         console.state.api.http.base_url = real
+
+
+def test_repeated_wrong_passwords_are_throttled_with_a_clear_message(page_as, console_url):
+    page = page_as(None)
+    for _ in range(6):
+        sign_in(page, console_url, "mediator2", "wrong-password")
+    expect(page.get_by_role("alert")).to_contain_text("登录失败次数过多")
+    expect(page.get_by_role("alert")).to_contain_text("秒后重试")

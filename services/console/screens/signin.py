@@ -12,7 +12,7 @@ import secrets
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from services.console.gateway_api import ApiUnavailable, token_claims
+from services.console.gateway_api import ApiUnavailable, SignInThrottled, token_claims
 from services.console.web import FormPerson, render, url
 
 router = APIRouter()
@@ -66,6 +66,9 @@ async def login(request: Request):
                            next_url=next_url)
     try:
         answer = await request.app.state.api.sign_in(username, password)
+    except SignInThrottled as e:
+        return _login_page(request, status_code=429, error=f"登录失败次数过多，请在 {e.retry_after} 秒后重试。",
+                           username=username, next_url=next_url)
     except ApiUnavailable:
         return _login_page(request, status_code=503, error="系统暂时无法访问，请稍后再试。", username=username,
                            next_url=next_url)
