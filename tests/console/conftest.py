@@ -26,8 +26,10 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One chromium per test module: Playwright's sync API keeps an event loop running in the main thread
+    while it is started, which would break later tests that call `asyncio.run`."""
     from playwright.sync_api import sync_playwright
 
     pw = sync_playwright().start()
