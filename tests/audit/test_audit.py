@@ -318,3 +318,33 @@ def test_a_proxied_call_the_gateway_refuses_is_recorded(suite):
         ("coordinator", 404, "/api/v1/mediation/internal/audit/events")]
     assert suite.client().get("/api/v1/mediation/no-such-thing").status_code == 404  # an ordinary 404: not refused
     assert len(records(suite, "gateway", action="access.denied")) == 1
+
+
+def test_lists_and_printed_documents_that_show_personal_data_are_recorded(suite):
+    api = Api(suite)
+    day = working_day(1)
+    s = api.book(api.room(), [api.mediator()], at(day, "09:00"), at(day, "10:00"), parties=[
+        {"name": uniq("申请人"), "role": "petitioner", "phone": "13800138000"},
+        {"name": uniq("被申请人"), "role": "respondent"}])
+    c = suite.client()
+    assert c.get(f"{BASE}/sessions", params={"case_no": s["case_no"]}).status_code == 200
+    assert c.get(f"{BASE}/sessions/{s['id']}/record.pdf").status_code == 200
+    # the auditor sees phones masked: neither the list nor the document is recorded for them
+    assert suite.client("auditor").get(f"{BASE}/sessions", params={"case_no": s["case_no"]}).status_code == 200
+    views = records(suite, "mediation", action="personal_data.view")
+    assert [(v["actor"], v["object_type"], v["object_id"], v["detail"]) for v in views] == [
+        ("coordinator", "session", "", {"session_ids": [s["id"]]}),
+        ("coordinator", "session", s["id"], {"document": True})]
+
+
+def test_the_intake_list_with_phones_is_recorded(suite):
+    case_no = uniq("PD-")
+    r = suite.client("petition-system").post(f"/api/v1/cases/{case_no}/handoffs", json={
+        "target": "mediation", "reason": "申请调解", "category": "labour", "summary": "欠薪",
+        "parties": [{"name": "张三", "role": "petitioner", "phone": "13800138000"}]})
+    assert r.status_code == 202, r.text
+    suite.drain()  # the handoff reaches mediation as an event
+    listed = suite.client().get(f"{BASE}/cases", params={"q": case_no}).json()["items"]
+    assert listed and listed[0]["parties"][0]["phone"] == "13800138000"
+    views = [v for v in records(suite, "mediation", action="personal_data.view") if v["object_type"] == "case"]
+    assert views and views[-1]["actor"] == "coordinator" and case_no in views[-1]["detail"]["case_nos"]

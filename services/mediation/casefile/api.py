@@ -37,7 +37,12 @@ def list_intakes(session: DbSession, caller: SessionReader, page: PageDep,
                                 case_prefix=q, party=party, only_mediator=only)
     rows, cursor = paginate(rows, page, lambda i: [i.received_at.isoformat(), i.id])
     unmasked = caller.manages_all or (not caller.sees_all and caller.mediator_id is not None)  # only their cases
-    return Page(items=[service.intake_public(i, unmasked) for i in rows], next_cursor=cursor)
+    items = [service.intake_public(i, unmasked) for i in rows]
+    shown = [x.case_no for x in items if unmasked and any(
+        isinstance(p, dict) and (p.get("phone") or p.get("id_number")) for p in x.parties)]
+    if shown:  # audit: the parties' phones / ID numbers answered unmasked in a list
+        audit.record(session, "personal_data.view", object_type="case", detail={"case_nos": shown})
+    return Page(items=items, next_cursor=cursor)
 
 
 @router.get("/{case_no}")

@@ -24,7 +24,7 @@ from services.mediation.session import repository as sessions_repo
 from services.mediation.session import service as sessions
 from services.mediation.session.models import MediationSession, SessionParty
 from services.mediation.settings import MediationSettings
-from shared import pii as pii_masks
+from shared import audit, pii as pii_masks
 from shared.calendar import RULES
 from shared.errors import NotFound
 from shared.pdf import DocumentTemplates, cn_date, render_pdf
@@ -65,7 +65,11 @@ class SessionFacts:
 def _load(session: Session, caller: Caller, session_id: str) -> SessionFacts:
     s, mids = sessions.load_visible(session, caller, session_id)
     parties = sessions_repo.parties(session, [s.id])[s.id]
-    return SessionFacts(s, mids, parties, caller.can_manage(mids))
+    unmasked = caller.can_manage(mids)
+    if unmasked and any(p.phone_cipher or p.id_number_cipher for p in parties):  # audit: printed with phones / ID numbers
+        audit.record(session, "personal_data.view", object_type="session", object_id=s.id,
+                     detail={"document": True})
+    return SessionFacts(s, mids, parties, unmasked)
 
 
 def _parties(f: SessionFacts) -> list[dict[str, Any]]:

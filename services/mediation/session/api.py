@@ -19,12 +19,16 @@ from shared.db import DbSession
 from shared.pagination import Page, PageDep, paginate
 from shared.timeutil import Day, local_dt
 from shared.routing import OneHopRoute
+from shared.problem_docs import problems
 from datetime import time
 
 router = APIRouter(prefix="/api/v1/mediation/sessions", tags=["sessions"], route_class=OneHopRoute)
 
 
-@router.post("", status_code=201, response_model=SessionPublic)
+@router.post("", status_code=201, response_model=SessionPublic,
+             responses=problems((409, "slot_conflict", "mediator_recused"),
+                                (422, "outside_working_hours", "insufficient_notice", "beyond_horizon",
+                                      "unknown_room", "unknown_mediator", "language_unavailable")))
 def book_session(body: SessionCreate, session: DbSession, rules: Rules, caller: SessionWriter) -> SessionPublic:
     out = service.book(session, rules, caller, body)
     audit.note(session, object_type="session", object_id=out.id)  # audit: the booked session (mediation.session.book)
@@ -55,7 +59,11 @@ def list_sessions(session: DbSession, caller: SessionReader, page: PageDep,
                      mediator_id=mediator_id, status=status.value if status else None, start=start, end=end,
                      only_mediator=only, case_prefix=q, party=party)
     rows, cursor = paginate(rows, page, lambda s: [s.starts_at.isoformat(), s.id])
-    return Page(items=service.render_many(session, rows, caller), next_cursor=cursor)
+    items = service.render_many(session, rows, caller)
+    shown = [x.id for x in items if caller.can_manage(x.mediator_ids) and any(p.phone or p.id_number for p in x.parties)]
+    if shown:  # audit: phones / ID numbers answered unmasked in a list
+        audit.record(session, "personal_data.view", object_type="session", detail={"session_ids": shown})
+    return Page(items=items, next_cursor=cursor)
 
 
 @router.get("/{session_id}", response_model=SessionPublic)
@@ -66,24 +74,27 @@ def get_session(session_id: str, session: DbSession, caller: SessionReader) -> S
     return service.render(session, s, caller)
 
 
-@router.post("/{session_id}/reschedule", response_model=SessionPublic)
+@router.post("/{session_id}/reschedule", response_model=SessionPublic,
+             responses=problems((409, "slot_conflict", "mediator_recused", "invalid_status"),
+                                (422, "outside_working_hours", "insufficient_notice", "beyond_horizon",
+                                      "unknown_room")))
 def reschedule_session(session_id: str, body: RescheduleIn, session: DbSession, rules: Rules,
                        caller: SessionReader) -> SessionPublic:
     return service.reschedule(session, rules, caller, session_id, body)
 
 
-@router.post("/{session_id}/cancel", response_model=SessionPublic)
+@router.post("/{session_id}/cancel", response_model=SessionPublic, responses=problems((409, "invalid_status")))
 def cancel_session(session_id: str, session: DbSession, caller: SessionReader,
                    body: CancelIn | None = None) -> SessionPublic:
     return service.cancel(session, caller, session_id, body or CancelIn())
 
 
-@router.post("/{session_id}/check-in", response_model=SessionPublic)
+@router.post("/{session_id}/check-in", response_model=SessionPublic, responses=problems((409, "invalid_status")))
 def check_in_session(session_id: str, session: DbSession, caller: SessionReader) -> SessionPublic:
     return service.check_in(session, caller, session_id)
 
 
-@router.post("/{session_id}/conclude", response_model=SessionPublic)
+@router.post("/{session_id}/conclude", response_model=SessionPublic, responses=problems((409, "invalid_status")))
 def conclude_session(session_id: str, body: ConcludeIn, session: DbSession, rules: Rules,
                      caller: SessionReader) -> SessionPublic:
     return service.conclude(session, rules, caller, session_id, body)
@@ -94,6 +105,7 @@ def get_agreement(session_id: str, session: DbSession, caller: SessionReader) ->
     return service.get_agreement(session, caller, session_id)
 
 
-@router.post("/{session_id}/satisfaction", status_code=201, response_model=SatisfactionPublic)
+@router.post("/{session_id}/satisfaction", status_code=201, response_model=SatisfactionPublic,
+             responses=problems((409, "invalid_status", "already_rated")))
 def rate_session(session_id: str, body: SatisfactionIn, session: DbSession, caller: Rater) -> SatisfactionPublic:
     return service.rate(session, caller, session_id, body)
