@@ -2,8 +2,8 @@
 # (e.g. ["services.console.main:create_app"]); the migration Job runs `python -m shared.runner migrate`.
 #
 # Two stages so that a code change does not reinstall the dependencies:
-#   deps     the runtime dependencies of pyproject.toml ([project].dependencies, no dev extras) in /opt/venv;
-#            this layer changes only when pyproject.toml does.
+#   deps     the runtime dependencies, exactly as pinned (with their sha256) in requirements.lock (`make lock`;
+#            [project].dependencies, no dev extras) in /opt/venv; this layer changes only when the lock does.
 #   runtime  the same base, /opt/venv copied in, then the code; runs as uid 10001, read-only root filesystem
 #            friendly (bytecode compiled at build time, nothing written outside /tmp).
 #
@@ -15,13 +15,12 @@ FROM ${PYTHON_IMAGE} AS deps
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 RUN python -m venv /opt/venv
 WORKDIR /build
-COPY pyproject.toml ./
-# Only [project].dependencies: the package itself is not installed (the code is copied in the next stage),
-# and the dev extras (pytest, playwright, ...) never enter the image.
-# TODO(issue 15, lock file): install from the hash-pinned lock (`pip install --require-hashes -r ...`) once it lands.
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-        > requirements.txt \
-    && /opt/venv/bin/pip install -r requirements.txt \
+COPY requirements.lock ./
+# Only the runtime lock: the package itself is not installed (the code is copied in the next stage), and
+# the dev extras (pytest, playwright, ...) never enter the image. --require-hashes: every file checked
+# against its pinned sha256, and a dependency missing from the lock fails the build.
+RUN /opt/venv/bin/pip install --require-hashes -r requirements.lock \
+    && /opt/venv/bin/pip check \
     && /opt/venv/bin/python -m compileall -q /opt/venv/lib
 
 FROM ${PYTHON_IMAGE} AS runtime

@@ -6,16 +6,50 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test test-sqlite test-postgres bench chaos migrate clean venv vendor k8s-check
+.PHONY: run test test-sqlite test-postgres test-floors bench chaos replicas migrate clean venv vendor k8s-check lint lock lock-check
 
-$(STAMP): pyproject.toml
+## The lock files (uv pip compile, every file's sha256; one resolution for every platform, Python 3.11):
+##   requirements.lock      [project].dependencies: what the image installs (Dockerfile)
+##   requirements-dev.lock  the same pins plus the dev and granian extras: what the venv installs
+## `make lock` regenerates both after a change to pyproject.toml (kept pins stay unless they must move;
+## `make lock UPGRADE=1` moves every pin to the newest release allowed).
+LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
+UV := $(BIN)/uv
+UV_VERSION := 0.13.8
+COMPILE := pip compile pyproject.toml --generate-hashes --universal --python-version 3.11 --quiet
+
+$(STAMP): pyproject.toml $(LOCK) $(DEV_LOCK)
 	@$(PY) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
 	$(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q --require-hashes -r $(DEV_LOCK)
+	$(BIN)/python -m pip install -q --no-deps -e .
+	$(BIN)/python -m pip check
 	@touch $(STAMP)
 
 venv: $(STAMP)
+
+# uv from PyPI into the venv (also pinned in the dev lock; this covers a venv made before uv was in it).
+$(UV):
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q uv==$(UV_VERSION)
+
+lock: $(UV)
+	$(UV) $(COMPILE) -o $(LOCK) $(if $(UPGRADE),--upgrade)
+	$(UV) $(COMPILE) --extra dev --extra granian -c $(LOCK) -o $(DEV_LOCK) $(if $(UPGRADE),--upgrade)
+
+## make lock-check: the lock files still satisfy pyproject.toml (regenerated from themselves, nothing moves)
+lock-check: $(UV)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && cp $(LOCK) $(DEV_LOCK) "$$tmp"/ \
+	&& $(UV) $(COMPILE) --no-header -o "$$tmp/$(LOCK)" \
+	&& $(UV) $(COMPILE) --no-header --extra dev --extra granian -c "$$tmp/$(LOCK)" -o "$$tmp/$(DEV_LOCK)" \
+	&& for f in $(LOCK) $(DEV_LOCK); do diff -u <(grep -v '#' $$f) <(grep -v '#' "$$tmp/$$f") \
+	   || { echo "$$f does not match pyproject.toml: run make lock"; exit 1; }; done
+
+## make test-floors: the lowest versions pyproject.toml allows (uv --resolution lowest-direct) in a scratch
+## venv under var/floors, and a fast subset of the tests on them (scripts/test_floors.sh)
+test-floors: $(UV)
+	UV=$(UV) PY=$(PY) bash scripts/test_floors.sh
 
 ## make run: migrate (SQLite under var/), seed the dev data, start gateway :8000, mediation :8001, lawyers :8002,
 ## console :8003 (ports from GATEWAY_PORT, MEDIATION_PORT, LAWYERS_PORT, CONSOLE_PORT)
@@ -25,12 +59,21 @@ run: venv
 migrate: venv
 	$(BIN)/python -m shared.runner migrate
 
-## make test: every test on SQLite, then again on PostgreSQL when one is reachable
+## make test: the quality gates (lint, lock-check, k8s-check), every test on SQLite, then again on PostgreSQL
+## when one is reachable
 test: venv
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory lock-check
+	$(MAKE) --no-print-directory k8s-check
 	$(MAKE) --no-print-directory test-sqlite
 	@if TEST_DATABASE_URL="$${TEST_DATABASE_URL:-$(PG_TEST_URL)}" $(BIN)/python -m shared.testing --probe; then \
 		$(MAKE) --no-print-directory test-postgres; \
 	else echo "PostgreSQL not reachable: skipped the PostgreSQL run"; fi
+
+## make lint: ruff and mypy, as configured in pyproject.toml ([tool.ruff], [tool.mypy]: the files checked)
+lint: venv
+	$(BIN)/ruff check
+	$(BIN)/mypy
 
 test-sqlite: venv
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest
@@ -46,6 +89,12 @@ bench: venv
 ## make chaos: the full fault test (2,000 handoffs, 50 SIGKILLs)
 chaos: venv
 	$(BIN)/python scripts/chaos.py --mode full --transport both
+
+## make replicas: two processes of each service behind HAProxy (PostgreSQL, NATS JetStream), a rolling restart
+## under the fault test's 2,000 handoffs; prints lost / applied twice / failed requests and the jobs' checks
+replicas: venv
+	@command -v haproxy >/dev/null || test -x /usr/sbin/haproxy || { echo "HAProxy is needed: apt-get install -y haproxy"; exit 2; }
+	$(BIN)/python scripts/replicas.py
 
 ## make vendor: refresh the console's vendored scripts (needs npm; nothing else does)
 vendor:

@@ -14,27 +14,27 @@ import random
 import sys
 import time
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
+import httpx
+import sqlalchemy as sa
 
-from bench.common import machine, rss_mb, running_suite, summary  # noqa: E402
-from shared.db import make_engine  # noqa: E402
-from shared.timeutil import SHANGHAI  # noqa: E402
-
-from services.lawyers.conflict.models import ConflictEntry, normalise_name  # noqa: E402
-from services.lawyers.lawyer.models import Lawyer, LawyerContract, LawyerLeave  # noqa: E402
-from services.lawyers.opinion.models import OpinionRequest  # noqa: E402
+from bench.common import machine, rss_mb, running_suite, summary
+from services.lawyers.conflict.models import ConflictEntry, normalise_name
+from services.lawyers.lawyer.models import Lawyer, LawyerContract, LawyerLeave
+from services.lawyers.opinion.models import OpinionRequest
+from shared.db import make_engine
+from shared.timeutil import SHANGHAI
 
 BASE = "/api/v1/lawyers"
 N_LAWYERS, N_OPEN, N_CONFLICTS = 2000, 10_000, 20_000
 CATEGORIES = ["labour", "land", "family", "contract", "administrative", "tort", "housing", "social_security",
               "consumer", "company"]
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕"
+            "丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文斌宇浩凯鹏飞"
 
 
@@ -49,7 +49,7 @@ def party_pool(rnd: random.Random, n: int = 6000) -> list[str]:
 
 def bulk_load(url: str, rnd: random.Random, parties: list[str]) -> dict:
     """2,000 lawyers, 10,000 open requests, 20,000 conflicts, straight into the lawyers database."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     today = now.astimezone(SHANGHAI).date()
     kinds = ["retained_counsel"] * 1100 + ["public_lawyer"] * 700 + ["studio_lawyer"] * 200
     lawyers, contracts, leaves = [], [], []
@@ -131,7 +131,7 @@ def bench_assignment(base: str, token: str, rnd: random.Random, parties: list[st
         for i in range(n):
             body = {"case_no": f"B-{i}", "question": "是否应当支付拖欠工资？", "category": rnd.choice(CATEGORIES),
                     "parties": [{"name": p, "role": r} for p, r in zip(rnd.sample(parties, 2),
-                                                                      ("petitioner", "respondent"))]}
+                                                                      ("petitioner", "respondent"), strict=True)]}
             t0 = time.perf_counter()
             r = c.post(f"{BASE}/opinion-requests", json=body)
             lat.append(time.perf_counter() - t0)

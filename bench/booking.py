@@ -13,23 +13,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import subprocess
 import random
+import subprocess
 import sys
 import time
 import uuid
-from datetime import date, datetime, time as dtime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import aiohttp  # noqa: E402
-import httpx  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
+import aiohttp
+import httpx
+import sqlalchemy as sa
 
-from bench.common import machine, percentile, rss_mb, running_suite, summary  # noqa: E402
-from shared.calendar import WorkingCalendar  # noqa: E402
+from bench.common import machine, percentile, rss_mb, running_suite, summary
+from shared.calendar import WorkingCalendar
 
 SH = ZoneInfo("Asia/Shanghai")
 BASE = "/api/v1/mediation"
@@ -41,7 +42,8 @@ OVERLAP_SQL = {
     "room": """SELECT count(*) FROM mediation_session a JOIN mediation_session b
                ON a.room_id = b.room_id AND a.id < b.id
                WHERE a.status <> 'cancelled' AND b.status <> 'cancelled'
-                 AND a.starts_at < b.ends_at + interval '15 minutes' AND b.starts_at < a.ends_at + interval '15 minutes'""",
+                 AND a.starts_at < b.ends_at + interval '15 minutes'
+                 AND b.starts_at < a.ends_at + interval '15 minutes'""",
     "mediator": """SELECT count(*) FROM mediation_session a
                    JOIN session_mediator ma ON ma.session_id = a.id
                    JOIN session_mediator mb ON mb.mediator_id = ma.mediator_id AND mb.session_id > ma.session_id
@@ -201,7 +203,7 @@ def seed_sessions(url: str, rooms: list[str], meds: list[str], total: int, cal: 
         if cal.is_working_day(d):
             past.append(d)
         d -= timedelta(days=1)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     sess, smed, sparty, claims = [], [], [], []
     n = 0
     for day in future + past:

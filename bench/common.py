@@ -48,7 +48,7 @@ def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
     values = sorted(values)
-    k = max(0, min(len(values) - 1, int(round(p / 100 * (len(values) - 1)))))
+    k = max(0, min(len(values) - 1, round(p / 100 * (len(values) - 1))))
     return values[k]
 
 
@@ -68,8 +68,8 @@ def rss_mb(pid: int) -> float:
 
 def machine() -> str:
     cpu = ""
-    with contextlib.suppress(Exception):
-        cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+    with contextlib.suppress(Exception), open("/proc/cpuinfo") as info:
+        cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
     mem = ""
     with contextlib.suppress(Exception):
         mem = subprocess.run(["free", "-g"], capture_output=True, text=True).stdout.split("\n")[1].split()[1] + " GiB"

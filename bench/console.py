@@ -15,17 +15,18 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx  # noqa: E402
+import httpx
 
-from bench.common import PG_URL, machine, percentile, rss_mb  # noqa: E402
-from shared.demo_data import create_demo_data  # noqa: E402
-from shared.runner import SuiteProcesses, migrate_all, seed  # noqa: E402
-from shared.testing import drop_postgres_databases, free_port, postgres_databases, sqlite_databases  # noqa: E402
+from bench.common import PG_URL, machine, percentile, rss_mb
+from shared.demo_data import create_demo_data
+from shared.runner import SuiteProcesses, migrate_all, seed
+from shared.testing import drop_postgres_databases, free_port, postgres_databases, sqlite_databases
+from shared.timeutil import SHANGHAI
 
 PAGES = {
     "coordinator": ["/", "/schedule", "/schedule?view=week", "/bookings", "/mediation", "/cases", "/opinions",
@@ -41,7 +42,7 @@ ASSET = re.compile(r'(?:href|src)="(/console/static/[^"]+)"')
 
 def book_demo_sessions(api: httpx.Client, days: int = 10) -> int:
     """A fortnight of bookings in the demo rooms, at free slots the API offers."""
-    start = date.today() + timedelta(days=1)
+    start = datetime.now(SHANGHAI).date() + timedelta(days=1)
     slots = api.get("/api/v1/mediation/availability", params={
         "from": start.isoformat(), "to": (start + timedelta(days=days)).isoformat(), "duration_minutes": 60,
         "limit": 200}).json()["slots"]
@@ -92,8 +93,8 @@ def main() -> int:
                           headers={"Authorization": f"Bearer {suite.token('coordinator')}"}) as api:
             booked = book_demo_sessions(api)
             api.post("/api/v1/lawyers/duty-shifts/generate", json={
-                "from": date.today().replace(day=1).isoformat(),
-                "to": (date.today().replace(day=1) + timedelta(days=40)).isoformat()})
+                "from": datetime.now(SHANGHAI).date().replace(day=1).isoformat(),
+                "to": (datetime.now(SHANGHAI).date().replace(day=1) + timedelta(days=40)).isoformat()})
         print(f"backend {a.backend}; demo roster + {booked} sessions; {a.requests} requests per page, one at a time")
         print(f"{'role':<12} {'page':<22} {'p50 ms':>8} {'p95 ms':>8} {'weight KB':>10}  status")
         asset_size: dict[str, int] = {}
@@ -116,7 +117,8 @@ def main() -> int:
                     assert r.status_code == first.status_code
                 p95 = percentile(times, 95)
                 worst, heaviest = max(worst, p95), max(heaviest, weight)
-                print(f"{who:<12} {path:<22} {percentile(times, 50):8.1f} {p95:8.1f} {weight:10.1f}  {first.status_code}")
+                print(f"{who:<12} {path:<22} {percentile(times, 50):8.1f} {p95:8.1f} {weight:10.1f}"
+                      f"  {first.status_code}")
             client.close()
         print(f"worst p95 {worst:.1f} ms (goal ≤ 150), heaviest page {heaviest:.1f} KB (goal ≤ 200)")
         print(f"console RSS {rss_mb(suite.procs['console'].pid):.0f} MB, gateway RSS "

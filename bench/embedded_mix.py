@@ -22,13 +22,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import aiohttp  # noqa: E402
-import httpx  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
+import aiohttp
+import httpx
+import sqlalchemy as sa
 
-from bench.booking import BASE, OVERLAP_SQL, OVERLAP_SQL_SQLITE, SH, SLOT_STARTS, create_many, slot, working_days  # noqa: E402
-from bench.common import machine, percentile, rss_mb, running_suite  # noqa: E402
-from shared.calendar import WorkingCalendar  # noqa: E402
+from bench.booking import BASE, OVERLAP_SQL, OVERLAP_SQL_SQLITE, SH, SLOT_STARTS, create_many, slot, working_days
+from bench.common import machine, percentile, rss_mb, running_suite
+from shared.calendar import WorkingCalendar
 
 
 class PeakMemory(threading.Thread):
@@ -36,7 +36,7 @@ class PeakMemory(threading.Thread):
 
     def __init__(self, pids: dict[str, int]):
         super().__init__(daemon=True)
-        self.pids, self.peak = pids, {svc: 0.0 for svc in pids}
+        self.pids, self.peak = pids, dict.fromkeys(pids, 0.0)
         self.done = threading.Event()
 
     def run(self) -> None:
@@ -95,7 +95,7 @@ async def mix(url: str, token: str, rooms: list[str], meds: list[str], days, cli
                     async with call as r:
                         await r.read()
                         status = r.status
-                except (aiohttp.ClientError, asyncio.TimeoutError):
+                except (TimeoutError, aiohttp.ClientError):
                     status = 599  # the client gave up: counted as a failure
                 lat[kind].append(time.perf_counter() - t0)
                 codes[status] = codes.get(status, 0) + 1

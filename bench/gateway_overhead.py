@@ -35,10 +35,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx  # noqa: E402
+import httpx
 
-from bench.common import machine, percentile, running_suite  # noqa: E402
-from shared.testing import free_port  # noqa: E402
+from bench.common import machine, percentile, running_suite
+from shared.testing import free_port
 
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 

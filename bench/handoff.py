@@ -25,7 +25,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import machine, percentile, running_suite, summary  # noqa: E402
+from bench.common import machine, percentile, running_suite, summary
 
 BODY = {"target": "mediation", "category": "neighbour_dispute", "summary": "相邻关系纠纷，双方同意调解",
         "parties": [{"name": "张三", "role": "petitioner"}, {"name": "李四", "role": "respondent"}]}
@@ -39,7 +39,7 @@ class Client:
         self.headers = {"Authorization": f"Bearer {token}"}
         self.connections = connections
 
-    async def __aenter__(self) -> "Client":
+    async def __aenter__(self) -> Client:
         self.http = aiohttp.ClientSession(headers=self.headers, timeout=aiohttp.ClientTimeout(total=60),
                                           connector=aiohttp.TCPConnector(limit=self.connections))
         return self

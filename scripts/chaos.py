@@ -30,11 +30,11 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import select  # noqa: E402
+from sqlalchemy import select
 
-from bench.common import running_suite  # noqa: E402
-from shared.db import Database  # noqa: E402
-from shared.events.models import InboxEntry, OutboxEvent  # noqa: E402
+from bench.common import running_suite
+from shared.db import Database
+from shared.events.models import InboxEntry, OutboxEvent
 
 MODES = {"short": (100, 5), "full": (2000, 50)}
 FINAL = {"rejected", "completed", "expired"}
@@ -44,7 +44,9 @@ SERVICES = ("gateway", "mediation", "lawyers")
 def handoff_body(i: int) -> dict:
     """Handoffs whose target answer makes them final at once: rejected by mediation (in litigation, or an
     administrative dispute), or a reception assist, completed as soon as a public lawyer is assigned."""
-    parties = [{"name": f"当事人{i}A", "role": "petitioner"}, {"name": f"当事人{i}B", "role": "respondent"}]
+    # A phone: sealed by the gateway, opened by mediation (shared/handoff_pii.py), under the kills too.
+    parties = [{"name": f"当事人{i}A", "role": "petitioner", "phone": f"138{i:08d}"},
+               {"name": f"当事人{i}B", "role": "respondent"}]
     kind = i % 3
     if kind == 0:
         return {"target": "mediation", "category": "neighbour_dispute", "summary": "已起诉的相邻纠纷",
@@ -90,11 +92,13 @@ class Poster:
     def __init__(self, suite, run_id: str, pace: float = 0.0) -> None:
         self.suite = suite
         self.pace = pace  # seconds between posts (spreads them over the kills)
+        self.timeout = 5.0  # seconds a post may take before the client gives up and retries
         self.t0 = time.monotonic()
         self.run_id = run_id
         self.token = suite.token("petition-system")
         self.created: dict[str, str] = {}
         self.retries = 0
+        self.failures: Counter = Counter()  # what each retry followed: "HTTP 502", "ConnectError", ...
         self.lock = threading.Lock()
 
     def post(self, i: int) -> None:
@@ -108,7 +112,7 @@ class Poster:
         give_up = time.monotonic() + 180  # a gateway that never comes back ends the run, not hangs it
         while time.monotonic() < give_up:
             try:
-                with httpx.Client(base_url=url, headers=headers, timeout=5) as c:
+                with httpx.Client(base_url=url, headers=headers, timeout=self.timeout) as c:
                     r = c.post(f"/api/v1/cases/{case}/handoffs", json=body)
                 if r.status_code == 202:
                     with self.lock:
@@ -116,10 +120,12 @@ class Poster:
                     return
                 if r.status_code < 500 and r.status_code != 409:
                     raise RuntimeError(f"unexpected {r.status_code}: {r.text}")
-            except httpx.HTTPError:
-                pass
+                failure = f"HTTP {r.status_code}"
+            except httpx.HTTPError as e:
+                failure = type(e).__name__
             with self.lock:
                 self.retries += 1
+                self.failures[failure] += 1
             time.sleep(0.3)
         raise RuntimeError(f"handoff {case} not accepted by the gateway within 180 s")
 
@@ -137,7 +143,7 @@ def settled(dbs: dict[str, Database], cases: set[str], transport: str) -> bool:
     from services.gateway.handoff.models import Handoff
     from services.gateway.hub.models import HubDelivery
 
-    for svc, db in dbs.items():
+    for db in dbs.values():
         with db.session() as s:
             if s.execute(select(OutboxEvent.id).where(OutboxEvent.published_at.is_(None)).limit(1)).first():
                 return False
@@ -198,7 +204,7 @@ def check(dbs: dict[str, Database], transport: str, created: dict[str, str]) -> 
     # Effects: one target answer per handoff, one gateway status event per (handoff, status).
     answers = Counter()
     status_events = Counter()
-    for eid, (svc, etype, data) in produced.items():
+    for svc, etype, data in produced.values():
         hid = (data or {}).get("handoff_id")
         if not hid:
             continue
@@ -235,15 +241,21 @@ def check(dbs: dict[str, Database], transport: str, created: dict[str, str]) -> 
     return report
 
 
+def fault_env(transport: str, run_id: str) -> dict[str, str]:
+    """The services' settings for a fault run: short leases and back-offs, so that work a killed process held
+    is taken over within seconds; no rate limit; a NATS stream prefix of the run's own."""
+    return {"EVENT_TRANSPORT": transport, "NATS_PREFIX": f"chaos{run_id}", "OUTBOX_LEASE_SECONDS": "3",
+            "GATEWAY_HUB_LEASE_SECONDS": "3", "GATEWAY_HUB_BACKOFF_MAX_SECONDS": "2",
+            "GATEWAY_HUB_MAX_ATTEMPTS": "1000", "NATS_BACKOFF_MAX_SECONDS": "1", "NATS_MAX_DELIVER": "1000",
+            "NATS_ACK_WAIT_SECONDS": "3", "GATEWAY_IDEMPOTENCY_LOCK_SECONDS": "5",
+            "GATEWAY_RATE_LIMIT_PER_MINUTE": "1000000", "LOG_LEVEL": "ERROR"}
+
+
 def run_chaos(handoffs: int = 100, kills: int = 5, transport: str = "hub", backend: str = "sqlite",
               workers: int = 8, seed: int | None = None, settle_timeout: float = 90.0) -> dict:
     rng = random.Random(seed)
     run_id = uuid.uuid4().hex[:8]
-    env = {"EVENT_TRANSPORT": transport, "NATS_PREFIX": f"chaos{run_id}", "OUTBOX_LEASE_SECONDS": "3",
-           "GATEWAY_HUB_LEASE_SECONDS": "3", "GATEWAY_HUB_BACKOFF_MAX_SECONDS": "2",
-           "GATEWAY_HUB_MAX_ATTEMPTS": "1000", "NATS_BACKOFF_MAX_SECONDS": "1", "NATS_MAX_DELIVER": "1000",
-           "NATS_ACK_WAIT_SECONDS": "3", "GATEWAY_IDEMPOTENCY_LOCK_SECONDS": "5",
-           "GATEWAY_RATE_LIMIT_PER_MINUTE": "1000000", "LOG_LEVEL": "ERROR"}
+    env = fault_env(transport, run_id)
     t0 = time.monotonic()
     with running_suite(backend, db_prefix=f"chaos_{run_id}", env=env) as suite:
         dbs = {svc: Database(suite.db_urls[svc], pool_size=2) for svc in SERVICES}

@@ -11,19 +11,20 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import httpx  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
+import httpx
+from playwright.sync_api import sync_playwright
 
-from bench.console import PASSWORDS, book_demo_sessions  # noqa: E402
-from shared.demo_data import create_demo_data  # noqa: E402
-from shared.runner import SuiteProcesses, migrate_all, seed  # noqa: E402
-from shared.testing import free_port, sqlite_databases  # noqa: E402
+from bench.console import PASSWORDS, book_demo_sessions
+from shared.demo_data import create_demo_data
+from shared.runner import SuiteProcesses, migrate_all, seed
+from shared.testing import free_port, sqlite_databases
+from shared.timeutil import SHANGHAI
 
 OUT = ROOT / "docs" / "screenshots"
 SHOTS = [  # (file, who, path, size)
@@ -57,7 +58,7 @@ def main() -> int:
         with httpx.Client(base_url=gw, timeout=30,
                           headers={"Authorization": f"Bearer {suite.token('coordinator')}"}) as api:
             book_demo_sessions(api)
-            first = date.today().replace(day=1)
+            first = datetime.now(SHANGHAI).date().replace(day=1)
             api.post("/api/v1/lawyers/duty-shifts/generate",
                      json={"from": first.isoformat(), "to": (first + timedelta(days=40)).isoformat()})
         with sync_playwright() as pw:

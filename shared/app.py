@@ -7,7 +7,6 @@ scheduler. A service passes its routers, event handlers and jobs.
 from __future__ import annotations
 
 import gc
-
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
@@ -15,6 +14,7 @@ import anyio
 import httpx
 from fastapi import APIRouter, FastAPI, Request
 
+from shared import migrate
 from shared.audit.api import router as audit_internal_router
 from shared.audit.middleware import AuditMiddleware
 from shared.audit.retention import retention_job
@@ -25,11 +25,15 @@ from shared.errors import install_error_handlers
 from shared.events.inbox import EventHandlers, inbox_router
 from shared.events.relay import OutboxRelay, Publisher
 from shared.events.transports import HubPublisher, ServiceTokenProvider
-from shared.jobs import Job, start_scheduler
+from shared.jobs import Job, start_scheduler, stop_scheduler
+from shared.metrics import outbox_probe, pool_probe
+from shared.nul_guard import NulGuardMiddleware
 from shared.observability import Metrics, RequestContextMiddleware, health_router, setup_logging
+from shared.problem_docs import install_problem_docs
 from shared.revocation import RevocationPoller, Revocations, http_source
 from shared.security import SecurityHeadersMiddleware
 from shared.settings import SuiteSettings
+from shared.tracing import Tracing
 
 
 def on_calendar_day_set(app: FastAPI) -> Callable:
@@ -41,6 +45,18 @@ def on_calendar_day_set(app: FastAPI) -> Callable:
                                    event.data.get("name", ""))
 
     return handler
+
+
+def check_schema(settings: SuiteSettings, db: Database) -> None:
+    """Refuse to start on a database that is not at this release's migration head (or migrate it first
+    where `migrate_on_start` allows it: dev and test)."""
+    if not migrate.has_history(settings.service_name):
+        return
+    if settings.migrate_on_start:
+        if settings.suite_env == "prod":
+            raise RuntimeError("SUITE_ENV=prod refuses MIGRATE_ON_START: the release's migration Job migrates")
+        migrate.upgrade(settings.service_name, settings.database_url)
+    migrate.require_current_schema(settings.service_name, db.engine)
 
 
 def create_service_app(
@@ -64,9 +80,11 @@ def create_service_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         settings.refuse_dev_secrets()
-        setup_logging(settings.log_level)
+        setup_logging(settings.log_level, access_log=settings.log_access)  # again: the server set its own
+        app.state.tracing.configure_from_env()  # OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set
         if getattr(app.state, "db", None) is None:
             app.state.db = Database(settings.database_url, pool_size=settings.db_pool_size)
+        await anyio.to_thread.run_sync(check_schema, settings, app.state.db)
         app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0),
                                            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
         app.state.verifier = TokenVerifier(keyset or KeySet(url=settings.jwks_url), settings.jwt_issuer,
@@ -111,8 +129,8 @@ def create_service_app(
         try:
             yield
         finally:
-            if scheduler:
-                scheduler.shutdown(wait=False)
+            if scheduler:  # first: the runs in progress finish while everything they use is still up
+                await stop_scheduler(scheduler)
             await app.state.revocation_poller.stop()
             if on_shutdown:
                 await on_shutdown(app)
@@ -123,7 +141,9 @@ def create_service_app(
                 await app.state.nats.close()
             await app.state.http.aclose()
             app.state.db.dispose()
+            app.state.tracing.shutdown()  # flushes the spans still buffered
 
+    setup_logging(settings.log_level, access_log=settings.log_access)  # the server's first lines in JSON too
     dev = settings.suite_env != "prod"
     app = FastAPI(title=title, lifespan=lifespan, docs_url="/docs" if dev else None, redoc_url=None,
                   openapi_url="/openapi.json" if dev else None)
@@ -132,9 +152,15 @@ def create_service_app(
     app.state.calendar = CalendarStore()
     app.state.revocations = Revocations()
     app.state.metrics = Metrics(settings.service_name)
+    app.state.metrics.state.probes += [outbox_probe(settings.service_name, lambda: getattr(app.state, "db", None)),
+                                       pool_probe(settings.service_name, lambda: getattr(app.state, "db", None))]
+    app.state.tracing = handlers.tracing = Tracing(settings.service_name)
     install_error_handlers(app)
+    install_problem_docs(app)  # the OpenAPI lists the problem+json answers (401, 403, 422 ...)
+    app.add_middleware(NulGuardMiddleware)  # innermost: U+0000 in input is a 422, not a database error
     app.add_middleware(AuditMiddleware)  # refused requests (401/403) recorded; inside the request id
-    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics, tracing=app.state.tracing,
+                       route_header=settings.service_name != "gateway")  # the gateway labels proxied calls by it
     app.add_middleware(SecurityHeadersMiddleware, hsts=not dev)  # outermost: edge answers get them too
 
     async def db_ready(request: Request) -> bool:

@@ -12,8 +12,9 @@ import asyncio
 import logging
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Iterable
+from typing import Annotated, Any, TypeGuard
 
 import httpx
 from fastapi import Depends, Request
@@ -34,7 +35,7 @@ def _invalid(detail: str, code: str = "invalid_token") -> Unauthorized:
     return Unauthorized(detail, code=code)
 
 
-def _number(value: Any) -> bool:
+def _number(value: Any) -> TypeGuard[int | float]:
     """A JSON number usable as a NumericDate (not a bool, NaN, infinite or absurdly large)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and -MAX_DATE < value < MAX_DATE
 
@@ -128,7 +129,7 @@ class TokenVerifier:
             raise
         except Exception as e:  # a token shape no check below foresaw: still the caller's fault, never a 500
             log.warning("unexpected token shape refused", extra={"error": repr(e)[:200]})
-            raise _invalid("The access token is malformed.")
+            raise _invalid("The access token is malformed.") from None
         if len(self._cache) >= self.cache_size:
             self._cache.clear()
         self._cache[token] = principal
@@ -138,7 +139,7 @@ class TokenVerifier:
         try:
             header = jws.extract_compact(token.encode()).headers()
         except Exception:
-            raise _invalid("The access token is malformed.")
+            raise _invalid("The access token is malformed.") from None
         alg, typ, kid = header.get("alg"), header.get("typ"), header.get("kid")
         if not isinstance(alg, str) or alg not in ALGORITHMS:
             raise _invalid(f"Token algorithm {str(alg)[:20]!r} is not accepted.")
@@ -150,7 +151,7 @@ class TokenVerifier:
         try:
             tok = jwt.decode(token, key, algorithms=ALGORITHMS)
         except (JoseError, ValueError, TypeError):
-            raise _invalid("Token signature is invalid.")
+            raise _invalid("Token signature is invalid.") from None
         c = tok.claims
         now = time.time()
         if c.get("iss") != self.issuer:

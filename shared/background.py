@@ -7,10 +7,10 @@ from collections.abc import Iterable
 
 async def cancel_and_wait(tasks: Iterable[asyncio.Task | None]) -> None:
     """Cancel each task and wait until it has ended (its own error or cancellation is not re-raised)."""
-    tasks = [t for t in tasks if t is not None]
-    for t in tasks:
+    live = [t for t in tasks if t is not None]
+    for t in live:
         t.cancel()
-    for t in tasks:
+    for t in live:
         try:
             await t
         except (asyncio.CancelledError, Exception):

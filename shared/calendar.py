@@ -20,7 +20,7 @@ from typing import Literal
 
 import chinese_calendar
 from sqlalchemy import Column, Date, Integer, String, delete, select
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session, SQLModel, col
 
 log = logging.getLogger("suite.calendar")
 
@@ -68,7 +68,7 @@ class WorkingCalendar:
         self._warned_years: set[int] = set()
         self.missing: set[int] | None = None  # on a `tracking()` copy: years the fallback was used for
 
-    def tracking(self) -> "WorkingCalendar":
+    def tracking(self) -> WorkingCalendar:
         """A copy that records in `missing` every year for which it fell back to Monday–Friday."""
         t = object.__new__(type(self))
         t.__dict__.update(self.__dict__)
@@ -217,7 +217,7 @@ class CalendarStore:
     def fresh(session: Session) -> WorkingCalendar:
         """The calendar as this transaction sees it (not cached): after a change, before commit."""
         rows = session.execute(select(CalendarOverride)).scalars().all()
-        years = set(session.execute(select(CalendarYear.year)).scalars())
+        years = set(session.execute(select(col(CalendarYear.year))).scalars())
         return WorkingCalendar({r.day: r.kind for r in rows}, years)
 
     def invalidate(self) -> None:
@@ -243,8 +243,8 @@ class CalendarStore:
         row = session.get(CalendarYear, year)
         if row is not None and sequence is not None and row.sequence is not None and sequence < row.sequence:
             return False
-        session.execute(delete(CalendarOverride).where(CalendarOverride.day >= date(year, 1, 1),
-                                                       CalendarOverride.day <= date(year, 12, 31)))
+        session.execute(delete(CalendarOverride).where(col(CalendarOverride.day) >= date(year, 1, 1),
+                                                       col(CalendarOverride.day) <= date(year, 12, 31)))
         session.flush()
         for d, kind, day_name in days:
             session.add(CalendarOverride(day=d, kind=kind, name=day_name))

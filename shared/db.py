@@ -21,7 +21,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -73,19 +73,19 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def table_of(model: type[SQLModel]) -> Table:
@@ -319,7 +319,7 @@ class UnitOfWork:
     Either may run in any thread, once.
     """
 
-    __slots__ = ("db", "read_only", "info", "_session", "done")
+    __slots__ = ("_session", "db", "done", "info", "read_only")
 
     def __init__(self, db: Database, *, read_only: bool = False, info: dict[str, Any] | None = None) -> None:
         self.db = db

@@ -21,8 +21,9 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel
 from sqlalchemy import Column, Date, Index, Integer, String, select
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session, SQLModel, col
 
+from shared import clock
 from shared.auth import ServicePrincipal
 from shared.calendar import WorkingCalendar
 from shared.db import UTCDateTime, utcnow
@@ -31,7 +32,8 @@ from shared.events.envelope import CloudEvent
 from shared.events.inbox import EventHandlers, apply_event
 
 CALENDAR_EVENTS = ("calendar.day.set", "calendar.year.set")
-Recompute = Callable[[Session, WorkingCalendar, CloudEvent], None]
+# recompute(session, calendar, event, today): deadlines on or after `today` (the app's clock) are not yet passed.
+Recompute = Callable[[Session, WorkingCalendar, CloudEvent, date], None]
 
 
 class DeadlineChange(SQLModel, table=True):
@@ -61,12 +63,15 @@ def change_public(c: DeadlineChange, service: str) -> dict[str, Any]:
 
 
 def record(session: Session, source: str, event: CloudEvent, *, object: str, object_id: str, field: str,
-           case_no: str | None, old: date, new: date, missing_year: int | None) -> DeadlineChange:
-    """Record one moved deadline and announce it (`<source>.deadline.recomputed`), in the caller's transaction."""
+           case_no: str | None, old: date, new: date, missing_year: int | None,
+           extra: dict[str, Any] | None = None) -> DeadlineChange:
+    """Record one moved deadline and announce it (`<source>.deadline.recomputed`), in the caller's transaction.
+
+    `extra`: more fields for the event (e.g. a handoff's new `expires_at` instant)."""
     c = DeadlineChange(id=uuid.uuid4().hex, object=object, object_id=object_id, field=field, case_no=case_no,
                        from_day=old, to_day=new, missing_year=missing_year, cause=event.id, at=utcnow())
     session.add(c)
-    data = {**change_public(c, source), "cause": {"event_id": event.id, "type": event.type,
+    data = {**change_public(c, source), **(extra or {}), "cause": {"event_id": event.id, "type": event.type,
                                                   "data": {k: v for k, v in (event.data or {}).items()
                                                            if k != "days"}}}
     emit(session, source=source, type=f"{source}.deadline.recomputed", subject=case_no, data=data)
@@ -74,9 +79,8 @@ def record(session: Session, source: str, event: CloudEvent, *, object: str, obj
 
 
 def changes_caused_by(session: Session, cause: str) -> list[DeadlineChange]:
-    q = select(DeadlineChange).where(DeadlineChange.cause == cause).order_by(DeadlineChange.object,
-                                                                            DeadlineChange.object_id,
-                                                                            DeadlineChange.field)
+    q = (select(DeadlineChange).where(col(DeadlineChange.cause) == cause)
+         .order_by(col(DeadlineChange.object), col(DeadlineChange.object_id), col(DeadlineChange.field)))
     return list(session.execute(q).scalars())
 
 
@@ -95,15 +99,18 @@ class CalendarApply(BaseModel):
     event: CloudEvent
 
 
-def install(app: FastAPI, handlers: EventHandlers, recompute: Recompute) -> None:
-    """Wire a service: apply whole years, recompute its deadlines after any calendar change, and the
-    internal endpoint that applies a calendar event now and answers with the deadlines it moved."""
+def install(app: FastAPI, handlers: EventHandlers, *recomputes: Recompute) -> None:
+    """Wire a service: apply whole years, recompute its deadlines after any calendar change (each of
+    `recomputes`, in order, in the same transaction), and the internal endpoint that applies a
+    calendar event now and answers with the deadlines it moved."""
     consumer = app.state.settings.service_name
     handlers.on("calendar.year.set")(on_calendar_year_set(app))
 
     def after_change(session: Session, event: CloudEvent) -> None:
         # Registered after the handlers that write the days: the calendar as this transaction sees it.
-        recompute(session, app.state.calendar.fresh(session), event)
+        cal, today = app.state.calendar.fresh(session), clock.today(app)
+        for recompute in recomputes:
+            recompute(session, cal, event, today)
 
     for t in CALENDAR_EVENTS:
         handlers.on(t)(after_change)

@@ -6,9 +6,11 @@ seed accounts `mediator1` and `lawyer1` are linked to a mediator and a lawyer.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import httpx
+
+from shared.timeutil import SHANGHAI
 
 ROOMS = [
     {"name": "第一调解室", "location": "区信访局一楼东侧", "capacity": 8, "features": ["recording", "video"]},
@@ -48,10 +50,10 @@ def create_demo_data(gateway_url: str, token: str, today: date | None = None) ->
         rooms.raise_for_status()
         if rooms.json()["items"]:
             return False
-        for body in ROOMS:
-            c.post("/mediation/rooms", json=body).raise_for_status()
-        for body in MEDIATORS:
-            c.post("/mediation/mediators", json=body).raise_for_status()
-        for body in _lawyers(today or date.today()):
-            c.post("/lawyers/lawyers", json=body).raise_for_status()
+        for room in ROOMS:
+            c.post("/mediation/rooms", json=room).raise_for_status()
+        for mediator in MEDIATORS:
+            c.post("/mediation/mediators", json=mediator).raise_for_status()
+        for lawyer in _lawyers(today or datetime.now(SHANGHAI).date()):
+            c.post("/lawyers/lawyers", json=lawyer).raise_for_status()
     return True

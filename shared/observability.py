@@ -1,4 +1,9 @@
-"""Request ids, JSON logs, Prometheus metrics and the health endpoints."""
+"""Request ids, JSON logs, Prometheus metrics, traces at the request edge and the health endpoints.
+
+Every log line is one JSON object (uvicorn's own included) with the request id of the request it
+belongs to and, while tracing is on, its trace id. Metrics: requests by route template, and the
+suite's moving parts (shared/metrics.py); docs/operations.md lists them with the alert rules.
+"""
 from __future__ import annotations
 
 import json
@@ -7,14 +12,26 @@ import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from typing import Any
 
+import anyio
 from fastapi import APIRouter, Request
+from opentelemetry import trace
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.responses import Response
 
 from shared.errors import problem
+from shared.metrics import StateCollector
+from shared.problem_docs import problems
+from shared.tracing import Tracing
 
 REQUEST_ID_HEADER = b"x-request-id"
+# A service's answer names the route template it matched, for the gateway's metrics labels (the
+# gateway drops it before answering: services/gateway/proxy/forwarder.py).
+ROUTE_HEADER = b"x-suite-route"
+# The request being served (set per request task; read by every log line written while serving it).
+REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 
 class JsonFormatter(logging.Formatter):
@@ -23,7 +40,7 @@ class JsonFormatter(logging.Formatter):
     _skip = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
     def format(self, record: logging.LogRecord) -> str:
-        out = {
+        out: dict[str, Any] = {
             "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
             "logger": record.name,
@@ -32,22 +49,60 @@ class JsonFormatter(logging.Formatter):
         for k, v in record.__dict__.items():
             if k not in self._skip and not k.startswith("_"):
                 out[k] = v if isinstance(v, (str, int, float, bool, type(None))) else str(v)
+        if "request_id" not in out:
+            rid = REQUEST_ID.get()
+            if rid is not None:
+                out["request_id"] = rid
+        span = trace.get_current_span().get_span_context()
+        if span.is_valid:
+            out["trace_id"] = f"{span.trace_id:032x}"
+            out["span_id"] = f"{span.span_id:016x}"
         if record.exc_info:
             out["exc"] = self.formatException(record.exc_info)
         return json.dumps(out, ensure_ascii=False)
 
 
-def setup_logging(level: str = "INFO") -> None:
+class AccessLineFilter(logging.Filter):
+    """uvicorn's access line as fields: method, path without its query string (which may hold personal
+    data), status; the client's address left out (personal data too)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5:
+            _client, method, full_path, http_version, status = args
+            record.msg, record.args = "access", ()
+            record.method = method
+            record.path = str(full_path).split("?", 1)[0]
+            record.status = status
+            record.http_version = http_version
+        return True
+
+
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "granian", "granian.access")
+
+
+def setup_logging(level: str = "INFO", *, access_log: bool = False) -> None:
+    """JSON lines on stderr for every logger; uvicorn's (and granian's) own loggers routed through them.
+
+    Safe to call again (a server that configured its loggers after the app was built): the root
+    handler is added once, the servers' loggers are routed to it each time.
+    """
     root = logging.getLogger()
-    if any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
-        return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
-    root.handlers = [handler]
-    root.setLevel(level)
-    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # else one line per internal push or token fetch
+    if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonFormatter())
+        root.handlers = [handler]
+        root.setLevel(level)
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # else one line per internal push or token fetch
+    for name in UVICORN_LOGGERS:
+        lg = logging.getLogger(name)
+        lg.handlers = []  # their plain-text handlers; the root's JSON one writes their lines
+        lg.propagate = True
+    access = logging.getLogger("uvicorn.access")
+    access.setLevel(logging.INFO if access_log else logging.WARNING)  # LOG_ACCESS: a line per request
+    if not any(isinstance(f, AccessLineFilter) for f in access.filters):
+        access.addFilter(AccessLineFilter())
 
 
 class Metrics:
@@ -59,8 +114,22 @@ class Metrics:
                                  ["service", "method", "route"], registry=self.registry,
                                  buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
         self.events = Counter("events_total", "Events by stage", ["service", "stage", "type"], registry=self.registry)
+        self.rate_limited = Counter("rate_limit_refusals_total", "Requests refused by a rate limit (429)",
+                                    ["service", "limit"], registry=self.registry)
+        self.upstream_latency = Histogram(
+            "upstream_request_duration_seconds", "The gateway's calls to a service (proxy hop), by outcome",
+            ["service", "upstream", "outcome"], registry=self.registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+        self.job_duration = Histogram("job_duration_seconds", "Scheduled job runs", ["service", "job", "outcome"],
+                                      registry=self.registry,
+                                      buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300))
+        self.webhook_failures = Counter("webhook_delivery_failures_total",
+                                        "Webhook delivery attempts that failed (retrying, failed for good, disabled)",
+                                        ["service", "outcome"], registry=self.registry)
         self.service = service
         self._children: dict[tuple[str, str, int], tuple] = {}
+        self.state = StateCollector()  # gauges read at scrape time (shared/metrics.py)
+        self.registry.register(self.state)
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one request and its latency (the labelled children looked up once per route and status)."""
@@ -74,16 +143,40 @@ class Metrics:
         children[0].inc()
         children[1].observe(seconds)
 
+    def refused(self, limit: str) -> None:
+        """A request answered 429 by `limit` (`edge`: the per-client limit; `sign_in`: the sign-in throttle)."""
+        self.rate_limited.labels(self.service, limit).inc()
+
     def render(self) -> Response:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
 
+    async def render_async(self) -> Response:
+        """`render` in a worker thread: the state gauges (shared/metrics.py) read the database."""
+        body = await anyio.to_thread.run_sync(generate_latest, self.registry)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+def route_template(scope) -> str | None:
+    """The matched route's whole template. FastAPI (0.16x) leaves the prefix a router was included with out
+    of `scope["route"].path` (the console's pages) and keeps the whole one in its route context."""
+    fastapi_scope = scope.get("fastapi")
+    if fastapi_scope:
+        template = getattr(fastapi_scope.get("effective_route_context"), "path_format", None)
+        if template:
+            return template
+    return getattr(scope.get("route"), "path", None)
+
 
 class RequestContextMiddleware:
-    """Pure ASGI: give every request an id (the caller's or a new one), echo it, time it."""
+    """Pure ASGI: give every request an id (the caller's or a new one), echo it, time it; while
+    tracing is on, a SERVER span around it (the caller's `traceparent` its parent). A service
+    (`route_header`) also names the route template it matched for the gateway's metrics."""
 
-    def __init__(self, app, metrics: Metrics) -> None:
+    def __init__(self, app, metrics: Metrics, tracing: Tracing | None = None, route_header: bool = False) -> None:
         self.app = app
         self.metrics = metrics
+        self.tracing = tracing
+        self.route_header = route_header
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -96,23 +189,36 @@ class RequestContextMiddleware:
                 break
         rid = rid or uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = rid
+        # Not reset afterwards: the request has its own task, and the server's own lines about it
+        # (uvicorn's access line, its traceback of an unhandled error) come after the app returns.
+        REQUEST_ID.set(rid)
         status_holder = [500]
         start = time.perf_counter()
+        route_header = self.route_header
 
         async def _send(message) -> None:
             if message["type"] == "http.response.start":
                 status_holder[0] = message["status"]
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != REQUEST_ID_HEADER]
                 headers.append((REQUEST_ID_HEADER, rid.encode("latin-1")))
+                if route_header:
+                    template = route_template(scope)
+                    if template:
+                        headers.append((ROUTE_HEADER, template.encode("utf-8")))
                 message["headers"] = headers
             await send(message)
 
+        tracing = self.tracing
+        span = None
+        if tracing is not None and tracing.tracer is not None:
+            span, token = tracing.server_span(scope)
         try:
             await self.app(scope, receive, _send)
         finally:
-            route = scope.get("route")
-            path = getattr(route, "path", None) or "unmatched"
+            path = route_template(scope) or "unmatched"
             self.metrics.observe_request(scope["method"], path, status_holder[0], time.perf_counter() - start)
+            if span is not None:
+                Tracing.end_server_span(span, token, path, status_holder[0])
 
 
 def health_router(checks: dict[str, Callable[[Request], Awaitable[bool]]]) -> APIRouter:
@@ -123,7 +229,7 @@ def health_router(checks: dict[str, Callable[[Request], Awaitable[bool]]]) -> AP
     async def healthz() -> dict:
         return {"status": "ok"}
 
-    @router.get("/readyz")
+    @router.get("/readyz", responses=problems((503, "not_ready")))
     async def readyz(request: Request):
         results = {}
         for name, check in checks.items():
@@ -136,8 +242,9 @@ def health_router(checks: dict[str, Callable[[Request], Awaitable[bool]]]) -> AP
         return problem(503, "not_ready", "Not ready", "A dependency is unreachable: "
                        + ", ".join(k for k, v in results.items() if not v), request=request, checks=results)
 
-    @router.get("/metrics")
+    @router.get("/metrics", response_class=Response,
+                responses={200: {"description": "Prometheus text format.", "content": {"text/plain": {}}}})
     async def metrics(request: Request) -> Response:
-        return request.app.state.metrics.render()
+        return await request.app.state.metrics.render_async()
 
     return router

@@ -66,7 +66,7 @@ class PageParams(BaseModel):
     _secret: str = PrivateAttr("")
     _scope: str = PrivateAttr("")
 
-    def bind(self, secret: str, scope: str) -> "PageParams":
+    def bind(self, secret: str, scope: str) -> PageParams:
         """Sign and check cursors with `secret`, for the list at route `scope`."""
         self._secret, self._scope = secret, scope
         return self
@@ -80,7 +80,7 @@ class PageParams(BaseModel):
                 raise ValueError("cursor too long")
             return decode_cursor(self.cursor, self._secret, self._scope)
         except Exception:
-            raise invalid_cursor()
+            raise invalid_cursor() from None
 
     def next_cursor(self, key: Any) -> str:
         return encode_cursor(key, self._secret, self._scope)

@@ -19,11 +19,13 @@ import hmac
 import os
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from shared.timeutil import SHANGHAI
 
 NONCE_BYTES = 12
 KID_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
@@ -93,7 +95,7 @@ def key_ring(spec: str) -> KeyRing:
 
 def keyed_hash(key: str, domain: str, value: str) -> str:
     """HMAC-SHA256 of `domain|value` under `key`, hex (64 characters)."""
-    return hmac.new(key.encode("utf-8"), f"{domain}|{value}".encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.new(key.encode("utf-8"), f"{domain}|{value}".encode(), hashlib.sha256).hexdigest()
 
 
 # -- normal forms -----------------------------------------------------------------------------
@@ -128,7 +130,7 @@ def mask_id_number(value: str | None) -> str:
 
 
 def is_masked(value: str | None) -> bool:
-    return bool(value) and "*" in value
+    return value is not None and "*" in value
 
 
 # -- the resident ID number (居民身份证号码, GB 11643-1999) ---------------------------------------
@@ -138,7 +140,7 @@ ID_PATTERN = re.compile(r"^[1-9][0-9]{16}[0-9X]$")
 
 
 def id_check_digit(first17: str) -> str:
-    return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS)) % 11]
+    return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
 
 
 def normalise_id_number(value: str) -> str:
@@ -150,8 +152,9 @@ def normalise_id_number(value: str) -> str:
     try:
         born = date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
     except ValueError:
-        raise ValueError("the ID number's date of birth (characters 7-14) is not a date (身份证号码中的出生日期无效)") from None
-    if born.year < 1900 or born > date.today():
+        raise ValueError("the ID number's date of birth (characters 7-14) is not a date "
+                         "(身份证号码中的出生日期无效)") from None
+    if born.year < 1900 or born > datetime.now(SHANGHAI).date():  # today in China
         raise ValueError("the ID number's date of birth is out of range (身份证号码中的出生日期超出范围)")
     if id_check_digit(v[:17]) != v[17]:
         raise ValueError("the ID number's check digit does not match (身份证号码校验码不正确)")

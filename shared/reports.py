@@ -112,7 +112,7 @@ def to_xlsx(report: TabularReport) -> bytes:
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])  # the default sheet
     taken: set[str] = set()
     bold = Font(bold=True)
 
@@ -133,7 +133,7 @@ def to_xlsx(report: TabularReport) -> bytes:
         for r, row in enumerate(s.rows, start=2):
             values = [row.get(c.key) for c in s.columns]
             ws.append(values)
-            for i, (c, v) in enumerate(zip(s.columns, values)):
+            for i, (c, v) in enumerate(zip(s.columns, values, strict=True)):
                 kind = _kind(c.kind, row)
                 widths[i] = max(widths[i], text_width(_cell_text(v, kind)))
                 if kind == "ratio":
@@ -155,6 +155,15 @@ def to_xlsx(report: TabularReport) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+# `responses=` of a report route: JSON by default, CSV or XLSX when `format` asks (OpenAPI).
+REPORT_RESPONSES: dict[int | str, dict[str, Any]] = {200: {
+    "description": "The report: JSON, or CSV (UTF-8 with a BOM) or XLSX per `format`.",
+    "content": {"application/json": {}, "text/csv": {"schema": {"type": "string"}},
+                XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}}}
+CSV_RESPONSES: dict[int | str, dict[str, Any]] = {200: {
+    "description": "CSV, UTF-8 with a BOM.", "content": {"text/csv": {"schema": {"type": "string"}}}}}
 
 
 def report_response(report: TabularReport, fmt: ReportFormat, filename: str,

@@ -43,7 +43,7 @@ class _Answer:
     __slots__ = ("field",)
 
     def __init__(self) -> None:
-        self.field = None
+        self.field: Any = None  # fastapi's ModelField once the route is built
 
     def check(self, result: Any) -> Any:
         """The endpoint's answer validated as FastAPI would (the same error, a 500) before the commit."""
@@ -82,7 +82,7 @@ def one_hop(endpoint: Callable[..., Any], answer: _Answer) -> Callable[..., Any]
     request_param = next((p.name for p in params if inspect.isclass(p.annotation)
                           and issubclass(p.annotation, Request)), None)
     added = request_param is None
-    if added:
+    if request_param is None:
         request_param = REQUEST_PARAM
         params.append(inspect.Parameter(REQUEST_PARAM, inspect.Parameter.KEYWORD_ONLY, annotation=Request))
     original = inspect.signature(endpoint)
@@ -102,10 +102,10 @@ def one_hop(endpoint: Callable[..., Any], answer: _Answer) -> Callable[..., Any]
         return await anyio.to_thread.run_sync(unit.run, functools.partial(work, kwargs),
                                               limiter=unit_limiter(request.app))
 
-    functools.update_wrapper(endpoint_in_one_hop, endpoint)
-    del endpoint_in_one_hop.__wrapped__  # FastAPI must see the coroutine function, not the sync one
-    endpoint_in_one_hop.__signature__ = inspect.Signature(params, return_annotation=returns)
-    return endpoint_in_one_hop
+    wrapper = functools.update_wrapper(endpoint_in_one_hop, endpoint)
+    del wrapper.__wrapped__  # FastAPI must see the coroutine function, not the sync one
+    wrapper.__signature__ = inspect.Signature(params, return_annotation=returns)  # type: ignore[attr-defined]  # inspect reads it
+    return wrapper
 
 
 class OneHopRoute(APIRoute):

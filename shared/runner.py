@@ -130,7 +130,7 @@ class SuiteProcesses:
             self.internal_port = free_port()
 
     @classmethod
-    def from_env(cls, db_urls: dict[str, str], **kw) -> "SuiteProcesses":
+    def from_env(cls, db_urls: dict[str, str], **kw) -> SuiteProcesses:
         """As `make run` starts it: ports from `<PREFIX>PORT`, and the gateway's upstream URLs the
         user set kept as they are (only unset ones are derived from the ports)."""
         user_urls = {var: os.environ[var] for var in UPSTREAM_URL_VARS.values() if os.environ.get(var)}
@@ -170,6 +170,10 @@ class SuiteProcesses:
             env["GATEWAY_INTERNAL_REUSE_PORT"] = "true"  # every worker serves the internal listener too
         if svc == "console":
             env["CONSOLE_GATEWAY_URL"] = url["gateway"]
+        if svc == "gateway" and "console" in self.processes:
+            # the console signs people in on their behalf and passes their address on (X-Forwarded-For);
+            # on loopback the gateway believes it from the console only (an operator's setting wins)
+            env.setdefault("GATEWAY_TRUSTED_PROXIES", "127.0.0.1")
         if svc in DATABASE_SERVICES:
             env[PREFIX[svc] + "DATABASE_URL"] = self.db_urls[svc]
         else:
@@ -193,7 +197,7 @@ class SuiteProcesses:
         out = None
         if self.log_dir:
             self.log_dir.mkdir(parents=True, exist_ok=True)
-            out = open(self.log_dir / f"{svc}.log", "ab")
+            out = open(self.log_dir / f"{svc}.log", "ab")  # noqa: SIM115 - the child writes to it while it runs
         self.procs[svc] = subprocess.Popen(self.command(svc), env=self.service_env(svc), cwd=REPO_ROOT,
                                            stdout=out, stderr=subprocess.STDOUT if out else None)
 
@@ -236,7 +240,7 @@ class SuiteProcesses:
                 return f"{message}\n--- last lines of {log} ---\n{tail}"
         return message
 
-    def start(self) -> "SuiteProcesses":
+    def start(self) -> SuiteProcesses:
         """Start every process, then wait until each is ready (SUITE_START_TIMEOUT bounds the whole wait)."""
         timeout = start_timeout()
         deadline = time.monotonic() + timeout
@@ -355,7 +359,7 @@ def run() -> int:
         print(f"  工作台 (console)  {gateway}/console/")
     else:
         print(f"  工作台未启动 (console not started: {APPS['console'].split(':')[0]} not found)")
-    for svc, var in UPSTREAM_URL_VARS.items():
+    for var in UPSTREAM_URL_VARS.values():
         if var in suite.env:
             print(f"  {var}={suite.env[var]} (set by you)")
     if env == "dev":

@@ -63,11 +63,17 @@ class SuiteSettings(BaseSettings):
     # A message fetched but not acknowledged (its consumer died) comes back after this many seconds.
     nats_ack_wait_seconds: float = suite_wide(10.0, "NATS_ACK_WAIT_SECONDS")
     jobs_enabled: bool = True
+    # At startup the service checks that its database is at its migrations' head and refuses to start
+    # otherwise (shared/migrate.py). <PREFIX>MIGRATE_ON_START=true migrates it first instead: dev and test
+    # only (production migrates once per release, in the migration Job, before any pod starts).
+    migrate_on_start: bool = False
     # Database connections kept open (<PREFIX>DB_POOL_SIZE). Keep the transactions a busy service runs
     # at once below it, so it reuses its connections instead of opening and closing overflow ones
     # (a new PostgreSQL connection costs the server a process start).
     db_pool_size: int = Field(20, ge=1, le=200)
     log_level: str = suite_wide("INFO", "LOG_LEVEL")
+    # One JSON line per request from the server (method, path without query, status, request id); off by default.
+    log_access: bool = suite_wide(False, "LOG_ACCESS")
     # Signs list cursors (shared/pagination.py): the same on every replica of every service, so a cursor
     # outlives a restart and works on any replica; production must set its own (CURSOR_SECRET).
     cursor_secret: str = suite_wide("petition-suite-dev-cursor-secret", "CURSOR_SECRET", repr=False)
@@ -85,7 +91,7 @@ class SuiteSettings(BaseSettings):
     def default_database_url(self) -> str:
         return f"sqlite:///{VAR_DIR / (self.service_name + '.db')}"
 
-    def model_post_init(self, __context) -> None:  # noqa: D401
+    def model_post_init(self, __context) -> None:
         if not self.database_url:
             self.database_url = self.default_database_url()
         if not self.jwks_url:

@@ -11,6 +11,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -44,7 +45,7 @@ class ServerThread:
         asyncio.set_event_loop(self.loop)
         self.loop.run_until_complete(self.server.serve())
 
-    def start(self) -> "ServerThread":
+    def start(self) -> ServerThread:
         self.thread.start()
         deadline = time.time() + 20
         while not self.server.started:
@@ -55,6 +56,7 @@ class ServerThread:
 
     def call(self, coro, timeout: float = 60):
         """Run a coroutine on the server's own event loop and wait for its result."""
+        assert self.loop is not None, "start() first"
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
     def stop(self) -> None:
@@ -107,7 +109,7 @@ def container_postgres_url() -> str | None:
     return container.get_connection_url()  # pragma: no cover
 
 
-def truncate_all(db: Database, keep: set[str] = frozenset()) -> None:
+def truncate_all(db: Database, keep: Collection[str] = frozenset()) -> None:
     """Empty every table of the database (except `keep` and Alembic's version table)."""
     insp = sa.inspect(db.engine)
     tables = [t for t in insp.get_table_names() if t not in keep and t != "alembic_version"]

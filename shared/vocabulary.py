@@ -206,7 +206,7 @@ def match_key(code: str | None, text: str | None = None) -> str:
     or 其他 as sent), the code, or for unknown words `other:<words>` (a lawyer who listed the same words)."""
     if not code or (code == OTHER and not text):
         return ""
-    if code == OTHER:
+    if code == OTHER and text:
         return f"{OTHER}:{_key(text)}"
     return code
 

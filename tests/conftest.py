@@ -57,7 +57,7 @@ class Suite:
         self._tokens: dict[str, str] = {}
         self._clients: list[httpx.Client] = []
 
-    def start(self) -> "Suite":
+    def start(self) -> Suite:
         for s in self.servers.values():
             s.start()
         from services.gateway.seed import seed_dev

@@ -1,7 +1,7 @@
 """Dates and times as people in the bureau read them: `2026年12月3日 星期四`, `09:30`, Asia/Shanghai."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -22,8 +22,16 @@ def parse_instant(value: str | datetime | None) -> datetime | None:
         return None
     dt = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(SHANGHAI)
+
+
+def instant(value: str | datetime) -> datetime:
+    """A required API instant in Asia/Shanghai (ValueError when it is empty)."""
+    dt = parse_instant(value)
+    if dt is None:
+        raise ValueError("an instant is required")
+    return dt
 
 
 def as_date(value: str | date | datetime | None) -> date | None:
@@ -34,7 +42,7 @@ def as_date(value: str | date | datetime | None) -> date | None:
     if isinstance(value, date):
         return value
     text = str(value)
-    return parse_instant(text).date() if "T" in text else date.fromisoformat(text[:10])
+    return instant(text).date() if "T" in text else date.fromisoformat(text[:10])
 
 
 def zh_date(value) -> str:

@@ -4,6 +4,11 @@ One `httpx.AsyncClient` per process. Every call asks for Chinese problem
 details (`Accept-Language: zh-CN`). A problem answer becomes `ApiError` (the
 pages show its Chinese detail and per-field errors); a gateway that cannot be
 reached becomes `ApiUnavailable` (the pages say so, never a traceback).
+
+Every call carries the browser's address on (`X-Forwarded-For`: the chain the
+browser's request came with plus the address that sent it to the console), so
+the gateway's per-address sign-in throttle and audit see people, not the
+console; the gateway believes the header only from GATEWAY_TRUSTED_PROXIES.
 """
 from __future__ import annotations
 
@@ -60,6 +65,25 @@ class SignInRequired(Exception):
     """The person's token was refused (expired, revoked): they must sign in again."""
 
 
+def forwarded_for(scope) -> str | None:
+    """`X-Forwarded-For` for a call made on behalf of this request (转发客户端地址): the chain it came with
+    (from the gateway's proxy, or whoever sent it), then the peer that sent it to us, as any proxy appends."""
+    chain = [hop.strip() for k, v in scope.get("headers") or () if k == b"x-forwarded-for"
+             for hop in v.decode("latin-1").split(",") if hop.strip()]
+    client = scope.get("client")
+    if client:
+        chain.append(client[0])
+    while len(chain) > 1 and sum(len(h) + 2 for h in chain) > 1024:
+        chain.pop(0)  # a bounded header; the gateway reads it from the right, so the oldest hops go first
+    return ", ".join(chain) or None
+
+
+def with_forwarded(headers: dict[str, str], forwarded: str | None) -> dict[str, str]:
+    if forwarded:
+        headers["X-Forwarded-For"] = forwarded
+    return headers
+
+
 class GatewayApi:
     def __init__(self, base_url: str, timeout: float, client_id: str = "console") -> None:
         self.base_url = base_url.rstrip("/")
@@ -71,11 +95,13 @@ class GatewayApi:
     async def close(self) -> None:
         await self.http.aclose()
 
-    async def sign_in(self, username: str, password: str) -> dict[str, Any] | None:
-        """The token answer for a person, or None for a wrong user name or password."""
+    async def sign_in(self, username: str, password: str, forwarded: str | None = None) -> dict[str, Any] | None:
+        """The token answer for a person, or None for a wrong user name or password. `forwarded`: the
+        browser's `X-Forwarded-For` chain (`forwarded_for(request.scope)`)."""
         try:
             r = await self.http.post("/oauth/token", data={"grant_type": "password", "client_id": self.client_id,
-                                                           "username": username, "password": password})
+                                                           "username": username, "password": password},
+                                     headers=with_forwarded({}, forwarded))
         except httpx.HTTPError as e:
             log.warning("gateway unreachable at sign-in", extra={"error": type(e).__name__})
             raise ApiUnavailable() from e
@@ -88,13 +114,13 @@ class GatewayApi:
         return r.json()
 
     async def request(self, token: str, method: str, path: str, *, params: dict | None = None,
-                      json: Any = None) -> Any:
+                      json: Any = None, forwarded: str | None = None) -> Any:
         """Call `/api/v1{path}`; the decoded JSON answer (None for an empty body)."""
         if params:
             params = {k: v for k, v in params.items() if v not in (None, "")}
         try:
             r = await self.http.request(method, "/api/v1" + path, params=params, json=json,
-                                        headers={"Authorization": f"Bearer {token}"})
+                                        headers=with_forwarded({"Authorization": f"Bearer {token}"}, forwarded))
         except httpx.HTTPError as e:
             log.warning("gateway unreachable", extra={"path": path, "error": type(e).__name__})
             raise ApiUnavailable() from e
@@ -114,21 +140,22 @@ class GatewayApi:
             return orjson.loads(r.content)
         return r.content
 
-    async def get(self, token: str, path: str, **params: Any) -> Any:
-        return await self.request(token, "GET", path, params=params)
+    async def get(self, token: str, path: str, *, forwarded: str | None = None, **params: Any) -> Any:
+        return await self.request(token, "GET", path, params=params, forwarded=forwarded)
 
-    async def post(self, token: str, path: str, body: Any = None) -> Any:
-        return await self.request(token, "POST", path, json=body if body is not None else {})
+    async def post(self, token: str, path: str, body: Any = None, forwarded: str | None = None) -> Any:
+        return await self.request(token, "POST", path, json=body if body is not None else {}, forwarded=forwarded)
 
-    async def put(self, token: str, path: str, body: Any = None) -> Any:
-        return await self.request(token, "PUT", path, json=body if body is not None else {})
+    async def put(self, token: str, path: str, body: Any = None, forwarded: str | None = None) -> Any:
+        return await self.request(token, "PUT", path, json=body if body is not None else {}, forwarded=forwarded)
 
-    async def get_all(self, token: str, path: str, *, cap: int = 1000, **params: Any) -> list[dict]:
+    async def get_all(self, token: str, path: str, *, cap: int = 1000, forwarded: str | None = None,
+                      **params: Any) -> list[dict]:
         """Every item of a paginated list (following `next_cursor`), at most `cap`."""
         items: list[dict] = []
         cursor = None
         while True:
-            page = await self.get(token, path, limit=200, cursor=cursor, **params)
+            page = await self.get(token, path, limit=200, cursor=cursor, forwarded=forwarded, **params)
             items.extend(page.get("items", []))
             cursor = page.get("next_cursor")
             if not cursor or len(items) >= cap:

@@ -68,7 +68,8 @@ ALL = {
 
 # Lawyers' screens (法律意见, 值班表, 接访, 复查复核, 工时).
 ASSIGN_MODE = {"auto": "自动分派", "manual": "人工指派", "reassign": "重新分派"}
-ASSIGN_REASON = {"kind_not_eligible": "律师类别不承办法律意见", "inactive": "已停用", "outside_contract": "不在合同期内",
+ASSIGN_REASON = {"kind_not_eligible": "律师类别不承办法律意见", "inactive": "已停用",
+                 "outside_contract": "不在合同期内",
                  "on_leave": "请假中", "specialty_mismatch": "专业领域不符", "language_mismatch": "不使用所需语言",
                  "conflict_of_interest": "与当事人存在利益冲突", "declined_before": "曾拒绝承办本请求",
                  "at_cap": "在办请求已达上限", "ranked_lower": "在办请求较多或近期已获分派",

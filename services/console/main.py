@@ -24,7 +24,7 @@ from services.console.gateway_api import ApiError, ApiUnavailable, GatewayApi, S
 from services.console.sessions import SessionStore
 from services.console.settings import ConsoleSettings
 from services.console.web import CsrfRefused, NotAllowed, NotSignedIn, render, url
-from shared.observability import setup_logging
+from shared.observability import Metrics, RequestContextMiddleware, setup_logging
 
 log = logging.getLogger("console")
 
@@ -86,6 +86,9 @@ def create_app(settings: ConsoleSettings | None = None, **overrides) -> FastAPI:
                   openapi_url=None)
     app.state.settings = settings
     app.state.sessions = SessionStore(settings.idle_minutes * 60)
+    # request ids on every log line and answer, /metrics, the route template for the gateway's labels
+    app.state.metrics = Metrics("console")
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics, route_header=True)
     app.add_middleware(SecurityHeaders, hsts=settings.suite_env == "prod")
     app.mount(settings.base_path + "/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
@@ -93,12 +96,16 @@ def create_app(settings: ConsoleSettings | None = None, **overrides) -> FastAPI:
     async def healthz():
         return {"status": "ok"}
 
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics():
+        return await app.state.metrics.render_async()
+
     @app.get("/readyz", include_in_schema=False)
     async def readyz():
         try:
             r = await app.state.api.http.get("/healthz", timeout=2)
             ok = r.status_code == 200
-        except Exception:  # noqa: BLE001 - any failure means not ready
+        except Exception:
             ok = False
         return JSONResponse({"status": "ok" if ok else "unavailable", "checks": {"gateway": ok}},
                             status_code=200 if ok else 503)
@@ -159,7 +166,7 @@ def create_app(settings: ConsoleSettings | None = None, **overrides) -> FastAPI:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
-        log.exception("console page failed", extra={"path": request.url.path})
+        log.error("console page failed", exc_info=exc, extra={"path": request.url.path})
         return render(request, "error.html", status_code=500, title="页面出错",
                       message="页面暂时无法显示，请稍后再试。此问题已记录。")
 

@@ -20,7 +20,7 @@ from starlette.responses import Response
 
 from services.console import labels
 from services.console.formatting import FILTERS, today_local
-from services.console.gateway_api import GatewayApi
+from services.console.gateway_api import GatewayApi, forwarded_for
 from services.console.sessions import ConsoleSession
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -109,7 +109,7 @@ def allow(*roles: str):
 
 
 async def _check_csrf(request: Request, person: ConsoleSession) -> None:
-    sent = request.headers.get("X-CSRF-Token")
+    sent: object = request.headers.get("X-CSRF-Token")  # header text, or a form field (text or a file)
     if not sent:
         form = await request.form()
         sent = form.get("csrf_token")
@@ -140,27 +140,29 @@ def form_allow(*roles: str):
 class PersonApi:
     """The public API with one person's token (see `GatewayApi`)."""
 
-    def __init__(self, api: GatewayApi, person: ConsoleSession) -> None:
+    def __init__(self, api: GatewayApi, person: ConsoleSession, forwarded: str | None = None) -> None:
         self._api, self._token = api, person.token
+        self.forwarded = forwarded  # the browser's address chain, sent on as X-Forwarded-For
 
     async def get(self, path: str, **params: Any) -> Any:
-        return await self._api.get(self._token, path, **params)
+        return await self._api.get(self._token, path, forwarded=self.forwarded, **params)
 
     async def get_all(self, path: str, **params: Any) -> list[dict]:
-        return await self._api.get_all(self._token, path, **params)
+        return await self._api.get_all(self._token, path, forwarded=self.forwarded, **params)
 
     async def post(self, path: str, body: Any = None) -> Any:
-        return await self._api.post(self._token, path, body)
+        return await self._api.post(self._token, path, body, forwarded=self.forwarded)
 
     async def put(self, path: str, body: Any = None) -> Any:
-        return await self._api.put(self._token, path, body)
+        return await self._api.put(self._token, path, body, forwarded=self.forwarded)
 
     async def request(self, method: str, path: str, **kw: Any) -> Any:
+        kw.setdefault("forwarded", self.forwarded)
         return await self._api.request(self._token, method, path, **kw)
 
 
 def person_api(request: Request, person: Person) -> PersonApi:
-    return PersonApi(request.app.state.api, person)
+    return PersonApi(request.app.state.api, person, forwarded_for(request.scope))
 
 
 Api = Annotated[PersonApi, Depends(person_api)]

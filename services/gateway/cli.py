@@ -6,6 +6,7 @@
     python -m services.gateway.cli disable-user zhangsan     # no sign-in; tokens refused within a minute
     python -m services.gateway.cli enable-user zhangsan      # sign-in again (old tokens stay refused)
     python -m services.gateway.cli disable-client petition-system
+    python -m services.gateway.cli rotate-handoff-pii-keys  # re-seal parties under the first HANDOFF_PII_KEYS key
 
 The secret or password is read from standard input (never from the command line).
 """
@@ -36,9 +37,14 @@ def main(argv: list[str] | None = None) -> int:
         d = sub.add_parser(name)
         d.add_argument("subject")
         d.add_argument("--reason", default="")
+    r = sub.add_parser("rotate-handoff-pii-keys",
+                       help="re-seal handoff parties' phones and ID numbers under the first HANDOFF_PII_KEYS key")
+    r.add_argument("--batch", type=int, default=500)
     a = p.parse_args(argv)
     if a.cmd in ("disable-user", "enable-user", "disable-client"):
         return _account_state(a)
+    if a.cmd == "rotate-handoff-pii-keys":
+        return _rotate_handoff_pii(max(1, a.batch))
     secret = sys.stdin.readline().strip() if not sys.stdin.isatty() else getpass.getpass("secret: ")
     if len(secret) < 12:
         print("refused: secrets must be at least 12 characters", file=sys.stderr)
@@ -93,6 +99,34 @@ def _account_state(a) -> int:
         return 2
     print("ok")
     return 0
+
+
+def _rotate_handoff_pii(batch: int) -> int:
+    """Every stored handoff party sealed under an older key sealed again under the first (handoff/sealing.py);
+    prints the rows changed per table and the key ids still in use (the old key may go once only the first
+    is left and the events sealed under it are consumed)."""
+    from services.gateway.handoff.sealing import rotate
+
+    settings = GatewaySettings()
+    db = Database(settings.database_url, pool_size=1)
+    try:
+        counts, kids = rotate(db, settings.handoff_pii_keys, batch=batch)
+        with db.session() as s:
+            _audit_rotation(s, counts)
+    finally:
+        db.dispose()
+    print("re-sealed: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
+    print("handoffs by key: " + (", ".join(f"{k} {n}" for k, n in sorted(kids.items())) or "none"))
+    return 0
+
+
+def _audit_rotation(session, counts: dict[str, int]) -> None:
+    try:
+        from shared.audit import record
+    except ImportError:
+        return
+    record(session, "handoff.pii.rotate", service="gateway", actor="operator (cli)", object_type="handoff",
+           object_id="*", detail={"rows": counts})
 
 
 if __name__ == "__main__":

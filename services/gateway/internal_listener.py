@@ -51,7 +51,7 @@ class _QuietServer(uvicorn.Server):
     """A uvicorn server that leaves the process's signal handlers to the outer server."""
 
     @contextlib.contextmanager
-    def capture_signals(self):  # noqa: D401 - uvicorn >= 0.29
+    def capture_signals(self):
         yield
 
     def install_signal_handlers(self) -> None:  # older uvicorn
@@ -61,8 +61,10 @@ class _QuietServer(uvicorn.Server):
 class InternalListener:
     def __init__(self, app, host: str, port: int, reuse_port: bool = False) -> None:
         self.host, self.port, self.reuse_port = host, port, reuse_port
-        config = uvicorn.Config(_MarkInternal(app), host=host, port=port, lifespan="off", log_level="warning",
-                                proxy_headers=False, access_log=False, timeout_graceful_shutdown=5)
+        # Logging left as the app set it (JSON lines, LOG_ACCESS: shared/observability.py): no log config,
+        # no level, and access lines go wherever the public server's go.
+        config = uvicorn.Config(_MarkInternal(app), host=host, port=port, lifespan="off", log_config=None,
+                                log_level=None, proxy_headers=False, access_log=True, timeout_graceful_shutdown=5)
         self.server = _QuietServer(config)
         self._task: asyncio.Task | None = None
         self._sock: socket.socket | None = None

@@ -8,30 +8,31 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from starlette.responses import RedirectResponse
 
+from services.gateway.audit.api import router as audit_router  # audit trail (issue 13)
+from services.gateway.audit.service import anchor_job  # audit trail (issue 13)
+from services.gateway.calendar.api import router as calendar_router  # hub/handoffs
+from services.gateway.calendar.years import router as calendar_years_router  # whole years (issue 14)
+from services.gateway.handoff.api import router as handoff_router  # hub/handoffs
+from services.gateway.handoff.jobs import jobs as handoff_jobs  # hub/handoffs
+from services.gateway.hub.api import router as hub_router
+from services.gateway.hub.metrics import hub_probes  # observability: hub backlog, dead letters
+from services.gateway.hub.service import gateway_publisher, hub_shutdown, hub_startup  # hub/handoffs
+from services.gateway.idempotency.jobs import expiry_job  # proxy/idempotency/ratelimit
+from services.gateway.internal_listener import install_internal_listener, stop_internal_listener
+from services.gateway.oauth.api import router as oauth_router
+from services.gateway.oauth.revocation import db_source as revocation_db_source
+from services.gateway.oauth.revocation import router as revocation_router
+from services.gateway.openapi import install_merged_openapi
+from services.gateway.proxy.api import router as proxy_router
+from services.gateway.proxy.edge import ProxyRoute, install_edge  # proxy/idempotency/ratelimit
+from services.gateway.settings import GatewaySettings
+from services.gateway.timeline.api import router as timeline_router  # hub/handoffs
+from services.gateway.webhook.api import router as webhook_router  # webhooks
+from services.gateway.webhook.jobs import webhook_job  # webhooks
 from shared.app import create_service_app
 from shared.auth import KeySet, TokenSigner
 from shared.events.inbox import EventHandlers
 from shared.jobs import Job
-from services.gateway.hub.api import router as hub_router
-from services.gateway.hub.service import Hub, gateway_publisher, hub_shutdown, hub_startup  # hub/handoffs
-from services.gateway.handoff.api import router as handoff_router  # hub/handoffs
-from services.gateway.handoff.jobs import jobs as handoff_jobs  # hub/handoffs
-from services.gateway.timeline.api import router as timeline_router  # hub/handoffs
-from services.gateway.calendar.api import router as calendar_router  # hub/handoffs
-from services.gateway.calendar.years import router as calendar_years_router  # whole years (issue 14)
-from services.gateway.oauth.api import router as oauth_router
-from services.gateway.oauth.revocation import db_source as revocation_db_source, router as revocation_router
-from services.gateway.audit.api import router as audit_router  # audit trail (issue 13)
-from services.gateway.audit.service import anchor_job  # audit trail (issue 13)
-from services.gateway.internal_listener import install_internal_listener, stop_internal_listener
-from services.gateway.openapi import install_merged_openapi
-from services.gateway.proxy.api import router as proxy_router
-from services.gateway.idempotency.jobs import expiry_job  # proxy/idempotency/ratelimit
-from services.gateway.proxy.edge import ProxyRoute, install_edge  # proxy/idempotency/ratelimit
-from services.gateway.settings import GatewaySettings
-from services.gateway.webhook.api import router as webhook_router  # webhooks
-from services.gateway.webhook.jobs import webhook_job  # webhooks
-
 
 home_router = APIRouter()
 
@@ -61,12 +62,14 @@ def create_app(settings: GatewaySettings | None = None, **overrides) -> FastAPI:
     app = create_service_app(
         settings,
         title="Petition suite gateway (网关)",
-        routers=[home_router, oauth_router, revocation_router, hub_router, handoff_router, timeline_router, calendar_router,
+        routers=[home_router, oauth_router, revocation_router, hub_router, handoff_router, timeline_router,
+                 calendar_router,
                  calendar_years_router, webhook_router, audit_router,
                  proxy_router],  # the proxy's catch-all routes go last
         handlers=handlers,
         jobs=[webhook_job(settings), expiry_job(settings), *handoff_jobs(settings),
-              Job("audit-anchor", anchor_job, settings.audit_anchor_interval_seconds)],  # webhooks; idempotency; handoffs
+              Job("audit-anchor", anchor_job,
+                  settings.audit_anchor_interval_seconds)],  # webhooks; idempotency; handoffs
         keyset=KeySet(signer.jwks()),
         publisher_factory=gateway_publisher,
         on_startup=on_startup,
@@ -76,6 +79,7 @@ def create_app(settings: GatewaySettings | None = None, **overrides) -> FastAPI:
         revocation_source=revocation_db_source,  # disabled users' tokens: the list from the gateway's database
     )
     app.state.signer = signer
+    app.state.metrics.state.probes += hub_probes(app)
     # audit: answers the services gave to a forwarded request are recorded by those services
     app.state.audit_forwarded = lambda scope: isinstance(scope.get("route"), ProxyRoute)
     install_edge(app, settings)  # proxy/idempotency/ratelimit: token check, limits, Idempotency-Key, proxy

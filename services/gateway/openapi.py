@@ -22,6 +22,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from services.gateway.proxy.guard import PREFIXES
+from shared.problem_docs import add_problem_responses
 
 CACHE_SECONDS = 10.0
 FETCH_TIMEOUT = httpx.Timeout(3.0, connect=1.0)
@@ -164,6 +165,8 @@ def merge_documents(own: dict[str, Any], services: dict[str, dict[str, Any] | No
     description = ("The whole public API through the gateway: the gateway's own paths and those it "
                    "forwards to " + ", ".join(services) + ". The services' own ports are internal.")
     info["description"] = "\n\n".join([description, *notes])
+    # What the edge itself may answer on any `/api/` path (proxy/edge.py, proxy/forwarder.py).
+    add_problem_responses(merged, statuses=(401, 403, 422, 429), body_statuses=(400, 413))
     return merged
 
 
@@ -200,8 +203,8 @@ class MergedOpenAPI:
             if cached and cached[0] > time.monotonic():
                 return cached[1]
             results = await asyncio.gather(*(self._fetch(client, svc) for svc in self.upstreams))
-            docs = {svc: doc for svc, (doc, _) in zip(self.upstreams, results)}
-            errors = {svc: why for svc, (_, why) in zip(self.upstreams, results) if why}
+            docs = {svc: doc for svc, (doc, _) in zip(self.upstreams, results, strict=True)}
+            errors = {svc: why for svc, (_, why) in zip(self.upstreams, results, strict=True) if why}
             merged = merge_documents(self.own(), docs, errors)
             self._cached = (time.monotonic() + self.ttl, merged)
             return merged

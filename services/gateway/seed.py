@@ -36,5 +36,6 @@ def credentials_banner() -> str:
     lines = ["开发环境种子账号 (dev seed, SUITE_ENV=dev only):",
              "  client  petition-system / petition-system-dev-secret   (client_credentials)"]
     for username, password, roles, _ in DEV_USERS:
-        lines.append(f"  user    {username} / {password}   roles={','.join(roles)}   (password grant, client_id=console)")
+        lines.append(f"  user    {username} / {password}   roles={','.join(roles)}"
+                     "   (password grant, client_id=console)")
     return "\n".join(lines)

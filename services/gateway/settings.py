@@ -9,6 +9,8 @@ from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
 from services.gateway.webhook.sealing import DEV_SEALING_KEY, box
+from shared import handoff_pii
+from shared.pii import key_ring
 from shared.settings import DEV_KEY_DIR, SuiteSettings
 
 DEV_SIGNING_KEY = DEV_KEY_DIR / "dev-signing-key.pem"
@@ -51,7 +53,8 @@ class GatewaySettings(SuiteSettings):
     proxy_max_body_bytes: int = 10 * 1024 * 1024
     token_cache_size: int = 10_000  # verified tokens remembered until they expire
     idempotency_ttl_hours: int = Field(24, ge=24)  # kept at least 24 h (API.md)
-    idempotency_lock_seconds: int = 60  # an in-progress key older than this is taken over (a crashed run; > proxy timeouts)
+    # an in-progress key older than this is taken over (a crashed run; > proxy timeouts)
+    idempotency_lock_seconds: int = 60
     idempotency_expiry_interval_seconds: float = 600.0
     rate_limit_per_minute: int = 6000  # per client; 0 turns the limit off
     rate_limit_key_prefix: str = "suite:ratelimit:"
@@ -93,6 +96,10 @@ class GatewaySettings(SuiteSettings):
     # The intake: requests that arrive together are written in one transaction (handoff/intake.py).
     handoff_writers: int = Field(2, ge=1, le=64)    # batches written at once
     handoff_batch: int = Field(64, ge=1, le=1000)   # requests per transaction at most
+    # Parties' phone and ID number sealed in the handoff row and the `handoff.requested` event
+    # (shared/handoff_pii.py): HANDOFF_PII_KEYS, shared with mediation, comma-separated `kid:base64key`
+    # (AES-128/192/256); the first seals, all open. GATEWAY_HANDOFF_PII_KEYS overrides it here.
+    handoff_pii_keys: str = handoff_pii.keys_setting("GATEWAY_")
 
     # -- audit trail: how often every chain head is signed and stored (audit/service.py) ---------
     audit_anchor_interval_seconds: float = Field(86400.0, gt=0)
@@ -105,6 +112,7 @@ class GatewaySettings(SuiteSettings):
         allowed_hosts(self.webhook_allowed_hosts)  # fail fast on a malformed entry
         self.webhook_retry_delays()  # fail fast on a malformed schedule
         box(self.webhook_sealing_keys)  # and on a malformed sealing key
+        key_ring(self.handoff_pii_keys)  # and on a malformed handoff PII key
         from services.gateway.ratelimit.clientip import parse_trusted
         parse_trusted(self.trusted_proxies)  # and on a malformed proxy list
 
@@ -113,7 +121,8 @@ class GatewaySettings(SuiteSettings):
         try:
             delays = [float(x) for x in self.webhook_retry_schedule.split(",") if x.strip()]
         except ValueError:
-            raise ValueError(f"webhook_retry_schedule is not a list of seconds: {self.webhook_retry_schedule!r}")
+            raise ValueError("webhook_retry_schedule is not a list of seconds: "
+                             f"{self.webhook_retry_schedule!r}") from None
         if not delays or any(d < 0 for d in delays):
             raise ValueError("webhook_retry_schedule needs at least one non-negative number of seconds")
         return delays
@@ -129,4 +138,6 @@ class GatewaySettings(SuiteSettings):
         if DEV_SEALING_KEY in (k.strip() for k in self.webhook_sealing_keys.split(",")):
             problems.append("SUITE_ENV=prod refuses the development webhook sealing key; "
                             "set GATEWAY_WEBHOOK_SEALING_KEYS")
+        if problem := handoff_pii.dev_key_problem(self.handoff_pii_keys, "GATEWAY_"):
+            problems.append(problem)
         return problems

@@ -8,16 +8,15 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from shared.auth import CurrentPrincipal, Principal
+from services.lawyers.lawyer.snapshot import RosterSnapshot
+from services.lawyers.settings import LawyersSettings
+from shared.auth import READ_ROLES, CurrentPrincipal, Principal
 from shared.calendar import CalendarStore, WorkingCalendar
 from shared.db import DbSession, utcnow
 from shared.errors import Forbidden
 from shared.timeutil import local_date, to_local
-
-from services.lawyers.lawyer.snapshot import RosterSnapshot
-from services.lawyers.settings import LawyersSettings
 
 SOURCE = "lawyers"
 MANAGE = ("coordinator",)
@@ -81,7 +80,7 @@ class Ctx:
             if self.has("lawyer") and self.principal:
                 from services.lawyers.lawyer.models import Lawyer
                 self._me = self.session.execute(
-                    select(Lawyer.id).where(Lawyer.login == self.principal.sub)).scalar_one_or_none()
+                    select(col(Lawyer.id)).where(col(Lawyer.login) == self.principal.sub)).scalar_one_or_none()
         return self._me
 
     def require(self, *roles: str) -> None:
@@ -97,7 +96,11 @@ def job_ctx(app, session: Session, now: datetime | None = None) -> Ctx:
 
 async def get_ctx(request: Request, session: DbSession, principal: CurrentPrincipal) -> Ctx:
     """The request's context; it touches no database (the calendar and `me` load on first use, in the
-    endpoint's worker thread: shared/routing.py)."""
+    endpoint's worker thread: shared/routing.py). Every public route needs one of the public roles: a
+    `service` token is for `/internal/...` only (API.md "Roles"), so it gets 403 here, never a list."""
+    if not principal.has(*READ_ROLES):
+        raise Forbidden(f"This call needs one of the roles: {', '.join(READ_ROLES)}.",
+                        detail_zh=f"此操作需要以下角色之一：{'、'.join(READ_ROLES)}。")
     return Ctx(session=session, settings=request.app.state.settings, store=request.app.state.calendar,
                principal=principal, roster=request.app.state.roster)
 

@@ -7,24 +7,24 @@ reminder follows the new date.
 """
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.lawyers.opinion.models import OpinionRequest
 from services.lawyers.review.models import RULE_OF_KIND, ReviewMatter
 from shared import deadlines
 from shared.calendar import WorkingCalendar, rule_deadline_checked
-from shared.db import utcnow
 from shared.events.envelope import CloudEvent
-from shared.timeutil import local_date
 
 SOURCE = "lawyers"
 
 
-def recompute(session: Session, cal: WorkingCalendar, event: CloudEvent) -> None:
-    today = local_date(utcnow())
-    q = select(OpinionRequest).where(OpinionRequest.status != "answered", OpinionRequest.due_start.is_not(None),
-                                     OpinionRequest.due_on >= today)
+def recompute(session: Session, cal: WorkingCalendar, event: CloudEvent, today: date) -> None:
+    q = select(OpinionRequest).where(col(OpinionRequest.status) != "answered",
+                                     col(OpinionRequest.due_start).is_not(None),
+                                     col(OpinionRequest.due_on) >= today)
     for r in session.execute(q).scalars():
         due, missing = rule_deadline_checked(cal, "legal_opinion_due", r.due_start)
         if due != r.due_on:
@@ -32,8 +32,8 @@ def recompute(session: Session, cal: WorkingCalendar, event: CloudEvent) -> None
                              case_no=r.case_no, old=r.due_on, new=due, missing_year=missing)
             r.due_on, r.due_soon_at, r.overdue_at = due, None, None
         r.deadline_missing_year = missing
-    q = select(ReviewMatter).where(ReviewMatter.status == "open", ReviewMatter.due_on >= today)
-    for m in session.execute(q).scalars():
+    reviews = select(ReviewMatter).where(col(ReviewMatter.status) == "open", col(ReviewMatter.due_on) >= today)
+    for m in session.execute(reviews).scalars():
         due, missing = rule_deadline_checked(cal, RULE_OF_KIND[m.kind], m.received_on, excluded_days=m.hearing_days)
         if due != m.due_on:
             deadlines.record(session, SOURCE, event, object="review", object_id=m.id, field="due_on",

@@ -10,6 +10,6 @@ ROLE_ZH = {"petitioner": "信访人（申请人）", "respondent": "被申请人
 
 # The categories (and specialties) of DOMAIN.md ("Words the outside systems send"): one shared
 # vocabulary, shared/vocabulary.py; a stored word that is not a code is printed as it was sent.
-from shared.vocabulary import LABELS, UNCATEGORISED, category_label  # noqa: E402,F401
+from shared.vocabulary import LABELS, UNCATEGORISED, category_label  # noqa: E402, F401
 
 CATEGORY_ZH = LABELS["category"]

@@ -5,11 +5,6 @@ from fastapi import FastAPI
 
 import services.lawyers.models  # noqa: F401  (every table registered)
 from services.lawyers import deadlines as lawyers_deadlines
-from shared import deadlines
-from shared.app import create_service_app
-from shared.events.inbox import EventHandlers
-from shared.jobs import Job
-
 from services.lawyers.conflict.api import router as conflicts_router
 from services.lawyers.document.api import router as documents_router
 from services.lawyers.duty.api import router as duty_router
@@ -19,13 +14,17 @@ from services.lawyers.hours.api import router as hours_router
 from services.lawyers.lawyer.api import router as roster_router
 from services.lawyers.lawyer.snapshot import RosterSnapshot
 from services.lawyers.opinion.api import router as opinions_router
-from services.lawyers.participants.api import router as participants_router
 from services.lawyers.opinion.jobs import mark_opinion_deadlines
+from services.lawyers.participants.api import router as participants_router
+from services.lawyers.reminder.jobs import jobs as reminder_jobs
 from services.lawyers.report.api import router as reports_router
 from services.lawyers.review.api import router as reviews_router
-from services.lawyers.reminder.jobs import jobs as reminder_jobs
 from services.lawyers.review.jobs import mark_review_deadlines
 from services.lawyers.settings import LawyersSettings
+from shared import deadlines
+from shared.app import create_service_app
+from shared.events.inbox import EventHandlers
+from shared.jobs import Job
 
 JOBS = [
     Job("opinion-deadlines", mark_opinion_deadlines, 300),

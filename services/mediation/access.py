@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends
 from sqlalchemy import select
+from sqlmodel import col
 
 from services.mediation.mediator.models import Mediator
 from shared.auth import CurrentPrincipal, Principal, require_roles
@@ -27,7 +28,7 @@ class Caller:
     and worker thread: the dependency itself touches no database (shared/routing.py).
     """
 
-    __slots__ = ("principal", "_mediator_id", "_session")
+    __slots__ = ("_mediator_id", "_session", "principal")
 
     def __init__(self, principal: Principal, mediator_id: str | None = None, *, session=None) -> None:
         self.principal = principal
@@ -38,7 +39,7 @@ class Caller:
     def mediator_id(self) -> str | None:
         if self._session is not None:
             session, self._session = self._session, None
-            self._mediator_id = session.execute(select(Mediator.id).where(Mediator.user == self.principal.sub)
+            self._mediator_id = session.execute(select(col(Mediator.id)).where(col(Mediator.user) == self.principal.sub)
                                                 ).scalar()
         return self._mediator_id
 
@@ -102,5 +103,14 @@ def ensure_manageable(caller: Caller, mediator_ids: list[str]) -> None:
                         detail_zh="此操作需要协调员角色，或为该调解的调解员。")
 
 
-__all__ = ["Caller", "CurrentPrincipal", "SessionReader", "SessionWriter", "Rater", "Coordinator", "AnyReader",
-           "ensure_visible", "ensure_manageable"]
+__all__ = [
+    "AnyReader",
+    "Caller",
+    "Coordinator",
+    "CurrentPrincipal",
+    "Rater",
+    "SessionReader",
+    "SessionWriter",
+    "ensure_manageable",
+    "ensure_visible",
+]

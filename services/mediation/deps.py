@@ -17,7 +17,8 @@ class RequestRules(WorkingRules):
 
     def __init__(self, settings, store: CalendarStore, session: Session) -> None:
         self.settings = settings
-        self._store, self._session, self._calendar = store, session, None
+        self._store, self._session = store, session
+        self._calendar: WorkingCalendar | None = None
 
     @property
     def calendar(self) -> WorkingCalendar:  # type: ignore[override]

@@ -61,7 +61,4 @@ def intersect(a: list[Interval], b: list[Interval]) -> list[Interval]:
 def covers(free: list[Interval], s, e) -> bool:
     """Whether [s, e) lies inside one interval of the normalized list `free`."""
     i = bisect_right(free, (s, s)) - 1
-    for k in (i, i + 1):
-        if 0 <= k < len(free) and free[k][0] <= s and e <= free[k][1]:
-            return True
-    return False
+    return any(0 <= k < len(free) and free[k][0] <= s and e <= free[k][1] for k in (i, i + 1))

@@ -13,6 +13,6 @@ PERFORMANCE_ZH = {"performed": "已履行", "partly_performed": "部分履行", 
 
 # The categories (and specialties) of DOMAIN.md ("Words the outside systems send"): one shared
 # vocabulary, shared/vocabulary.py; a stored word that is not a code is printed as it was sent.
-from shared.vocabulary import LABELS, UNCATEGORISED, category_label  # noqa: E402,F401
+from shared.vocabulary import LABELS, UNCATEGORISED, category_label  # noqa: E402, F401
 
 CATEGORY_ZH = LABELS["category"]

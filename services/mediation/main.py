@@ -3,25 +3,26 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.mediation.agreement import deadlines as agreement_deadlines
 from services.mediation.agreement.api import router as agreements_router
 from services.mediation.availability.api import router as availability_router
+from services.mediation.casefile import deadlines as intake_deadlines
 from services.mediation.casefile import events as casefile_events
 from services.mediation.casefile.api import router as cases_router
 from services.mediation.document.api import router as documents_router
 from services.mediation.feed.api import router as feed_router
 from services.mediation.followthrough.api import router as followthrough_router
 from services.mediation.mediator.api import router as mediators_router
+from services.mediation.participants.api import router as participants_router
 from services.mediation.party import crypto as party_crypto
 from services.mediation.party.api import router as parties_router
-from services.mediation.participants.api import router as participants_router
+from services.mediation.reminder.jobs import jobs as reminder_jobs
 from services.mediation.report.api import router as reports_router
 from services.mediation.room.api import router as rooms_router
 from services.mediation.schedule.api import router as schedule_router
 from services.mediation.session.api import router as sessions_router
-from services.mediation.reminder.jobs import jobs as reminder_jobs
 from services.mediation.session.jobs import JOBS
 from services.mediation.settings import MediationSettings
-from services.mediation.agreement import deadlines as agreement_deadlines
 from shared import deadlines
 from shared.app import create_service_app
 from shared.events.inbox import EventHandlers
@@ -41,8 +42,9 @@ def create_app(settings: MediationSettings | None = None, **overrides) -> FastAP
         jobs=[*JOBS, *reminder_jobs(settings)],
     )
     casefile_events.register(handlers, app)
-    # The calendar: whole years, and the agreements' deadlines computed again when it changes.
-    deadlines.install(app, handlers, agreement_deadlines.make_recompute(settings))
+    # The calendar: whole years, and the agreements' deadlines and intakes' target dates computed again
+    # when it changes.
+    deadlines.install(app, handlers, agreement_deadlines.make_recompute(settings), intake_deadlines.recompute)
     return app
 
 

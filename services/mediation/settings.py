@@ -5,13 +5,15 @@ a bureau with other numbers changes configuration, not code.
 """
 from __future__ import annotations
 
+import itertools
 from datetime import time
 
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.pii import key_ring
+from shared import handoff_pii
 from shared.notify.settings import NotifySettings
+from shared.pii import key_ring
 
 # Documented development keys for parties' personal data (README); SUITE_ENV=prod refuses both.
 DEV_PII_KEY = "cGV0aXRpb24tc3VpdGUtZGV2LXBpaS1hZXMta2V5ISE="
@@ -32,7 +34,7 @@ def parse_windows(spec: str) -> list[tuple[time, time]]:
             raise ValueError(f"office window {part!r} ends before it starts")
         out.append((start, end))
     out.sort()
-    for (_, e1), (s2, _) in zip(out, out[1:]):
+    for (_, e1), (s2, _) in itertools.pairwise(out):
         if s2 < e1:
             raise ValueError("office windows overlap")
     return out
@@ -80,6 +82,9 @@ class MediationSettings(NotifySettings):
     pii_keys: str = Field(DEV_PII_KEYS, repr=False)
     # MEDIATION_PII_HASH_KEY: the HMAC-SHA256 key of the matching hashes (party identity, 重复信访).
     pii_hash_key: str = Field(DEV_PII_HASH_KEY, min_length=16, repr=False)
+    # HANDOFF_PII_KEYS (MEDIATION_HANDOFF_PII_KEYS overrides it): the keys the gateway seals a handoff's
+    # phones and ID numbers with (shared/handoff_pii.py); the same ring as the gateway's, all of them open.
+    handoff_pii_keys: str = handoff_pii.keys_setting("MEDIATION_")
 
     @field_validator("office_hours")
     @classmethod
@@ -87,7 +92,7 @@ class MediationSettings(NotifySettings):
         parse_windows(v)
         return v
 
-    @field_validator("pii_keys")
+    @field_validator("pii_keys", "handoff_pii_keys")
     @classmethod
     def _pii_keys_ok(cls, v: str) -> str:
         key_ring(v)  # fail fast on a malformed key
@@ -99,6 +104,8 @@ class MediationSettings(NotifySettings):
             problems.append("SUITE_ENV=prod refuses the development PII key; set MEDIATION_PII_KEYS")
         if self.pii_hash_key == DEV_PII_HASH_KEY:
             problems.append("SUITE_ENV=prod refuses the development PII hash key; set MEDIATION_PII_HASH_KEY")
+        if problem := handoff_pii.dev_key_problem(self.handoff_pii_keys, "MEDIATION_"):
+            problems.append(problem)
         return problems
 
     @property

@@ -19,7 +19,7 @@ import logging
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import event, inspect as sa_inspect
+from sqlalchemy import event
 from sqlalchemy.orm import Mapper, object_session
 from sqlmodel import Session
 
@@ -55,8 +55,13 @@ def skip(request: Request) -> None:
 
 def client_ip(scope, service: str) -> str:
     """The caller's address: behind the gateway, the address the gateway saw (the last X-Forwarded-For
-    entry, appended by the gateway's proxy); on the gateway itself the connection's peer."""
-    if service != "gateway":
+    entry, appended by the gateway's proxy); on the gateway itself the address its edge resolved (the
+    forwarded one from a trusted proxy such as the console), else the connection's peer."""
+    if service == "gateway":
+        resolved = (scope.get("state") or {}).get("client_ip")
+        if resolved:
+            return str(resolved)[:64]
+    else:
         for k, v in scope.get("headers") or ():
             if k == b"x-forwarded-for":
                 return v.decode("latin-1").rsplit(",", 1)[-1].strip()[:64]
@@ -218,11 +223,11 @@ def write_pending(session: Session) -> None:
     if (request is None and not session.info.get(PENDING)) or session.info.get(READ_ONLY_SESSION):
         return  # a read-only unit (GET) hands its records to a short write unit when it ends (shared/db.py)
     automatic = request is not None and not session.info.get(DONE)
-    if automatic and request.method in WRITE_METHODS:
+    if automatic and request is not None and request.method in WRITE_METHODS:
         session.flush()  # rows added but not yet flushed: their ids name the object (a conflict stays a 409)
     try:
         records = []
-        if automatic:
+        if automatic and request is not None:
             session.info[DONE] = True
             auto = _automatic(session, request)
             if auto is not None:

@@ -9,12 +9,13 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from shared.auth import ServicePrincipal
 from shared.db import Database, utcnow
 from shared.events.envelope import CloudEvent
 from shared.events.models import InboxEntry
+from shared.tracing import Tracing
 
 log = logging.getLogger("suite.inbox")
 
@@ -27,6 +28,7 @@ class EventHandlers:
     def __init__(self) -> None:
         self._by_type: dict[str, list[Handler]] = {}
         self._preparers: list[Callable[[Session, list[CloudEvent]], Any]] = []
+        self.tracing: Tracing | None = None  # the service's, set by create_service_app (shared/tracing.py)
 
     def before_batch(self, fn: Callable[[Session, list[CloudEvent]], Any]):
         """Register `fn(session, events)`, run once before a batch is applied (e.g. to load rows in one query)."""
@@ -37,9 +39,15 @@ class EventHandlers:
         """Apply `events` in `session`: the batch preparers once, then each event's handlers in order."""
         for fn in self._preparers:
             fn(session, events)
+        tracing = self.tracing
         for ev in events:
-            for h in self.for_type(ev.type):
-                h(session, ev)
+            if tracing is None or (tracing.tracer is None and ev.traceparent is None):
+                for h in self.for_type(ev.type):
+                    h(session, ev)
+                continue
+            with tracing.consuming(ev):  # a span continuing the event's trace; what the handlers emit carries it
+                for h in self.for_type(ev.type):
+                    h(session, ev)
 
     def on(self, event_type: str):
         def register(fn: Handler) -> Handler:
@@ -61,8 +69,8 @@ def already_applied(session: Session, consumer: str, event_id: str) -> bool:
 
 def applied_ids(session: Session, consumer: str, ids: list[str]) -> set[str]:
     """Which of `ids` the consumer has applied already (one query)."""
-    return set(session.execute(select(InboxEntry.event_id).where(
-        InboxEntry.consumer == consumer, InboxEntry.event_id.in_(ids))).scalars())
+    return set(session.execute(select(col(InboxEntry.event_id)).where(
+        col(InboxEntry.consumer) == consumer, col(InboxEntry.event_id).in_(ids))).scalars())
 
 
 def _apply_together(db: Database, consumer: str, handlers: EventHandlers,

@@ -29,6 +29,8 @@ class OutboxEvent(SQLModel, table=True):
     published_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     claimed_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
+    # The W3C trace context the event was emitted in (shared/tracing.py); None when tracing was off.
+    traceparent: str | None = Field(default=None, sa_column=Column(String(55), nullable=True))
 
 
 class SubjectSequence(SQLModel, table=True):

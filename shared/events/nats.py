@@ -22,19 +22,23 @@ import re
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import orjson
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from shared.background import cancel_and_wait
 from shared.db import Database, utcnow
 from shared.events.envelope import CloudEvent
 from shared.events.inbox import EventHandlers, already_applied, applied_ids
 from shared.events.models import InboxEntry
+
+if TYPE_CHECKING:
+    from nats.aio.client import Client as NatsClient
+    from nats.js import JetStreamContext
 
 log = logging.getLogger("suite.nats")
 
@@ -63,8 +67,8 @@ class NatsConnection:
         self.backoff_base = settings.nats_backoff_base_seconds
         self.backoff_max = settings.nats_backoff_max_seconds
         self.ack_wait = settings.nats_ack_wait_seconds
-        self._nc = None
-        self._js = None
+        self._nc: NatsClient | None = None
+        self._js: JetStreamContext | None = None
         self._lock = asyncio.Lock()
 
     # -- names ---------------------------------------------------------------------------------
@@ -115,10 +119,16 @@ class NatsConnection:
         except Exception:
             return False
 
-    async def close(self) -> None:
+    async def close(self, timeout: float = 2.0) -> None:
+        """Send what is buffered (acks, naks), then close. Not `drain()`: the consumers have stopped by now,
+        and a drain waits for the pull subscriptions' inboxes, 30 s (its default) past every SIGTERM."""
         if self._nc is not None:
             try:
-                await self._nc.drain()
+                await self._nc.flush(timeout=timeout)  # type: ignore[arg-type]  # nats-py says int; any number works
+            except Exception:
+                pass
+            try:
+                await self._nc.close()
             except Exception:
                 pass
         self._nc = self._js = None
@@ -201,8 +211,8 @@ def _order_key(consumer: str, event: CloudEvent, sequence: int) -> tuple[str, st
     return f"{consumer}~order", f"{digest}:{sequence}"
 
 
-def _put_marker(s: Session, consumer: str, event: CloudEvent) -> None:
-    key = _order_key(consumer, event, event.sequence)
+def _put_marker(s: Session, consumer: str, event: CloudEvent, sequence: int) -> None:
+    key = _order_key(consumer, event, sequence)
     if s.get(InboxEntry, key) is None:
         s.add(InboxEntry(consumer=key[0], event_id=key[1], type=event.type, subject=event.subject,
                          applied_at=utcnow()))
@@ -235,9 +245,10 @@ def apply_heads_in_order(db: Database, consumer: str, handlers: EventHandlers, e
         own = {e.id: _order_key(consumer, e, e.sequence)[1] for e in events
                if e.subject is not None and e.sequence is not None}
         prev = {e.id: _order_key(consumer, e, e.sequence - 1)[1] for e in events
-                if e.id in own and e.sequence > 1 and e.id not in forced}
-        markers = set(s.execute(select(InboxEntry.event_id).where(
-            InboxEntry.consumer == order, InboxEntry.event_id.in_(set(own.values()) | set(prev.values())))).scalars())
+                if e.id in own and e.sequence is not None and e.sequence > 1 and e.id not in forced}
+        wanted = set(own.values()) | set(prev.values())
+        markers = set(s.execute(select(col(InboxEntry.event_id)).where(
+            col(InboxEntry.consumer) == order, col(InboxEntry.event_id).in_(wanted))).scalars())
         applied = applied_ids(s, consumer, [e.id for e in events])
         rows: list[dict] = []
         fresh: list[CloudEvent] = []
@@ -270,7 +281,7 @@ def skip_in_order(db: Database, consumer: str, event: CloudEvent) -> None:
     """A dead-lettered event: mark its sequence processed so later events of its subject go on."""
     if event.subject is not None and event.sequence is not None:
         with db.session() as s:
-            _put_marker(s, consumer, event)
+            _put_marker(s, consumer, event, event.sequence)
 
 
 class _Sub:
@@ -302,7 +313,7 @@ class NatsConsumerBase:
         psub = await self._psub(sub)
         try:
             return await psub.fetch(self.batch, timeout=timeout)
-        except (NatsTimeout, asyncio.TimeoutError):
+        except (TimeoutError, NatsTimeout):
             return []
 
     async def handle(self, sub: _Sub, msgs: list) -> int:

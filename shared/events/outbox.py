@@ -15,9 +15,10 @@ from sqlalchemy import bindparam, event, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session
 
-from shared.db import utcnow
+from shared.db import table_of, utcnow
 from shared.events.envelope import CloudEvent
 from shared.events.models import OutboxEvent, SubjectSequence
+from shared.tracing import current_traceparent
 
 EVENTS_EMITTED = "events_emitted"
 PENDING = "outbox_pending"  # session.info: rows emitted in this transaction, not yet written
@@ -26,8 +27,8 @@ PENDING = "outbox_pending"  # session.info: rows emitted in this transaction, no
 DIRECT_SINK = "outbox_direct_sink"
 MAX_SINK_ROUNDS = 8  # a sink's consumers may emit again; a chain never needs more rounds than this
 
-SEQUENCES = SubjectSequence.__table__
-OUTBOX = OutboxEvent.__table__
+SEQUENCES = table_of(SubjectSequence)
+OUTBOX = table_of(OutboxEvent)
 
 
 def _upsert(values):
@@ -67,17 +68,21 @@ def _reserve(session: Session, counts: dict[str, int]) -> dict[str, int]:
 
 
 def emit(session: Session, source: str, type: str, subject: str | None, data: dict[str, Any],
-         *, event_id: str | None = None) -> CloudEvent:
+         *, event_id: str | None = None, traceparent: str | None = None) -> CloudEvent:
     """Record an event in the outbox, in the same transaction as the change it describes.
 
     It is published only if that transaction commits (the relay reads committed rows).
-    Its `sequence` is set when the transaction commits (`write_pending`).
+    Its `sequence` is set when the transaction commits (`write_pending`). It carries the trace
+    context of the current span (shared/tracing.py), or `traceparent` when the work is done for a
+    request in another task (the handoff intake's writers).
     """
+    traceparent = traceparent or current_traceparent()  # the trace goes on with the event
     ev = CloudEvent(id=event_id or uuid.uuid4().hex, source=source, type=type, subject=subject,
-                    time=utcnow(), data=data)
+                    time=utcnow(), data=data, traceparent=traceparent)
     session.info.setdefault(PENDING, []).append((ev, {
         "id": ev.id, "source": source, "type": type, "subject": subject, "sequence": None, "time": ev.time,
-        "claimed_until": None, "published_at": None, "attempts": 0, "data": ev.model_dump(mode="json")["data"]}))
+        "claimed_until": None, "published_at": None, "attempts": 0, "data": ev.model_dump(mode="json")["data"],
+        "traceparent": traceparent}))
     session.info[EVENTS_EMITTED] = True
     return ev
 
@@ -125,4 +130,4 @@ def _write(session: Session, pending: list, *, published: bool) -> None:
 
 def to_cloud_event(row: OutboxEvent) -> CloudEvent:
     return CloudEvent(id=row.id, source=row.source, type=row.type, subject=row.subject, time=row.time,
-                      data=row.data, sequence=row.sequence)
+                      data=row.data, sequence=row.sequence, traceparent=row.traceparent)

@@ -13,10 +13,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import anyio
 from sqlalchemy import or_, select, update
+from sqlmodel import col
 
 from shared.background import cancel_and_wait
 from shared.db import Database, utcnow
@@ -31,6 +32,7 @@ class Publisher(Protocol):
     async def publish(self, events: list[CloudEvent]) -> None: ...
 
 
+@runtime_checkable
 class LocalPublisher(Publisher, Protocol):
     """A publisher whose store shares the outbox's database (the gateway's hub): the relay claims,
     publishes and marks the rows sent in one transaction, so nothing can be published twice."""
@@ -56,9 +58,9 @@ class OutboxRelay:
     # -- claiming and marking (each its own short transaction) --------------------------
     def _claimable(self, now):
         q = (select(OutboxEvent)
-             .where(OutboxEvent.published_at.is_(None))
-             .where(or_(OutboxEvent.claimed_until.is_(None), OutboxEvent.claimed_until < now))
-             .order_by(OutboxEvent.position).limit(self.batch))
+             .where(col(OutboxEvent.published_at).is_(None))
+             .where(or_(col(OutboxEvent.claimed_until).is_(None), col(OutboxEvent.claimed_until) < now))
+             .order_by(col(OutboxEvent.position)).limit(self.batch))
         if self.db.dialect == "postgresql":
             q = q.with_for_update(skip_locked=True)
         return q
@@ -69,15 +71,15 @@ class OutboxRelay:
             rows = list(s.execute(self._claimable(now)).scalars())
             if not rows:
                 return []
-            s.execute(update(OutboxEvent).where(OutboxEvent.position.in_([r.position for r in rows]))
-                      .values(claimed_until=now + self.lease, attempts=OutboxEvent.attempts + 1))
+            s.execute(update(OutboxEvent).where(col(OutboxEvent.position).in_([r.position for r in rows]))
+                      .values(claimed_until=now + self.lease, attempts=col(OutboxEvent.attempts) + 1))
             return [to_cloud_event(r) for r in rows]
 
     def mark_sent(self, ids: list[str], events: list[CloudEvent] | None = None) -> None:
         """Mark rows published; a publisher with `record_sent(session, events)` (the gateway on NATS,
         which keeps every event in its hub store) records them in the same transaction."""
         with self.db.session() as s:
-            s.execute(update(OutboxEvent).where(OutboxEvent.id.in_(ids))
+            s.execute(update(OutboxEvent).where(col(OutboxEvent.id).in_(ids))
                       .values(published_at=utcnow(), claimed_until=None))
             record = getattr(self.publisher, "record_sent", None)
             if record is not None and events:
@@ -85,7 +87,7 @@ class OutboxRelay:
 
     def release(self, ids: list[str]) -> None:
         with self.db.session() as s:
-            s.execute(update(OutboxEvent).where(OutboxEvent.id.in_(ids)).values(claimed_until=None))
+            s.execute(update(OutboxEvent).where(col(OutboxEvent.id).in_(ids)).values(claimed_until=None))
 
     def transfer(self) -> int:
         """Claim, publish into the same database and mark sent, in one transaction (a `LocalPublisher`)."""
@@ -94,14 +96,15 @@ class OutboxRelay:
             rows = list(s.execute(self._claimable(now)).scalars())
             if not rows:
                 return 0
+            assert isinstance(self.publisher, LocalPublisher)
             self.publisher.publish_in(s, [to_cloud_event(r) for r in rows])
-            s.execute(update(OutboxEvent).where(OutboxEvent.position.in_([r.position for r in rows]))
-                      .values(published_at=now, claimed_until=None, attempts=OutboxEvent.attempts + 1))
+            s.execute(update(OutboxEvent).where(col(OutboxEvent.position).in_([r.position for r in rows]))
+                      .values(published_at=now, claimed_until=None, attempts=col(OutboxEvent.attempts) + 1))
         return len(rows)
 
     async def run_once(self) -> int:
         """Publish one batch. Returns how many events were published."""
-        if hasattr(self.publisher, "publish_in"):
+        if isinstance(self.publisher, LocalPublisher):
             try:
                 n = await anyio.to_thread.run_sync(self.transfer)
             except Exception as e:  # rolled back whole: the rows are still unpublished
@@ -144,6 +147,8 @@ class OutboxRelay:
                 pass
 
     async def _loop_forever(self) -> None:
+        wake = self._wake
+        assert wake is not None, "start() sets the wake-up event"
         while True:
             try:
                 n = await self.run_once()
@@ -153,10 +158,10 @@ class OutboxRelay:
             if n >= self.batch:
                 continue
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
-            except asyncio.TimeoutError:
+                await asyncio.wait_for(wake.wait(), timeout=self.interval)
+            except TimeoutError:
                 pass
-            self._wake.clear()
+            wake.clear()
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()

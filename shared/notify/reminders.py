@@ -34,14 +34,14 @@ from email.utils import parseaddr
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from shared.db import utcnow
+from shared.db import table_of, utcnow
 from shared.jobs import Job, claim
 from shared.notify.mail import make_mailer, mask_email
 from shared.notify.models import Reminder, ReminderStatus
 from shared.notify.sms import load_sms_provider, mask_phone
-from shared.timeutil import SHANGHAI
+from shared.timeutil import SHANGHAI, local_date
 
 log = logging.getLogger("suite.notify")
 
@@ -87,7 +87,8 @@ def parse_leads(spec: str) -> list[int]:
     return out
 
 
-def nearest_lead(dues: Iterable[tuple[str, datetime]], now: datetime, expires_at: datetime) -> tuple[str, datetime] | None:
+def nearest_lead(dues: Iterable[tuple[str, datetime]], now: datetime,
+                 expires_at: datetime) -> tuple[str, datetime] | None:
     """Of the (lead, due_at) pairs, the one due most recently, if any is due and the moment not passed.
 
     Only the nearest lead is queued: a booking made 3 hours ahead gets one reminder, not the 24 h and
@@ -109,6 +110,48 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=SHANGHAI)
 
 
+@dataclass(frozen=True)
+class DayWindow:
+    """The due window of one day-based rule at `now` (e.g. 司法确认 deadlines, opinions due): its lead
+    times in days, largest first, today (Asia/Shanghai) and the time of day reminders fall due."""
+
+    leads: tuple[int, ...]
+    now: datetime
+    day_time: str
+
+    @property
+    def today(self) -> date:
+        return local_date(self.now)
+
+    @property
+    def last(self) -> date:
+        """The last deadline day worth looking at now: today + the longest lead."""
+        return self.today + timedelta(days=self.leads[0])
+
+    def days_left(self, day: date) -> int:
+        return (day - self.today).days
+
+    def lead(self, day: date) -> tuple[str, datetime] | None:
+        """For a deadline on `day`: the lead due now (`"7d"`) and when it fell due, or None (none due yet,
+        or the day is over)."""
+        return nearest_lead([(f"{d}d", day_due(day, d, self.day_time)) for d in self.leads], self.now,
+                            end_of_day(day))
+
+
+def day_window(spec: str, now: datetime, day_time: str) -> DayWindow | None:
+    """The window of a rule whose lead times in days are `spec` (`"7,1"`); None when it has none (off)."""
+    leads = parse_leads(spec)
+    return DayWindow(tuple(leads), now, day_time) if leads else None
+
+
+WEEKDAY_ZH = "一二三四五六日"
+
+
+def day_zh(d: date) -> str:
+    """`2027年1月4日（星期一）`, as the reminders write a day."""
+    return f"{d.year}年{d.month}月{d.day}日（星期{WEEKDAY_ZH[d.weekday()]}）"
+
+
 # -- queueing (the due scan) ----------------------------------------------------------------------
 def queue(session: Session, items: list[Due], now: datetime | None = None) -> int:
     """Queue the reminders not yet queued; returns how many rows were written.
@@ -125,7 +168,7 @@ def queue(session: Session, items: list[Due], now: datetime | None = None) -> in
     have: set[tuple] = set()
     for k in range(0, len(objects), 500):
         have.update(tuple(r) for r in session.execute(
-            select(*(getattr(Reminder, c) for c in KEY)).where(Reminder.object_id.in_(objects[k:k + 500]))))
+            select(*(getattr(Reminder, c) for c in KEY)).where(col(Reminder.object_id).in_(objects[k:k + 500]))))
     rows = [{"kind": i.kind, "object_id": i.object_id, "recipient": i.recipient, "lead": i.lead,
              "target": i.target, "channel": i.channel, "case_no": i.case_no, "subject": i.subject[:300],
              "body": i.body, "status": ReminderStatus.pending, "due_at": i.due_at, "expires_at": i.expires_at,
@@ -134,8 +177,8 @@ def queue(session: Session, items: list[Due], now: datetime | None = None) -> in
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     written = 0
     for k in range(0, len(rows), CHUNK):
-        stmt = (insert(Reminder.__table__).values(rows[k:k + CHUNK])
-                .on_conflict_do_nothing(index_elements=list(KEY)).returning(Reminder.__table__.c.id))
+        stmt = (insert(table_of(Reminder)).values(rows[k:k + CHUNK])
+                .on_conflict_do_nothing(index_elements=list(KEY)).returning(table_of(Reminder).c.id))
         written += len(session.execute(stmt).all())
     return written
 
@@ -184,10 +227,11 @@ def send_due(app, resolvers: dict[str, Resolver], now: datetime | None = None) -
     try:
         for _ in range(settings.reminder_batch):
             with app.state.db.session() as s:
-                q = select(Reminder).where(Reminder.status == ReminderStatus.pending, Reminder.next_attempt_at <= now)
+                q = select(Reminder).where(col(Reminder.status) == ReminderStatus.pending,
+                                           col(Reminder.next_attempt_at) <= now)
                 if paused:
-                    q = q.where(Reminder.channel.not_in(sorted(paused)))
-                rows = claim(s, q.order_by(Reminder.next_attempt_at, Reminder.id).limit(1))
+                    q = q.where(col(Reminder.channel).not_in(sorted(paused)))
+                rows = claim(s, q.order_by(col(Reminder.next_attempt_at), col(Reminder.id)).limit(1))
                 if not rows:
                     break
                 r = rows[0]

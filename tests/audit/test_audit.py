@@ -154,14 +154,12 @@ def test_update_and_delete_through_sql_are_refused(suite, svc):
     first = records(suite, svc)[0]
     for stmt in (sa.update(audit_event).where(audit_event.c.id == first["id"]).values(actor="someone else"),
                  sa.delete(audit_event).where(audit_event.c.id == first["id"])):
-        with pytest.raises(sa.exc.DBAPIError) as e:
-            with suite.db(svc).engine.begin() as c:
-                c.execute(stmt)
+        with pytest.raises(sa.exc.DBAPIError) as e, suite.db(svc).engine.begin() as c:
+            c.execute(stmt)
         assert "append-only" in str(e.value)
     if suite.backend == "postgresql":
-        with pytest.raises(sa.exc.DBAPIError):
-            with suite.db(svc).engine.begin() as c:
-                c.execute(sa.text("TRUNCATE audit_event"))
+        with pytest.raises(sa.exc.DBAPIError), suite.db(svc).engine.begin() as c:
+            c.execute(sa.text("TRUNCATE audit_event"))
     assert records(suite, svc)[0] == first
 
 
@@ -184,14 +182,14 @@ def test_a_row_changed_behind_the_apis_back_is_named_by_verify(suite):
     assert bad["mediation"]["first_bad_seq"] == target["seq"] == 2
     assert bad["gateway"]["first_bad_seq"] is None and bad["lawyers"]["first_bad_seq"] is None
     # the triggers are back: the change cannot be undone through SQL either
-    with pytest.raises(sa.exc.DBAPIError):
-        with suite.db("mediation").engine.begin() as c:
-            c.execute(sa.update(audit_event).where(audit_event.c.id == target["id"]).values(actor="coordinator"))
+    with pytest.raises(sa.exc.DBAPIError), suite.db("mediation").engine.begin() as c:
+        c.execute(sa.update(audit_event).where(audit_event.c.id == target["id"]).values(actor="coordinator"))
 
 
 def test_a_chain_rewritten_whole_is_caught_by_the_signed_anchor(suite):
     from joserfc import jws
     from joserfc.jwk import KeySet
+
     from services.gateway.audit.service import anchor_heads
 
     booked(suite)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-from chaos import run_chaos  # noqa: E402
+from chaos import run_chaos
 
 BACKEND = "postgresql" if os.environ.get("TEST_DATABASE_URL") else "sqlite"
 

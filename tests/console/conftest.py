@@ -22,7 +22,8 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-q
 def chromium_path() -> str:
     path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
     if not os.path.exists(path):
-        pytest.fail("Debian's chromium is required for the console tests (.ci/run installs it: apt-get install chromium)")
+        pytest.fail("Debian's chromium is required for the console tests "
+                    "(.ci/run installs it: apt-get install chromium)")
     return path
 
 

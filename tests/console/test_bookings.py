@@ -21,7 +21,7 @@ def fill_booking(page, case_no: str, start, end, room: str = "第一调解室", 
 
 def test_conflict_names_the_room_and_the_session(suite, page_as, console_url):
     r = roster(suite)
-    day, start, end = free_slot(suite, r["room"], r["me"])
+    _day, start, end = free_slot(suite, r["room"], r["me"])
     page = page_as("mediator1")
     page.goto(console_url + "/bookings")
     page.get_by_role("link", name="新建预约").click()
@@ -64,7 +64,7 @@ def test_conflict_names_the_room_and_the_session(suite, page_as, console_url):
 
 def test_bad_input_is_kept_with_reasons(suite, page_as, console_url):
     r = roster(suite)
-    day, start, end = free_slot(suite, r["room"], r["me"])
+    _day, start, end = free_slot(suite, r["room"], r["me"])
     page = page_as("mediator1")
     page.goto(console_url + "/bookings/new")
     fill_booking(page, "案 1", end, start, party="张三")  # a bad case number, end before start
@@ -110,7 +110,7 @@ def test_bad_input_is_kept_with_reasons(suite, page_as, console_url):
 
 def test_list_tabs_filters_reschedule_and_cancel(suite, page_as, console_url):
     r = roster(suite)
-    day, start, end = free_slot(suite, r["room"], r["me"])
+    _day, start, end = free_slot(suite, r["room"], r["me"])
     a = book(suite, "mediator1", r["room"], r["me"], start, "XF-L-1")
     b = book(suite, "mediator1", r["room2"], r["me"], start + timedelta(hours=2), "XF-L-2",
              parties=[{"name": "孙七", "role": "petitioner"}])

@@ -14,7 +14,8 @@ def test_dashboard_marks_a_session_whose_mediator_must_recuse(suite, page_as, co
                  parties=[{"name": "张三", "role": "petitioner"}, {"name": "李四", "role": "respondent"}])
     calm = api.book(room, [med], at(day, "14:00"), at(day, "15:00"), case_no="XF-CALM-1",
                     parties=[{"name": "王五", "role": "petitioner"}, {"name": "赵六", "role": "respondent"}])
-    r = api().post(f"/api/v1/mediation/mediators/{med['id']}/relations", json={"party_name": "张三", "relation": "近亲属"})
+    r = api().post(f"/api/v1/mediation/mediators/{med['id']}/relations", json={"party_name": "张三",
+                                                                               "relation": "近亲属"})
     assert r.json()["flagged_session_ids"] == [s["id"]]
 
     page = page_as("coordinator")

@@ -18,7 +18,7 @@ def tab_until(page, test: str, limit: int = 80) -> None:
 
 def test_a_mediator_books_from_the_grid_with_the_keyboard_alone(suite, page_as, console_url):
     r = roster(suite)
-    day, start, _ = free_slot(suite, r["room"], r["me"])
+    day, _start, _ = free_slot(suite, r["room"], r["me"])
     page = page_as(None)
     page.goto(console_url + "/login")
     tab_until(page, "el.id === 'username'")

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from playwright.sync_api import expect
 
 from shared.calendar import WorkingCalendar, rule_deadline
-from tests.console.booking_kit import M, SH, axe_problems, book, free_slot, roster
+from tests.console.booking_kit import SH, M, axe_problems, book, free_slot, roster
 
 
 def zh(d) -> str:
@@ -17,7 +17,7 @@ def zh(d) -> str:
 
 def test_check_in_conclude_with_written_agreement_and_rate(suite, page_as, console_url):
     r = roster(suite)
-    day, start, _ = free_slot(suite, r["room"], r["me"])
+    _day, start, _ = free_slot(suite, r["room"], r["me"])
     s = book(suite, "mediator1", r["room"], r["me"], start, "XF-M-1")
     page = page_as("mediator1")
     page.goto(console_url + "/mediation")
@@ -85,7 +85,7 @@ def test_check_in_conclude_with_written_agreement_and_rate(suite, page_as, conso
 
 def test_conclude_requests_a_legal_opinion(suite, page_as, console_url):
     r = roster(suite)
-    day, start, _ = free_slot(suite, r["room"], r["me"])
+    _day, start, _ = free_slot(suite, r["room"], r["me"])
     s = book(suite, "mediator1", r["room"], r["me"], start, "XF-M-2")
     assert suite.client("mediator1").post(f"{M}/sessions/{s['id']}/check-in").status_code == 200
     page = page_as("mediator1")

@@ -49,7 +49,8 @@ def test_mediator_books_a_free_cell(suite, page_as, console_url):
     # Back on 排期: the slot is taken by the case (a link to its session), no longer offered.
     page.goto(f"{console_url}/schedule?date={day.isoformat()}")
     grid = page.get_by_role("region", name=re.compile("调解室排期"))
-    expect(grid.get_by_role("link", name="案件 XF-2026-0001")).to_have_attribute("href", f"/console/mediation/{s['id']}")
+    expect(grid.get_by_role("link", name="案件 XF-2026-0001")).to_have_attribute("href",
+                                                                               f"/console/mediation/{s['id']}")
     expect(grid.get_by_role("link", name=re.compile(cell))).to_have_count(0)
 
 

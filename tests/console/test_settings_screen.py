@@ -81,7 +81,8 @@ def test_coordinator_adds_a_mediator_and_a_recusal(suite, page_as, console_url):
     page.get_by_label("登录名").fill("mediator2")
     page.get_by_role("button", name="添加调解员").click()
     expect(page.get_by_role("status")).to_contain_text("已添加调解员：李调解")
-    expect(page.get_by_role("region", name="调解员一览表").get_by_role("row", name="李调解")).to_contain_text("普通话、粤语")
+    expect(page.get_by_role("region", name="调解员一览表").get_by_role("row",
+                                                                 name="李调解")).to_contain_text("普通话、粤语")
     [m] = suite.client("coordinator").get(f"{MEDIATION}/mediators").json()["items"]
     assert (m["name"], m["kind"], m["languages"], m["user"]) == ("李调解", "petition_officer", ["zh", "yue"],
                                                                  "mediator2")

@@ -26,11 +26,12 @@ def test_wrong_password_shows_alert(page_as, console_url):
 def test_sign_in_shows_nav_for_role_and_sign_out_ends_session(page_as, console_url):
     page = page_as("coordinator")
     nav = page.get_by_role("navigation")
-    for name in ("工作台", "排期", "预约", "调解", "案件", "法律意见", "值班表", "接访", "复查复核", "工时", "统计", "设置"):
+    for name in ("工作台", "排期", "预约", "调解", "案件", "法律意见", "值班表", "接访", "复查复核", "工时", "统计",
+                 "设置"):
         expect(nav.get_by_role("link", name=name, exact=True)).to_be_visible()
     expect(nav.get_by_role("link", name="审计", exact=True)).to_have_count(0)
     cookies = page.context.cookies()
-    session = [c for c in cookies if c["name"] == "console_session"][0]
+    session = next(c for c in cookies if c["name"] == "console_session")
     assert session["httpOnly"] and session["sameSite"] == "Lax"
     page.get_by_role("button", name="退出").click()
     expect(page.get_by_role("button", name="登录")).to_be_visible()
@@ -62,7 +63,7 @@ def test_expired_session_returns_to_the_page_after_sign_in(suite, page_as, conso
 
 def test_forged_or_missing_csrf_is_refused(suite, page_as, console_url):
     page = page_as("coordinator")
-    cookie = [c for c in page.context.cookies() if c["name"] == "console_session"][0]["value"]
+    cookie = next(c for c in page.context.cookies() if c["name"] == "console_session")["value"]
     jar = {"console_session": cookie}
     for data in ({}, {"csrf_token": "forged"}):
         r = httpx.post(console_url + "/logout", data=data, cookies=jar, follow_redirects=False)

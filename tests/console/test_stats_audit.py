@@ -71,7 +71,8 @@ def test_stats_shows_the_month_and_exports_csv(suite, page_as, console_url):
     mediation = page.get_by_role("region", name=re.compile("本月调解概况"))
     expect(mediation).to_contain_text("调解总数")
     expect(mediation.locator("dd").first).to_have_text("1 次")
-    expect(page.get_by_role("region", name="按调解室图表").get_by_role("row", name="第一调解室")).to_contain_text("1 次")
+    expect(page.get_by_role("region", name="按调解室图表").get_by_role("row",
+                                                                 name="第一调解室")).to_contain_text("1 次")
     expect(page.get_by_role("region", name="按调解员图表").get_by_role("row", name="李调解")).to_be_visible()
     expect(page.get_by_role("region", name="按状态图表").get_by_role("row", name="已预约")).to_contain_text("1 次")
 
@@ -79,7 +80,7 @@ def test_stats_shows_the_month_and_exports_csv(suite, page_as, console_url):
         page.get_by_role("link", name="导出 CSV").click()
     download = info.value
     assert download.suggested_filename.endswith(".csv") and month in download.suggested_filename
-    text = open(download.path(), encoding="utf-8-sig").read()
+    text = download.path().read_text(encoding="utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert "姓名" in rows[0] and "工时（小时）" in rows[0]
     by_name = rows[0].index("姓名")
@@ -135,7 +136,7 @@ def test_auditor_sees_nothing_that_changes_data(suite, page_as, console_url):
 
     # a coordinator's action with the auditor's own session (and CSRF token) is refused, nothing changes
     csrf = page.locator("form.logout input[name=csrf_token]").get_attribute("value")
-    cookie = [c for c in page.context.cookies() if c["name"] == "console_session"][0]["value"]
+    cookie = next(c for c in page.context.cookies() if c["name"] == "console_session")["value"]
     jar = {"console_session": cookie}
     r = httpx.post(console_url + "/settings/rooms", data={"csrf_token": csrf, "name": "审计员的调解室",
                                                           "capacity": "5"}, cookies=jar, follow_redirects=False)
@@ -143,7 +144,8 @@ def test_auditor_sees_nothing_that_changes_data(suite, page_as, console_url):
     r = httpx.post(console_url + "/settings/calendar", data={"csrf_token": csrf, "date": "2027-01-04",
                                                              "kind": "holiday"}, cookies=jar, follow_redirects=False)
     assert r.status_code == 403
-    assert [x["name"] for x in suite.client("coordinator").get("/api/v1/mediation/rooms").json()["items"]] == ["第一调解室"]
+    rooms = suite.client("coordinator").get("/api/v1/mediation/rooms").json()["items"]
+    assert [x["name"] for x in rooms] == ["第一调解室"]
     page.goto(console_url + "/settings/rooms")
     expect(page.get_by_role("heading", name="无权访问", level=1)).to_be_visible()
 

@@ -17,5 +17,5 @@ def test_every_vendored_file_matches_its_recorded_sha256():
 
 
 def test_htmx_is_version_2():
-    rows = dict((n, v) for n, v in re.findall(r"^\| (\S+) \| [^|]+ \| (\S+) \|", (VENDOR / "VENDORED.md").read_text(), re.M))
+    rows = dict(re.findall(r"^\| (\S+) \| [^|]+ \| (\S+) \|", (VENDOR / "VENDORED.md").read_text(), re.M))
     assert rows["htmx.min.js"].startswith("2.")

@@ -6,7 +6,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "handoffs"))
 
-from nats_suite_kit import start_nats_suite, stop_nats_suite  # noqa: E402
+from nats_suite_kit import start_nats_suite, stop_nats_suite
 
 
 @pytest.fixture(scope="session")

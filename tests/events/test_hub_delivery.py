@@ -5,16 +5,15 @@ import threading
 import uuid
 from datetime import timedelta
 
+from event_kit import event, publish_raw
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from shared.db import utcnow
-from shared.testing import ServerThread
 from services.gateway.hub.models import HubDelivery
 from services.gateway.hub.subscriptions import Subscription
-
-from event_kit import event, publish_raw
+from shared.db import utcnow
+from shared.testing import ServerThread
 
 
 class FlakyInbox:

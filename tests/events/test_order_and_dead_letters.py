@@ -1,12 +1,11 @@
 """The same contract on both transports: per-subject order, and dead letters listed and replayed."""
 from __future__ import annotations
 
+from event_kit import PROBE_CALLS, PROBE_FAIL, PROBE_FAILED, event, far_day, install_probe, publish_raw
 from sqlalchemy import select
 
 from shared.calendar import CalendarOverride
 from shared.events.models import InboxEntry
-
-from event_kit import PROBE_CALLS, PROBE_FAIL, PROBE_FAILED, event, far_day, install_probe, publish_raw
 
 
 def move_once(bus) -> None:

@@ -5,24 +5,22 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from event_kit import far_day, inbox_count
 from sqlalchemy import select, update
 
+from services.gateway.hub.models import HubDelivery, HubEvent
 from shared.db import utcnow
 from shared.events import emit
 from shared.events.models import InboxEntry, OutboxEvent
-from services.gateway.hub.models import HubDelivery, HubEvent
-
-from event_kit import far_day, inbox_count
 
 
 def test_an_event_exists_if_and_only_if_its_transaction_committed(bus):
     db = bus.db("mediation")
-    with pytest.raises(RuntimeError):
-        with db.session() as s:
-            emit(s, source="mediation", type="mediation.session.cancelled", subject="OIC-rolled-back",
-                 data={"case_no": "OIC-rolled-back"})
-            s.flush()
-            raise RuntimeError("the change failed after the event was written")
+    with pytest.raises(RuntimeError), db.session() as s:
+        emit(s, source="mediation", type="mediation.session.cancelled", subject="OIC-rolled-back",
+             data={"case_no": "OIC-rolled-back"})
+        s.flush()
+        raise RuntimeError("the change failed after the event was written")
     with db.session() as s:
         committed = emit(s, source="mediation", type="mediation.session.cancelled", subject="OIC-committed",
                          data={"case_no": "OIC-committed"})

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "handoffs"))
-from handoff_kit import case_no, mediation_body, post_handoff  # noqa: E402
+from handoff_kit import case_no, mediation_body, post_handoff
 
 
 def test_timeline_and_feed(suite):

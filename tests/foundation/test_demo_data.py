@@ -1,9 +1,10 @@
 """`make run` demo roster: created through the public API once, linked to the seed accounts."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from shared.demo_data import create_demo_data
+from shared.timeutil import SHANGHAI
 
 
 def test_demo_data_is_created_once_and_usable(suite):
@@ -19,7 +20,9 @@ def test_demo_data_is_created_once_and_usable(suite):
     # A second start writes nothing.
     assert create_demo_data(suite.url["gateway"], suite.token("coordinator")) is False
     assert len(c.get("/api/v1/mediation/rooms").json()["items"]) == 3
-    # The roster is enough to find a free slot.
+    # The roster is enough to find a free slot in the coming week (searches never offer past days).
+    start = datetime.now(SHANGHAI).date() + timedelta(days=1)
     slots = c.get("/api/v1/mediation/availability",
-                  params={"from": "2026-12-01", "to": "2026-12-04", "duration_minutes": 60, "limit": 3}).json()
+                  params={"from": start.isoformat(), "to": (start + timedelta(days=7)).isoformat(),
+                          "duration_minutes": 60, "limit": 3}).json()
     assert len(slots["slots"]) == 3

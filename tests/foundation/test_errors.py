@@ -115,7 +115,7 @@ def test_missing_token_is_401_problem(suite):
 # -- one transaction per write: nothing half-written -----------------------------------------
 from datetime import date as _date  # noqa: E402
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
 from shared.calendar import CalendarOverride  # noqa: E402
 from shared.db import DbSession  # noqa: E402

@@ -26,10 +26,9 @@ def test_event_exists_iff_transaction_committed(suite):
     db = suite.db("mediation")
     with db.session() as s:
         emit(s, "mediation", "test.kept", "CASE-1", {"n": 1})
-    with pytest.raises(RuntimeError):
-        with db.session() as s:
-            emit(s, "mediation", "test.lost", "CASE-1", {"n": 2})
-            raise RuntimeError("the state change failed")
+    with pytest.raises(RuntimeError), db.session() as s:
+        emit(s, "mediation", "test.lost", "CASE-1", {"n": 2})
+        raise RuntimeError("the state change failed")
     assert count(db, OutboxEvent, OutboxEvent.type == "test.kept") == 1
     assert count(db, OutboxEvent, OutboxEvent.type == "test.lost") == 0
 

@@ -83,6 +83,20 @@ def test_console_has_no_database_and_reaches_the_gateway(monkeypatch):
     assert s.command("console")[s.command("console").index("--factory") + 1] == "services.console.main:create_app"
 
 
+def test_the_gateway_trusts_the_consoles_loopback_address_only_with_the_console(monkeypatch):
+    """The console passes people's addresses on (X-Forwarded-For): `make run` lets the gateway believe it from
+    loopback; without the console nothing is trusted, and an operator's own list is kept."""
+    monkeypatch.delenv("GATEWAY_TRUSTED_PROXIES", raising=False)
+    monkeypatch.setattr(runner, "console_available", lambda: True)
+    assert SuiteProcesses.from_env(DB, with_console=True).service_env("gateway")["GATEWAY_TRUSTED_PROXIES"] == \
+        "127.0.0.1"
+    assert "GATEWAY_TRUSTED_PROXIES" not in SuiteProcesses.from_env(DB).service_env("gateway")
+    assert "GATEWAY_TRUSTED_PROXIES" not in SuiteProcesses.from_env(DB, with_console=True).service_env("mediation")
+    monkeypatch.setenv("GATEWAY_TRUSTED_PROXIES", "10.0.0.0/8")
+    assert SuiteProcesses.from_env(DB, with_console=True).service_env("gateway")["GATEWAY_TRUSTED_PROXIES"] == \
+        "10.0.0.0/8"
+
+
 def test_console_started_only_when_asked_and_its_module_exists(monkeypatch):
     monkeypatch.setattr(runner, "console_available", lambda: False)
     assert SuiteProcesses.from_env(DB, with_console=True).processes == runner.DATABASE_SERVICES

@@ -210,7 +210,7 @@ def bad_tokens() -> dict[str, str | None]:
     hs_input = _compact({"alg": "HS256", "typ": "at+jwt", "kid": dev_kid}, claims())
     hs_sig = _b64(hmac.new(public_pem, hs_input.encode(), hashlib.sha256).digest())
     good = sign(claims())
-    head, payload, sig = good.split(".")
+    head, _payload, sig = good.split(".")
     other = fresh_key()
     return {
         "no_token": None,

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
 
 import httpx
 import pytest
+from gateway_edge_kit import DEV_KEY, bad_tokens, client, fresh_key, is_problem, start_gateway
 from joserfc import jwt
 from joserfc.jwk import KeySet as JoseKeySet
 
-from gateway_edge_kit import DEV_KEY, bad_tokens, client, fresh_key, is_problem, start_gateway
 from shared.testing import free_port
 
 TOKENS = bad_tokens()
@@ -243,4 +244,5 @@ def test_prod_starts_with_its_own_key_and_secrets(tmp_path):
     from cryptography.fernet import Fernet
 
     _run_lifespan(create_app(suite_env="prod", database_url=url, jobs_enabled=False, signing_keys=str(key),
-                             webhook_sealing_keys=Fernet.generate_key().decode(), cursor_secret="a-real-cursor-secret"))
+                             webhook_sealing_keys=Fernet.generate_key().decode(), cursor_secret="a-real-cursor-secret",
+                             handoff_pii_keys="h1:" + base64.b64encode(os.urandom(32)).decode()))

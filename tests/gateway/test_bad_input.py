@@ -7,8 +7,8 @@ import base64
 import json
 
 import pytest
-
 from gateway_edge_kit import is_problem
+
 from shared.testing import ServerThread
 
 

@@ -8,10 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+from gateway_edge_kit import client, echo, gw, is_problem  # noqa: F401 (fixtures)
 from sqlalchemy import update
 from sqlmodel import select
 
-from gateway_edge_kit import client, echo, gw, is_problem  # noqa: F401 (fixtures)
 from services.gateway.idempotency.jobs import expire_idempotency_keys
 from services.gateway.idempotency.models import IdempotencyRecord
 from services.gateway.idempotency.service import fingerprint

@@ -6,9 +6,9 @@ import uuid
 
 import httpx
 import pytest
+from gateway_edge_kit import is_problem
 from sqlmodel import select
 
-from gateway_edge_kit import is_problem
 from shared.db import utcnow
 from shared.events.envelope import CloudEvent
 
@@ -140,7 +140,8 @@ def test_an_event_whose_source_is_another_service_is_refused_and_not_stored(suit
 
 def test_each_service_publishes_its_own_source(suite):
     for client in ("mediation-service", "lawyers-service"):
-        r = httpx.post(suite.internal_url + "/internal/events", json={"events": [_event(client.removesuffix("-service"))]},
+        r = httpx.post(suite.internal_url + "/internal/events",
+                       json={"events": [_event(client.removesuffix("-service"))]},
                        headers={"Authorization": f"Bearer {_token_for(suite, client)}"})
         assert r.status_code == 200, r.text
 

@@ -4,8 +4,8 @@ prefix; a service that is down is named in info.description."""
 from __future__ import annotations
 
 import httpx
-
 from gateway_edge_kit import start_gateway
+
 from services.gateway.openapi import _refs, merge_documents
 from shared.testing import free_port
 

@@ -6,9 +6,7 @@ import json
 import time
 
 import pytest
-
-from gateway_edge_kit import (READ_TIMEOUT, BrokenServer, client, echo, gw, is_problem,  # noqa: F401 (fixtures)
-                              raw_request, start_gateway)
+from gateway_edge_kit import READ_TIMEOUT, BrokenServer, client, echo, gw, is_problem, raw_request, start_gateway  # noqa: F401 (fixtures)
 
 
 @pytest.fixture(scope="module")

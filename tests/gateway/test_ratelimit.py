@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 import redis
-
 from gateway_edge_kit import client, echo, is_problem, start_gateway  # noqa: F401 (fixtures)
+
 from services.gateway.ratelimit.limiter import MemoryLimiter, RedisLimiter
 
 REDIS_URL = "redis://127.0.0.1:6379/0"

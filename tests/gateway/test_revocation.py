@@ -10,8 +10,8 @@ import uuid
 
 import httpx
 import pytest
-
 from gateway_edge_kit import client
+
 from shared.settings import REPO_ROOT
 
 PASSWORD = "a-long-test-password"

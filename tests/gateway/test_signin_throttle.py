@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-
 from gateway_edge_kit import client, echo, start_gateway  # noqa: F401 (fixtures)
+
 from services.gateway.ratelimit.clientip import client_ip, parse_trusted
 
 
@@ -135,4 +135,4 @@ def test_the_503_is_a_problem_with_retry_after(suite, monkeypatch):
         assert r.headers["retry-after"] == "1" and r.json()["code"] == "sign_in_busy"
     finally:
         srv.call(gate.hash_gate.__aexit__(None, None, None))
-    assert asyncio  # noqa
+    assert asyncio

@@ -10,8 +10,8 @@ import time
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
-
 from gateway_edge_kit import DEV_KEY, DEV_PEM, _b64, _compact, bad_tokens, claims, is_problem
+
 from shared.auth import CLOCK_SKEW
 
 PRIVATE = serialization.load_pem_private_key(DEV_PEM.encode(), None)

@@ -8,8 +8,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from gateway_edge_kit import client, closed_port_url, is_problem, start_gateway
+
 from shared.calendar import WorkingCalendar
 
 ZH = {"Accept-Language": "zh-CN"}

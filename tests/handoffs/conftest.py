@@ -1,6 +1,5 @@
 """Handoff tests run against both transports: the gateway's hub and NATS JetStream."""
 import pytest
-
 from nats_suite_kit import start_nats_suite, stop_nats_suite
 
 

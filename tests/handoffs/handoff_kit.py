@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from shared.timeutil import SHANGHAI
+
 
 def case_no() -> str:
     return "HO-" + uuid.uuid4().hex[:12]
@@ -30,7 +32,7 @@ def opinion_body(**kw) -> dict:
 
 def review_body(**kw) -> dict:
     body = {"target": "review_studio", "category": "land", "summary": "征地补偿复查", "parties": ["王五"],
-            "kind": "review", "received_on": datetime.now().date().isoformat()}
+            "kind": "review", "received_on": datetime.now(SHANGHAI).date().isoformat()}
     body.update(kw)
     return body
 

@@ -22,7 +22,7 @@ NATS_URL = os.environ.get("TEST_NATS_URL", "nats://127.0.0.1:4222")
 class NatsSuiteMixin:
     """Mixed into tests/conftest.py's `Suite` class (the lead's harness) by `start_nats_suite`."""
 
-    def __init__(self, urls: dict[str, str], backend: str, prefix: str) -> None:  # noqa: D401 - mirrors Suite
+    def __init__(self, urls: dict[str, str], backend: str, prefix: str) -> None:
         from services.gateway.main import create_app as gateway_app
         from services.lawyers.main import create_app as lawyers_app
         from services.mediation.main import create_app as mediation_app

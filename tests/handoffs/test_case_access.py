@@ -10,11 +10,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from handoff_kit import case_no, mediation_body, opinion_body, post_handoff
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "mediation"))
-from mediation_kit import Api, at, working_day  # noqa: E402
+from mediation_kit import Api, at, working_day
 
 PHONE, ID_NUMBER = "13812341234", "440106199001011234"
 PARTIES = [{"name": "张三", "role": "petitioner", "phone": PHONE, "id_number": ID_NUMBER},

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-
 from handoff_kit import assist_body, case_no, mediation_body, opinion_body, post_handoff, review_body
 
 
@@ -87,7 +86,8 @@ def test_idempotency_key_survives_a_crash_between_commit_and_stored_answer(suite
 
     from sqlalchemy import update
 
-    from services.gateway.idempotency.models import IN_PROGRESS, IdempotencyRecord as Key
+    from services.gateway.idempotency.models import IN_PROGRESS
+    from services.gateway.idempotency.models import IdempotencyRecord as Key
     from shared.db import utcnow
 
     petition = suite.client("petition-system")

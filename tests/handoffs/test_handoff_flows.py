@@ -1,8 +1,16 @@
 """Every handoff path, end to end through the real services, on the hub and on NATS."""
 from __future__ import annotations
 
-from handoff_kit import (assist_body, case_no, handoff, mediation_body, opinion_body, post_handoff, review_body,
-                         timeline_types)
+from handoff_kit import (
+    assist_body,
+    case_no,
+    handoff,
+    mediation_body,
+    opinion_body,
+    post_handoff,
+    review_body,
+    timeline_types,
+)
 
 
 def statuses(h: dict) -> list[str]:
@@ -54,7 +62,8 @@ def test_mediation_rejects_a_matter_in_litigation_with_the_reason(bus):
 def test_mediation_rejects_an_administrative_dispute_and_a_refusing_party(bus):
     petition = bus.client("petition-system")
     a = post_handoff(petition, case_no(), mediation_body(category="administrative_dispute")).json()["id"]
-    parties = [{"name": "张三", "role": "petitioner"}, {"name": "李四", "role": "respondent", "refused_mediation": True}]
+    parties = [{"name": "张三", "role": "petitioner"}, {"name": "李四", "role": "respondent",
+                                                      "refused_mediation": True}]
     b = post_handoff(petition, case_no(), mediation_body(parties=parties)).json()["id"]
     bus.drain()
     assert handoff(petition, a)["reason_code"] == "administrative_dispute"

@@ -4,16 +4,15 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from handoff_kit import case_no, mediation_body, opinion_body
 from sqlalchemy import select
 
-from shared.errors import Conflict
-from shared.events.models import OutboxEvent
 from services.gateway.handoff import repository as handoff_repo
 from services.gateway.handoff.intake import intake_of
 from services.gateway.handoff.models import Handoff, HandoffStep
 from services.gateway.handoff.schemas import HandoffCreate
-
-from handoff_kit import case_no, mediation_body, opinion_body
+from shared.errors import Conflict
+from shared.events.models import OutboxEvent
 
 
 def submit_together(suite, requests: list[tuple[str, dict, str | None]]) -> list:

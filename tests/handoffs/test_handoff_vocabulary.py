@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
-
 from handoff_kit import case_no, handoff, mediation_body, opinion_body, post_handoff
+
 from shared import migrate
 from shared.db import make_engine
 
@@ -86,7 +86,8 @@ def test_migrations_turn_stored_categories_into_codes(tmp_path):
     migrate.upgrade("gateway", gw)
     engine = make_engine(gw, pool_size=1)
     with engine.connect() as c:
-        rows = {i: (cat, json.loads(d)) for i, cat, d in c.execute(sa.text("SELECT id, category, details FROM handoff"))}
+        rows = {i: (cat, json.loads(d)) for i, cat,
+                d in c.execute(sa.text("SELECT id, category, details FROM handoff"))}
     engine.dispose()
     assert rows["H1"] == ("labour_social_security", {})
     assert rows["H2"] == ("other", {"category_text": "行政争议", "nature": "administrative"})

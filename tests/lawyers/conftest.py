@@ -81,7 +81,8 @@ def make_request(api: Api, who: str = "coordinator", **kw) -> dict:
 
 
 OPINION = {"summary": "申请人的工资请求有事实依据。", "analysis": "依据劳动合同法第三十条……", "legality": "lawful",
-           "recommended_channel": "arbitration", "legal_basis": ["《劳动合同法》第三十条", "《劳动争议调解仲裁法》第二条"],
+           "recommended_channel": "arbitration", "legal_basis": ["《劳动合同法》第三十条",
+                                                                 "《劳动争议调解仲裁法》第二条"],
            "facts": "申请人于2025年入职……"}
 
 

@@ -7,12 +7,10 @@ import unicodedata
 from collections import Counter
 from datetime import date, timedelta
 
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from sqlalchemy import select
-
-from shared.auth import Principal
-from shared.db import utcnow
-from shared.testing import truncate_all
 
 from services.lawyers.conflict import service as conflicts
 from services.lawyers.conflict.models import ConflictCreate, WaiverCreate
@@ -21,6 +19,9 @@ from services.lawyers.lawyer import service as roster
 from services.lawyers.lawyer.models import ContractIn, Lawyer, LawyerCreate, LeaveIn
 from services.lawyers.opinion import service as opinions
 from services.lawyers.opinion.models import OpinionCreate, OpinionRequest, OpinionRequestCreate
+from shared.auth import Principal
+from shared.db import utcnow
+from shared.testing import truncate_all
 
 from .conftest import BASE, OPINION, make_lawyer
 
@@ -54,7 +55,7 @@ lawyer_st = st.fixed_dictionaries({
     "on_leave": st.integers(0, 4).map(lambda x: x == 0),
 })
 op_st = st.one_of(
-    st.tuples(st.just("request"), st.sampled_from(SPECIALTIES + [""]), st.sampled_from([None, "zh", "yue"]),
+    st.tuples(st.just("request"), st.sampled_from([*SPECIALTIES, ""]), st.sampled_from([None, "zh", "yue"]),
               st.lists(st.tuples(st.sampled_from(NAMES), st.integers(0, 4)), min_size=1, max_size=3)),
     st.tuples(st.just("conflict"), st.integers(0, 99), st.sampled_from(NAMES), st.integers(0, 4),
               st.sampled_from(["current_client", "former_client", "opposing_party", "near_relative"]),
@@ -82,7 +83,7 @@ class Model:
 
     def conflicted(self, lawyer_id: str, names: list[str]) -> bool:
         for n in names:
-            for cid, relation, until in self.blocked.get(lawyer_id, {}).get(key(n), []):
+            for cid, _relation, until in self.blocked.get(lawyer_id, {}).get(key(n), []):
                 if cid in self.waived:
                     continue
                 if until is None or self.today <= until:
@@ -131,7 +132,8 @@ def test_never_assigns_conflicted_inactive_or_over_cap(suite, roster_spec, ops):
             window = (ContractIn(start=today - timedelta(days=100), end=today + timedelta(days=100), annual_hours=50)
                       if spec["in_contract"] else
                       ContractIn(start=today - timedelta(days=500), end=today - timedelta(days=1), annual_hours=50))
-            body = LawyerCreate(name=f"L{i}", kind=spec["kind"], license_no=f"{i:017d}", specialties=spec["specialties"],
+            body = LawyerCreate(name=f"L{i}", kind=spec["kind"], license_no=f"{i:017d}",
+                                specialties=spec["specialties"],
                                 languages=spec["languages"], active=spec["active"],
                                 contract=window if spec["kind"] == "retained_counsel" else None,
                                 qualification={"certificate_no": "Q", "legal_work_since": "2010-01-01"}
@@ -213,8 +215,8 @@ def test_api_level_assignment_respects_conflicts_and_cap(api, settings):
     for lw in team:
         for name in rnd.sample(NAMES, 2):
             written = variant(name, rnd.randrange(5))
-            assert c.post(f"{BASE}/lawyers/{lw['id']}/conflicts", json={"party_name": written, "matter": "m",
-                                                                         "relation": "current_client"}).status_code == 201
+            conflict = {"party_name": written, "matter": "m", "relation": "current_client"}
+            assert c.post(f"{BASE}/lawyers/{lw['id']}/conflicts", json=conflict).status_code == 201
             blocked.setdefault(lw["id"], set()).add(key(name))
     c.patch(f"{BASE}/lawyers/{team[0]['id']}", json={"active": False})
     for i in range(40):

@@ -5,9 +5,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from shared.timeutil import SHANGHAI
-
 from services.lawyers.conflict.models import normalise_name
+from shared.timeutil import SHANGHAI
 
 from .conftest import BASE, make_lawyer, make_request
 
@@ -51,7 +50,8 @@ def test_petitioner_and_respondent_both_checked(api):
     b = make_lawyer(api)
     _conflict(api, a["id"], party_name="王五", matter="离婚诉讼代理", relation="current_client")
     _conflict(api, b["id"], party_name="某建设集团", matter="合同纠纷", relation="opposing_party")
-    r = make_request(api, parties=[{"name": "王五", "role": "petitioner"}, {"name": "某建设集团", "role": "respondent"}])
+    r = make_request(api, parties=[{"name": "王五", "role": "petitioner"}, {"name": "某建设集团",
+                                                                          "role": "respondent"}])
     assert r["status"] == "unassigned"
     r2 = make_request(api, parties=["王五"])
     assert r2["assignee_id"] == b["id"]

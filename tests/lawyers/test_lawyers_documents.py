@@ -48,7 +48,7 @@ def test_opinion_pdf(api, suite):
             fh.write(got.content)
     text = pdf_text(got.content)
     for words in ("法律意见书", r["case_no"], "区信访局", "咨询事项", "用人单位拖欠工资三个月", "张三", "某某公司",
-                  "意见摘要", OPINION["summary"], "法律分析", OPINION["analysis"].rstrip("……"), "基本事实",
+                  "意见摘要", OPINION["summary"], "法律分析", OPINION["analysis"].rstrip("…"), "基本事实",
                   "申请人于2025年入职", *OPINION["legal_basis"], "诉求是否合法合理：合法合理", "建议处理途径：仲裁",
                   "赵明理", "明理律师事务所", lw["license_no"], "执业证号", "法意字第"):
         assert words in text, words
@@ -67,4 +67,5 @@ def test_opinion_pdf(api, suite):
                    amendment_reason="补充了仲裁时效的分析")
     assert api("lawyer1").post(f"{BASE}/opinion-requests/{r['id']}/opinion", json=amended).status_code == 201
     text = pdf_text(api().get(url).content)
-    assert "部分合法合理" in text and "建议处理途径：诉讼" in text and "第2版" in text and "补充了仲裁时效的分析" in text
+    assert "部分合法合理" in text and "建议处理途径：诉讼" in text
+    assert "第2版" in text and "补充了仲裁时效的分析" in text

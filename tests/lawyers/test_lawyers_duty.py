@@ -138,8 +138,8 @@ def test_reception_assists(api, suite):
     backwards = c.post(f"{BASE}/reception-assists", json={"leader": "张书记", "start": "2026-12-22T10:00:00+08:00",
                                                           "end": "2026-12-22T09:00:00+08:00"})
     assert backwards.status_code == 422
-    assert api("auditor").post(f"{BASE}/reception-assists", json={"leader": "x", "start": "2026-12-22T10:00:00+08:00",
-                                                                  "end": "2026-12-22T11:00:00+08:00"}).status_code == 403
+    assist = {"leader": "x", "start": "2026-12-22T10:00:00+08:00", "end": "2026-12-22T11:00:00+08:00"}
+    assert api("auditor").post(f"{BASE}/reception-assists", json=assist).status_code == 403
     ev = events(suite, "lawyers.assist.assigned")
     assert len(ev) == 6 and ev[0].data["leader"] == "王区长" and "协助" in ev[0].data["message"]
     listed = c.get(f"{BASE}/reception-assists", params={"from": "2026-12-01", "to": "2026-12-31",

@@ -101,7 +101,8 @@ def test_reception_assist_handoff_accepted_and_completed_at_once(api, suite):
 def test_inbox_endpoint_needs_the_service_role(suite):
     body = {"events": [{"id": uuid.uuid4().hex, "source": "gateway", "type": "handoff.requested",
                         "subject": "HO-8", "time": "2026-11-20T09:00:00+08:00",
-                        "data": {"handoff_id": "H-400", "case_no": "HO-8", "target": "legal_opinion", "question": "q"}}]}
+                        "data": {"handoff_id": "H-400", "case_no": "HO-8", "target": "legal_opinion",
+                                 "question": "q"}}]}
     url = suite.url["lawyers"] + "/internal/events"
     user = httpx.post(url, json=body, headers={"Authorization": f"Bearer {suite.token('coordinator')}"})
     assert user.status_code == 403

@@ -1,12 +1,11 @@
 """Opinion requests: automatic assignment, manual assignment, decline, filing, amendments, deadlines."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
-
-from shared.calendar import rule_deadline
-from shared.timeutil import SHANGHAI
+from datetime import UTC, date, datetime, timedelta
 
 from services.lawyers.opinion.jobs import mark_opinion_deadlines
+from shared.calendar import rule_deadline
+from shared.timeutil import SHANGHAI
 
 from .conftest import BASE, OPINION, events, make_lawyer, make_request
 
@@ -203,7 +202,7 @@ def test_due_soon_and_overdue_jobs(api, suite):
     soon = datetime.combine(due - timedelta(days=2), datetime.min.time(), SHANGHAI) + timedelta(hours=9)
     assert mark_opinion_deadlines(app, soon) == {"due_soon": 1, "overdue": 0}
     assert mark_opinion_deadlines(app, soon) == {"due_soon": 0, "overdue": 0}
-    late = datetime.combine(due + timedelta(days=1), datetime.min.time(), SHANGHAI).astimezone(timezone.utc)
+    late = datetime.combine(due + timedelta(days=1), datetime.min.time(), SHANGHAI).astimezone(UTC)
     assert mark_opinion_deadlines(app, late) == {"due_soon": 0, "overdue": 1}
     assert mark_opinion_deadlines(app, late)["overdue"] == 0
     got = api("coordinator").get(f"{BASE}/opinion-requests/{r['id']}").json()

@@ -182,6 +182,7 @@ def test_csv_and_xlsx(api):
     assert header[:4] == ["月份", "律师编号", "姓名", "类型"]
     row = [cell.value for cell in ws[2]]
     assert row[2] == "丁顾问" and row[header.index("工时（小时）")] == 2.5
-    assert row[header.index("工时使用率")] is not None and ws.cell(2, header.index("工时使用率") + 1).number_format == "0.00%"
+    assert row[header.index("工时使用率")] is not None and ws.cell(2,
+                                                              header.index("工时使用率") + 1).number_format == "0.00%"
     definitions = {r[0].value: r[1].value for r in wb["指标定义"].iter_rows(min_row=2) if r[0].value}
     assert "公职律师" in definitions["值班费"] and "工作日" in definitions["平均办理时长"]

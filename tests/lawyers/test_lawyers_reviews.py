@@ -5,9 +5,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from shared.timeutil import SHANGHAI
-
 from services.lawyers.review.jobs import mark_review_deadlines
+from shared.timeutil import SHANGHAI
 
 from .conftest import BASE, OPINION, events, make_lawyer, set_day
 
@@ -88,7 +87,7 @@ def test_second_re_examination_refused(api, suite):
 
 
 def test_panel_of_two_without_conflicts(api, suite, settings):
-    a, b, c3 = _studio(api, 3)
+    a, b, _c3 = _studio(api, 3)
     make_lawyer(api, "public_lawyer")  # not a studio lawyer
     api("coordinator").post(f"{BASE}/lawyers/{a['id']}/conflicts", json={"party_name": "某街道办", "matter": "法律顾问",
                                                                           "relation": "current_client"})

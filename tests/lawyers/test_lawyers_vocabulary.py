@@ -86,8 +86,8 @@ def test_the_migration_turns_stored_words_into_codes(tmp_path):
         with engine.connect() as c:
             specs, texts = c.execute(sa.text("SELECT specialties, specialties_text FROM lawyer")).one()
             assert json.loads(specs) == ["labour_social_security", "other"] and json.loads(texts) == ["税务"]
-            rows = dict((i, (cat, text)) for i, cat, text in c.execute(sa.text(
-                "SELECT id, category, category_text FROM opinion_request")))
+            rows = {i: (cat, text) for i, cat, text in c.execute(sa.text(
+                "SELECT id, category, category_text FROM opinion_request"))}
             assert rows == {"R1": ("labour_social_security", None), "R2": ("other", "海事"), "R3": ("", None)}
     finally:
         engine.dispose()

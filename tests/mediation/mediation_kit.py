@@ -1,4 +1,5 @@
-"""Builders for mediation tests (imported by conftest.py and the tests): working days relative to now, rooms, mediators, bookings.
+"""Builders for mediation tests (imported by conftest.py and the tests): working days relative to now,
+rooms, mediators, bookings.
 
 Every call goes through the gateway (`suite.client`). Set MEDIATION_TEST_DIRECT=1 to talk to the
 mediation port directly (same paths) while debugging.
@@ -9,7 +10,6 @@ import itertools
 import os
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
-
 
 from shared.calendar import WorkingCalendar
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from icalendar import Calendar
-
 from mediation_kit import BASE, SH, at
 
 
@@ -21,7 +20,7 @@ def test_mediator_and_room_feeds(api, day):
     gone = api.book(room, [med], at(day, "14:00"), at(day, "15:00"))
     api().post(f"{BASE}/sessions/{gone['id']}/cancel", json={"reason": "当事人撤回申请"})
     cal = feed(api, f"{BASE}/mediators/{med['id']}/calendar.ics", who="mediator1")
-    tzs = [c for c in cal.walk("VTIMEZONE")]
+    tzs = list(cal.walk("VTIMEZONE"))
     assert [str(t["TZID"]) for t in tzs] == ["Asia/Shanghai"]
     events = {str(e["UID"]): e for e in cal.walk("VEVENT")}
     assert set(events) == {f"{kept['id']}@mediation.petition-suite", f"{gone['id']}@mediation.petition-suite"}

@@ -1,13 +1,13 @@
 """Many bookings of one slot in flight at once: exactly one wins, every other gets 409, nothing hangs.
 
-More requests than there are worker threads (AnyIO's 40; 20 for units of work) wait on the slot's
-lock (the SQLite write lock, or a PostgreSQL advisory lock / exclusion constraint waiting for the
-winner's transaction). The winner must finish (answer check and commit) without needing another worker thread, or every thread ends up
-waiting on it and the holder waits for a thread (issue 11). In the in-process suite the old code
-rarely hung (client, gateway and service share one GIL, so the burst arrives spread out); on real
-processes (uvicorn with uvloop, as `make run` starts them) a burst straight to the service did: every
-booking waited until the client gave up (PostgreSQL and SQLite), hence the second test. Both give the
-gateway 60 s to wait for an answer (a busy shared machine is slow, not hung); a hang still fails.
+More requests than there are worker threads (AnyIO's 40; 20 for units of work) wait on the slot's lock
+(the SQLite write lock, or a PostgreSQL advisory lock / exclusion constraint waiting for the winner's
+transaction). The winner must finish (answer check and commit) without needing another worker thread, or
+every thread ends up waiting on it and the holder waits for a thread (issue 11). In the in-process suite
+the old code rarely hung (client, gateway and service share one GIL, so the burst arrives spread out);
+on real processes (uvicorn with uvloop, as `make run` starts them) a burst straight to the service did:
+every booking waited until the client gave up (PostgreSQL and SQLite), hence the second test. Both give
+the gateway 60 s to wait for an answer (a busy shared machine is slow, not hung); a hang still fails.
 """
 from __future__ import annotations
 
@@ -15,13 +15,14 @@ import asyncio
 import os
 import time
 import uuid
-from datetime import date, datetime, time as dtime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 
 import anyio.to_thread
 import httpx
 import pytest
-
 from mediation_kit import BASE, SH, at, working_day
+
 from shared.routing import unit_limiter
 from shared.runner import SuiteProcesses, migrate_all, seed
 from shared.testing import ServerThread, drop_postgres_databases, free_port, postgres_databases, sqlite_databases
@@ -69,7 +70,7 @@ async def _set_worker_threads(app, n: int | None) -> tuple[int, int]:
     limiters = (anyio.to_thread.current_default_thread_limiter(), unit_limiter(app))
     previous = tuple(int(limiter.total_tokens) for limiter in limiters)
     if n is not None:
-        for limiter, tokens in zip(limiters, n if isinstance(n, tuple) else (n, n)):
+        for limiter, tokens in zip(limiters, n if isinstance(n, tuple) else (n, n), strict=True):
             limiter.total_tokens = tokens
     return previous
 

@@ -12,22 +12,24 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from calendar_clock import NOTICE_2027, DeadlineClock, local
+from mediation_kit import BASE, at, outbox, working_day
 from sqlalchemy import select
 
-from mediation_kit import BASE, at, outbox, today, working_day
-from shared.calendar import _package_says
 from shared.deadlines import DeadlineChange
 from shared.testing import ServerThread
 
 YEAR = 2027
-NOTICE_2027 = [  # a State Council notice as the bureau loads it (元旦, 春节 with its 调休 Saturday)
-    {"date": "2027-01-01", "kind": "holiday", "name": "元旦"},
-    {"date": "2027-02-06", "kind": "holiday", "name": "春节"},
-    {"date": "2027-02-07", "kind": "workday", "name": "春节调休"},
-]
 
-pytestmark = pytest.mark.skipif(_package_says(date(YEAR, 1, 1)) is not None or today() > date(2026, 12, 31),
-                                reason="needs 2027 beyond the packaged data and 2027-01-01 still ahead")
+
+@pytest.fixture(autouse=True)
+def before_new_year(suite, monkeypatch):
+    """Today is 2026-12-06 in every service, and the packaged holiday data stops at 2026, whatever the
+    day the tests run and the version installed (tests/calendar_clock.py)."""
+    clock = DeadlineClock(suite, monkeypatch)
+    clock.set(local(2026, 12, 6, 10, 0))
+    yield clock
+    clock.reset()
 
 
 @pytest.fixture

@@ -7,9 +7,8 @@ import os
 import re
 from datetime import timedelta
 
-from pypdf import PdfReader
-
 from mediation_kit import BASE, at, outbox, problem, today, uniq, working_day
+from pypdf import PdfReader
 
 PETITIONER, RESPONDENT = "张三丰", "某某建筑工程有限公司"
 TERMS = ["被申请人于履行期限内一次性支付申请人工资人民币叁万陆仟元", "申请人放弃其他请求，双方就本纠纷再无争议"]
@@ -52,7 +51,8 @@ def concluded_session(api, day, *, form="written", mediator_user=None, **agreeme
                           {"name": RESPONDENT, "role": "respondent", "phone": "020-87654321"}])
     assert api().post(f"{BASE}/sessions/{s['id']}/check-in").status_code == 200
     body = {"form": form, "terms": TERMS, "performance_due": (today() + timedelta(days=20)).isoformat(),
-            "performance_method": "银行转账至申请人账户", "facts": "申请人自2025年3月起在被申请人处从事木工工作，被申请人拖欠其工资。",
+            "performance_method": "银行转账至申请人账户",
+            "facts": "申请人自2025年3月起在被申请人处从事木工工作，被申请人拖欠其工资。",
             "responsibilities": "被申请人未按时足额支付劳动报酬，应承担支付责任。"}
     body.update(agreement)
     r = api().post(f"{BASE}/sessions/{s['id']}/conclude", json={"outcome": "agreement", "agreement": body})
@@ -61,7 +61,7 @@ def concluded_session(api, day, *, form="written", mediator_user=None, **agreeme
 
 
 def test_agreement_pdf_with_signatures(suite, api, day):
-    s, room, med = concluded_session(api, day, mediator_user="mediator1")
+    s, _room, _med = concluded_session(api, day, mediator_user="mediator1")
     url = f"{BASE}/sessions/{s['id']}/agreement"
     # Signatures: by party name, recorded once each; the agreement is complete when every party has signed.
     r = api().post(f"{url}/signatures", json={"signed_by": [PETITIONER]})
@@ -122,7 +122,8 @@ def test_record_pdf(suite, api, day):
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
     save_for_eyes("record.pdf", r.content)
     text = pdf_text(r.content)
-    for words in ("人民调解笔录", s["case_no"], "调解时间", "调解地点", room["name"], "到场人员", PETITIONER, RESPONDENT,
+    for words in ("人民调解笔录", s["case_no"], "调解时间", "调解地点", room["name"], "到场人员", PETITIONER,
+                  RESPONDENT,
                   "李调解", "调解经过", "双方就拖欠工资数额和支付期限发生争议", "调解结果", "达成协议", *TERMS, "到场"):
         assert words in text, words
     assert all(v in ("/FontFile2", "/FontFile3") for v in embedded_fonts(r.content).values())

@@ -33,7 +33,8 @@ def test_accept_then_book_then_complete(suite, api, day):
     pending = api().get(f"{BASE}/cases", params={"status": "pending"}).json()["items"]
     assert [i["case_no"] for i in pending] == [case_no]
     # A dispute is normally settled within one month: the target date, moved off rest days.
-    assert pending[0]["target_on"] == rule_deadline(WorkingCalendar(), "mediation_target", date(2026, 12, 1)).isoformat()
+    target = rule_deadline(WorkingCalendar(), "mediation_target", date(2026, 12, 1))
+    assert pending[0]["target_on"] == target.isoformat()
     # The same handoff routed again under another event id is not decided twice.
     again = dict(ev, id=uniq("ev"))
     deliver(suite, again)

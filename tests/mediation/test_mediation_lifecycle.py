@@ -75,6 +75,7 @@ def test_check_in_and_conclude_with_written_agreement(suite, api, day):
     assert done["status"] == "concluded" and done["outcome"] == "agreement" and done["agreement_id"]
     a = api().get(f"{BASE}/sessions/{s['id']}/agreement").json()
     from datetime import datetime
+
     from mediation_kit import SH
     effective = datetime.now(SH).date()
     cal = WorkingCalendar()
@@ -177,7 +178,8 @@ def test_reschedule_replaces_a_mediator_on_request(suite, api, day):
         "start": at(day, "09:00"), "end": at(day, "10:00"), "mediator_ids": [new["id"]]}), 409, "slot_conflict")
     assert body["conflicts"] == [{"resource": "mediator", "id": new["id"], "session_id": busy["id"]}]
     r = api().post(f"{BASE}/sessions/{s['id']}/reschedule", json={
-        "start": at(day, "14:00"), "end": at(day, "15:00"), "mediator_ids": [new["id"]], "reason": "申请人申请更换调解员"})
+        "start": at(day, "14:00"), "end": at(day,
+                                             "15:00"), "mediator_ids": [new["id"]], "reason": "申请人申请更换调解员"})
     assert r.status_code == 200, r.text
     assert r.json()["mediator_ids"] == [new["id"]]
     api.book(api.room(), [old], at(day, "09:00"), at(day, "10:00"))

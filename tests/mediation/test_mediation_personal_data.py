@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import inspect, text
-
 from mediation_kit import BASE, at, outbox, problem, uniq, working_day
+from sqlalchemy import inspect, text
 
 from services.mediation.party import crypto
 from services.mediation.party.rotation import rotate
@@ -94,7 +93,7 @@ def test_answers_are_masked_except_for_coordinators_and_the_sessions_mediators(s
     # The printed agreement: the same rule (the record too).
     api().post(f"{url}/conclude", json={"outcome": "agreement", "agreement": {
         "form": "written", "terms": ["支付工资"], "performance_due": working_day(3).isoformat()}})
-    from test_mediation_documents import pdf_text  # noqa: E402
+    from test_mediation_documents import pdf_text
     text_full = pdf_text(api("mediator1").get(f"{url}/agreement.pdf").content)
     text_masked = pdf_text(api("auditor").get(f"{url}/agreement.pdf").content)
     assert PHONE_DIGITS in text_full.replace("-", "") and ID_NUMBER in text_full
@@ -205,8 +204,8 @@ def test_rotation_command(suite, api, day, monkeypatch, capsys):
 
 
 def test_prod_refuses_the_development_keys():
-    base = dict(suite_env="prod", database_url="sqlite://", service_client_secret="a-real-secret-value",
-                cursor_secret="a-real-cursor-secret")
+    base = {"suite_env": "prod", "database_url": "sqlite://", "service_client_secret": "a-real-secret-value",
+            "cursor_secret": "a-real-cursor-secret"}
     with pytest.raises(RuntimeError) as e:
         MediationSettings(**base).refuse_dev_secrets()
     assert "MEDIATION_PII_KEYS" in str(e.value) and "MEDIATION_PII_HASH_KEY" in str(e.value)
@@ -214,7 +213,8 @@ def test_prod_refuses_the_development_keys():
         MediationSettings(**base, pii_keys="k9:" + "cm90YXRlZC1rZXktZm9yLXRoZS10ZXN0LXN1aXRlISE=," + DEV_PII_KEYS,
                           pii_hash_key="a-real-hash-key-0123456789").refuse_dev_secrets()
     MediationSettings(**base, pii_keys="k9:cm90YXRlZC1rZXktZm9yLXRoZS10ZXN0LXN1aXRlISE=",
-                      pii_hash_key="a-real-hash-key-0123456789").refuse_dev_secrets()
+                      pii_hash_key="a-real-hash-key-0123456789",
+                      handoff_pii_keys="h9:cm90YXRlZC1rZXktZm9yLXRoZS10ZXN0LXN1aXRlISE=").refuse_dev_secrets()
     with pytest.raises(ValueError):
         MediationSettings(database_url="sqlite://", pii_keys="k1:not-base64!")
 

@@ -2,12 +2,13 @@
 in two overlapping sessions (buffers included), checked afterwards by SQL self-joins."""
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
-from hypothesis import HealthCheck, given, settings, strategies as st
-from sqlalchemy import text
-
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from mediation_kit import BASE, at, uniq, working_day
+from sqlalchemy import text
 
 STARTS = ["09:00", "09:15", "09:30", "10:00", "10:30", "11:00", "14:00", "14:30", "15:00", "15:15", "16:00"]
 DURATIONS = [30, 45, 60]
@@ -74,7 +75,7 @@ def buffer_violations(suite) -> list:
     gap = timedelta(minutes=15)
     for res, sids in holders.items():
         spans = sorted(live[x] for x in sids)
-        for (s1, e1), (s2, e2) in zip(spans, spans[1:]):
+        for (s1, e1), (s2, e2) in itertools.pairwise(spans):
             if s2 < e1 + gap:
                 bad.append((res, (s1, e1), (s2, e2)))
     return bad

@@ -3,9 +3,8 @@ the session's answer carries `flags: ["recusal_conflict"]`, `mediation.session.f
 reaches the webhooks), and the flag is resolved when the session is rescheduled to another mediator."""
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from mediation_kit import BASE, at, outbox, problem, working_day
+from sqlalchemy import select
 
 
 def test_a_relation_added_later_flags_the_booked_sessions(suite, api):

@@ -6,9 +6,8 @@ import csv
 import io
 from datetime import timedelta
 
-from openpyxl import load_workbook
-
 from mediation_kit import BASE, at, problem, today, uniq, working_day
+from openpyxl import load_workbook
 
 URL = f"{BASE}/reports/monthly"
 
@@ -62,7 +61,7 @@ def test_figures_and_groups(suite, api, day):
     conclude(api, s3, "no_agreement")
     conclude(api, s4, "no_show")
     assert api().post(f"{BASE}/sessions/{s5['id']}/cancel", json={"reason": "撤回"}).status_code == 200
-    for p, rating in zip(s1["parties"], ("satisfied", "dissatisfied")):
+    for p, rating in zip(s1["parties"], ("satisfied", "dissatisfied"), strict=True):
         r = api().post(f"{BASE}/sessions/{s1['id']}/satisfaction", json={"rating": rating, "party_name": p["name"]})
         assert r.status_code == 201, r.text
     api().post(f"{BASE}/sessions/{s3['id']}/satisfaction", json={"rating": "basically_satisfied"})
@@ -95,7 +94,8 @@ def test_figures_and_groups(suite, api, day):
     assert cats["labour_social_security"]["name"] == "劳动和社会保障"
     assert (cats["labour_social_security"]["concluded"], cats["labour_social_security"]["agreed"]) == (1, 1)
     assert cats[""]["name"] == "未分类" and cats[""]["concluded"] == 3
-    assert {d["figure"] for d in data["definitions"]} >= {"调解成功率", "参评率", "满意率", "司法确认申请率", "回访完成率"}
+    assert {d["figure"] for d in data["definitions"]} >= {"调解成功率", "参评率", "满意率", "司法确认申请率",
+                                                          "回访完成率"}
     # Bookings and cancellations count in the month of the booked start.
     start_month = working_day(1).strftime("%Y-%m")
     booked = {x["code"]: x for x in api().get(URL, params={"month": start_month}).json()["figures"]}
@@ -109,7 +109,8 @@ def test_figures_and_groups(suite, api, day):
     assert lines[0] == ["指标", "数值", "分子", "分母", "单位"]
     assert lines[1][:4] == ["调解成功率", "66.67%", "2", "3"]
     flat = [cell for line in lines for cell in line]
-    for words in ("【按调解室】", "【按调解员】", "【按类别】", "【指标定义】", room_a["name"], m1["name"], "劳动和社会保障"):
+    for words in ("【按调解室】", "【按调解员】", "【按类别】", "【指标定义】", room_a["name"], m1["name"],
+                  "劳动和社会保障"):
         assert words in flat, words
     definitions = lines[lines.index(["【指标定义】"]) + 2:]
     assert any(d[0] == "司法确认申请率" and "第三十三条" in d[1] for d in definitions if len(d) == 2)
@@ -120,7 +121,8 @@ def test_figures_and_groups(suite, api, day):
     wb = load_workbook(io.BytesIO(x.content))
     assert wb.sheetnames == ["汇总指标", "按调解结果", "按类别", "按调解室", "按调解员", "指标定义"]
     summary = [[c.value for c in row] for row in wb["汇总指标"].iter_rows()]
-    assert summary[0] == ["指标", "数值", "分子", "分母", "单位"] and summary[1][:4] == ["调解成功率", round(2 / 3, 4), 2, 3]
+    assert summary[0] == ["指标", "数值", "分子", "分母", "单位"] and summary[1][:4] == ["调解成功率", round(2 / 3, 4),
+                                                                               2, 3]
     by_room = [[c.value for c in row] for row in wb["按调解室"].iter_rows()]
     assert by_room[0][:3] == ["调解室编号", "调解室", "预约场次"]
     assert {row[1] for row in by_room[1:]} == {room_a["name"], room_b["name"]}

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from services.lawyers.reminder.jobs import scan_reminders, send_reminders
 from shared.testing import free_port
 from shared.timeutil import SHANGHAI
 from tests.lawyers.conftest import BASE, Api, make_lawyer, make_request
-
-from services.lawyers.reminder.jobs import scan_reminders, send_reminders
 
 
 def noon(d: str | date) -> datetime:
@@ -64,7 +63,7 @@ def test_opinion_due_reminds_the_assignee_3_and_1_days_before(suite, schedulers,
 
 def test_reassigned_request_reminds_the_new_lawyer_only(suite, schedulers, smtp, sms):
     api = Api(suite)
-    lw, req = assigned_request(api)
+    _lw, req = assigned_request(api)
     other = make_lawyer(api, "retained_counsel", email="other@example.org")
     now = noon(req["due_on"]) - timedelta(days=3)
     app = schedulers("lawyers", smtp_port=smtp.port, sms=sms)
@@ -79,7 +78,7 @@ def test_review_due_reminds_the_panel(suite, schedulers, smtp, sms):
     api = Api(suite)
     panel = [make_lawyer(api, "studio_lawyer", email=f"studio{i}@example.org") for i in range(2)]
     r = api().post(f"{BASE}/reviews", json={"case_no": "RV-REM-1", "kind": "review",
-                                            "received_on": date.today().isoformat()})
+                                            "received_on": datetime.now(SHANGHAI).date().isoformat()})
     assert r.status_code == 201, r.text
     review = r.json()
     assert sorted(review["panel"]) == sorted(p["id"] for p in panel)

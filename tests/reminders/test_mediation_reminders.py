@@ -8,11 +8,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, text
 
+from services.mediation.reminder.jobs import scan_reminders, send_reminders
 from shared.notify.models import Reminder
 from shared.testing import free_port
 from tests.mediation.mediation_kit import BASE, Api, at, uniq, working_day
-
-from services.mediation.reminder.jobs import scan_reminders, send_reminders
 
 PHONES = ["13812345678", "13987654321"]
 
@@ -64,11 +63,11 @@ def test_session_tomorrow_one_email_and_one_sms_per_party(suite, schedulers, smt
     assert not any(ph in mail["body"] for ph in PHONES)
 
     assert sorted(ph for ph, _ in sms.sent) == sorted(PHONES)
-    for _, text in sms.sent:
-        assert text.startswith("【区信访局】") and "09:30" in text and f"{day.month}月{day.day}日" in text
-        assert "第一调解室" in text and "区信访局一楼" in text                   # time and place
-        assert s["case_no"] not in text                                     # nothing more
-        assert not any(p["name"] in text for p in s["parties"])
+    for _, message in sms.sent:
+        assert message.startswith("【区信访局】") and "09:30" in message and f"{day.month}月{day.day}日" in message
+        assert "第一调解室" in message and "区信访局一楼" in message                   # time and place
+        assert s["case_no"] not in message                                     # nothing more
+        assert not any(p["name"] in message for p in s["parties"])
 
     # Run again (and later): nothing new is queued or sent.
     for later in (now, now + timedelta(minutes=5), start - timedelta(hours=1)):
@@ -154,7 +153,8 @@ def test_cancelled_or_moved_session_drops_the_queued_reminder(suite, schedulers,
     app = schedulers("mediation", smtp_port=smtp.port, sms=sms)
     assert scan_reminders(app, now=start - timedelta(hours=20)) == 3
     later = working_day(2)
-    r = api().post(f"{BASE}/sessions/{s['id']}/reschedule", json={"start": at(later, "14:00"), "end": at(later, "15:00")})
+    r = api().post(f"{BASE}/sessions/{s['id']}/reschedule",
+                   json={"start": at(later, "14:00"), "end": at(later, "15:00")})
     assert r.status_code == 200, r.text
     assert send_reminders(app, now=start - timedelta(hours=20)) == {"dropped": 3}
     assert smtp.messages == [] and sms.sent == []
@@ -241,9 +241,8 @@ def test_the_scheduler_runs_the_scan_and_the_sender(suite, schedulers, smtp, sms
     """The jobs as the service schedules them (APScheduler, worker threads), on the real clock."""
     import asyncio
 
-    from shared.jobs import start_scheduler
-
     from services.mediation.reminder.jobs import jobs
+    from shared.jobs import start_scheduler
 
     api = Api(suite)
     book(api, [api.mediator(email="jobs@example.org")], working_day(0))
@@ -266,9 +265,8 @@ def test_the_scheduler_runs_the_scan_and_the_sender(suite, schedulers, smtp, sms
 
 
 def test_a_reminder_whose_recipient_cannot_be_read_does_not_block_the_queue(suite, schedulers, smtp, sms):
-    from shared.notify.reminders import send_due
-
     from services.mediation.reminder.service import RESOLVERS
+    from shared.notify.reminders import send_due
 
     api = Api(suite)
     s = book(api, [api.mediator(email="he@example.org")], working_day(0))

@@ -3,7 +3,7 @@ the mailer chosen by SMTP_HOST, lead times."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -57,7 +57,7 @@ def test_message_is_utf8_and_auto_submitted():
 
 
 def test_only_the_nearest_due_lead_is_queued():
-    start = datetime(2026, 12, 3, 1, 30, tzinfo=timezone.utc)
+    start = datetime(2026, 12, 3, 1, 30, tzinfo=UTC)
     dues = [(f"{h}h", start - timedelta(hours=h)) for h in parse_leads("2,24")]
     assert parse_leads("2,24") == [24, 2]
     assert nearest_lead(dues, start - timedelta(hours=30), start) is None

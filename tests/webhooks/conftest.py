@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from shared.db import utcnow
-from shared.events.envelope import CloudEvent
-from shared.testing import ServerThread
 from services.gateway.webhook.jobs import deliver_due
 from services.gateway.webhook.models import PENDING, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from services.gateway.webhook.service import enqueue_deliveries
+from shared.db import utcnow
+from shared.events.envelope import CloudEvent
+from shared.testing import ServerThread
 
 from .receiver import Receiver
 

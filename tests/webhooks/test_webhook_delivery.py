@@ -12,16 +12,16 @@ import hmac
 import json
 import socket
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
 from sqlalchemy import update
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from shared.db import utcnow
 from services.gateway.webhook.models import WebhookEndpoint
 from services.gateway.webhook.signing import sign
+from shared.db import utcnow
 
 from .receiver import Reply
 
@@ -191,7 +191,7 @@ def test_410_cancels_what_was_still_queued(suite, receiver, hooks):
 @pytest.mark.parametrize("form", ["seconds", "http-date"])
 def test_retry_after_is_honoured(suite, receiver, hooks, form):
     hooks.register(receiver.url + "/busy")
-    value = "3600" if form == "seconds" else format_datetime(datetime.now(timezone.utc) + timedelta(hours=1),
+    value = "3600" if form == "seconds" else format_datetime(datetime.now(UTC) + timedelta(hours=1),
                                                             usegmt=True)
     receiver.script("/busy", Reply(503, {"Retry-After": value}), Reply(429, {"Retry-After": "1"}))
     ev = hooks.event()
@@ -233,7 +233,8 @@ def test_host_resolving_to_loopback_is_refused_without_connecting(suite, receive
     # Only 127.0.0.1 on another port is allowed here, not `localhost` on this one (127.0.0.1 when resolved).
     port = receiver.url.rsplit(":", 1)[1]
     hook = hooks.register(f"http://localhost:{port}/hook")  # registered while allowed, then withdrawn:
-    monkeypatch.setattr(hooks.settings, "webhook_allowed_hosts", "127.0.0.1:9,localhost:9")  # a name: checked again when delivering
+    monkeypatch.setattr(hooks.settings, "webhook_allowed_hosts",
+                        "127.0.0.1:9,localhost:9")  # a name: checked again when delivering
     ev = hooks.event()
     hooks.enqueue(ev)
     assert hooks.deliver() == 1

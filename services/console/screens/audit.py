@@ -63,7 +63,8 @@ def _href(request: Request, values: dict[str, str], **more: str | None) -> str |
 
 
 def _who(ev: dict) -> str:
-    data = ev.get("data") if isinstance(ev.get("data"), dict) else {}
+    raw = ev.get("data")
+    data = raw if isinstance(raw, dict) else {}
     for key in ("actor", "requested_by", "created_by", "by"):
         if data.get(key):
             return str(data[key])

@@ -76,7 +76,7 @@ async def bookings(request: Request, person: Annotated[ConsoleSession, Depends(a
 
 def _prefill(request: Request, mediators: list[dict], person: ConsoleSession) -> dict:
     q = request.query_params
-    values = {k: "" for k in kit.BOOKING_FIELDS}
+    values = dict.fromkeys(kit.BOOKING_FIELDS, "")
     values["party_role"] = "petitioner"
     values["second_party_role"] = "respondent"
     for k in ("case_no", "room_id", "mediator_id"):

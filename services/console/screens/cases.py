@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 
 from services.console import labels
-from services.console.formatting import parse_instant, zh_datetime
+from services.console.formatting import instant, zh_datetime
 from services.console.gateway_api import ApiError, ApiUnavailable
 from services.console.sessions import ConsoleSession
 from services.console.web import Api, allow, render
@@ -109,13 +109,14 @@ def _when(value: str | None) -> str:
 def event_sentence(ev: dict, rooms: dict[str, str]) -> str:
     """A CloudEvent as one Chinese sentence: what happened, with the facts a reader needs."""
     t = ev.get("type", "")
-    data = ev.get("data") if isinstance(ev.get("data"), dict) else {}
+    raw = ev.get("data")
+    data = raw if isinstance(raw, dict) else {}
     head = labels.EVENT_TYPE.get(t)
     if head is None:
         return f"其他事件（{t}）"
     bits: list[str] = []
     if t.startswith("mediation.session.") and data.get("start"):
-        bits.append(f"{_when(data['start'])}–{parse_instant(data['end']).strftime('%H:%M')}"
+        bits.append(f"{_when(data['start'])}–{instant(data['end']).strftime('%H:%M')}"
                     if data.get("end") else _when(data["start"]))
         if data.get("room_id"):
             bits.append(rooms.get(data["room_id"], "调解室"))

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request
 
-from services.console.formatting import parse_instant, today_local
+from services.console.formatting import instant, today_local
 from services.console.gateway_api import ApiError, ApiUnavailable
 from services.console.web import Api, Person, render
 
@@ -54,8 +54,8 @@ async def dashboard(request: Request, person: Person, api: Api):
         if person.has("lawyer") else _none(),
         _panel(api.get("/mediation/agreements", open="true")) if mediation else _none(),
     )
-    today_sessions = [s for s in sessions or [] if parse_instant(s["start"]).date() == today]
-    next_sessions = [s for s in sessions or [] if parse_instant(s["start"]).date() > today][:10]
+    today_sessions = [s for s in sessions or [] if instant(s["start"]).date() == today]
+    next_sessions = [s for s in sessions or [] if instant(s["start"]).date() > today][:10]
     return render(request, "dashboard.html", mediation=mediation, sessions=sessions,
                   today_sessions=today_sessions, next_sessions=next_sessions, rooms=rooms or {},
                   duty=duty, lawyer_names=lawyer_names or {},

@@ -13,8 +13,16 @@ from fastapi import APIRouter, Depends, Request
 
 from services.console.formatting import today_local
 from services.console.gateway_api import ApiError
-from services.console.screens.lawyer_common import (last_day, month_key, month_or_today, month_title, names_of,
-                                                    parse_month, roster, shift_month)
+from services.console.screens.lawyer_common import (
+    last_day,
+    month_key,
+    month_or_today,
+    month_title,
+    names_of,
+    parse_month,
+    roster,
+    shift_month,
+)
 from services.console.sessions import ConsoleSession
 from services.console.web import ALL_PEOPLE, Api, allow, form_allow, redirect, render
 

@@ -49,7 +49,7 @@ async def _page(request: Request, person: ConsoleSession, api: Api, lawyer_id: s
         lawyers = sorted(lawyers, key=lambda lw: (order.get(lw["kind"], 9), lw["name"]))
         shown = lawyers[:OVERVIEW_CAP]
         usages = await asyncio.gather(*(_usage(api, lw["id"], year) for lw in shown))
-        overview = list(zip(shown, usages))
+        overview = list(zip(shown, usages, strict=True))
     if selected:
         usage, entries = await asyncio.gather(
             _usage(api, selected["id"], year),

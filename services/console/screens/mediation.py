@@ -212,6 +212,7 @@ async def reschedule(request: Request, session_id: str, person: Writer, api: Api
     if errors:
         return await _page(request, api, session_id, status_code=422,
                            reschedule={"values": values, "errors": errors, "problem": None})
+    assert start is not None and end is not None  # read_range reports a missing one in errors
     body: dict[str, Any] = {"start": start.isoformat(), "end": end.isoformat(), "reason": values["reschedule_reason"]}
     if values["new_room_id"]:
         body["room_id"] = values["new_room_id"]

@@ -13,8 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from services.console.gateway_api import ApiError, ApiUnavailable
-from services.console.screens.lawyer_common import (mine, names_of, opinion_api_errors, read_opinion_form,
-                                                    roster)
+from services.console.screens.lawyer_common import mine, names_of, opinion_api_errors, read_opinion_form, roster
 from services.console.sessions import ConsoleSession
 from services.console.web import Api, allow, form_allow, redirect, render
 

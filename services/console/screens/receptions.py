@@ -13,8 +13,15 @@ from fastapi import APIRouter, Depends, Request
 
 from services.console.formatting import from_local_input
 from services.console.gateway_api import ApiError
-from services.console.screens.lawyer_common import (last_day, month_key, month_or_today, month_title, names_of,
-                                                    roster, shift_month)
+from services.console.screens.lawyer_common import (
+    last_day,
+    month_key,
+    month_or_today,
+    month_title,
+    names_of,
+    roster,
+    shift_month,
+)
 from services.console.sessions import ConsoleSession
 from services.console.web import Api, allow, form_allow, redirect, render
 
@@ -72,7 +79,8 @@ async def create_assist(request: Request, person: Annotated[ConsoleSession, Depe
             return await _page(request, person, api, first, status_code=422, values=values, errors=fields,
                                alert=err.detail)
         if err.status == 409:
-            alert = ("这段时间没有空闲的公职律师可以协助接访（均已安排其他接访或请假）。请调整时间，或先在名册中添加公职律师。"
+            alert = ("这段时间没有空闲的公职律师可以协助接访（均已安排其他接访或请假）。"
+                     "请调整时间，或先在名册中添加公职律师。"
                      if err.code == "no_lawyer_available" else err.detail)
             return await _page(request, person, api, first, status_code=409, values=values, alert=alert)
         raise

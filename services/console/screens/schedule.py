@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from services.console.formatting import local_input, now_local, parse_instant, today_local, week_start, zh_short_date
+from services.console.formatting import instant, local_input, now_local, today_local, week_start, zh_short_date
 from services.console.gateway_api import ApiError, ApiUnavailable
 from services.console.screens import session_kit as kit
 from services.console.sessions import ConsoleSession
@@ -52,7 +52,7 @@ class DayGrid:
 def _slots(windows: list[dict]) -> list[tuple[datetime, datetime, bool]]:
     out = []
     for w in windows:
-        s, e = parse_instant(w["start"]), parse_instant(w["end"])
+        s, e = instant(w["start"]), instant(w["end"])
         first = True
         while s < e:
             out.append((s, min(s + SLOT, e), first))
@@ -62,7 +62,7 @@ def _slots(windows: list[dict]) -> list[tuple[datetime, datetime, bool]]:
 
 def _window_end(windows: list[dict], t: datetime) -> datetime:
     for w in windows:
-        s, e = parse_instant(w["start"]), parse_instant(w["end"])
+        s, e = instant(w["start"]), instant(w["end"])
         if s <= t < e:
             return e
     return t
@@ -90,18 +90,18 @@ def _room_cells(request: Request, room: dict, day: date, windows: list[dict], sl
                 last_day: date | None) -> list[Cell]:
     buffer = timedelta(minutes=rules.get("buffer_minutes", 15))
     shortest = timedelta(minutes=rules.get("min_session_minutes", 30))
-    busy = sorted((parse_instant(t["start"]), parse_instant(t["end"])) for t in taken)
-    blocks = sorted((parse_instant(c["start"]), parse_instant(c["end"])) for c in closures)
+    busy = sorted((instant(t["start"]), instant(t["end"])) for t in taken)
+    blocks = sorted((instant(c["start"]), instant(c["end"])) for c in closures)
     cells: list[Cell] = []
     for s, e, _ in slots:
-        closure = next((c for c in closures if parse_instant(c["start"]) < e and parse_instant(c["end"]) > s), None)
-        occupied = next((t for t in taken if parse_instant(t["start"]) < e and parse_instant(t["end"]) > s), None)
+        closure = next((c for c in closures if instant(c["start"]) < e and instant(c["end"]) > s), None)
+        occupied = next((t for t in taken if instant(t["start"]) < e and instant(t["end"]) > s), None)
         if closure is not None:
             reason = closure.get("reason") or "暂停使用"
             cell = Cell("closed", start=s, end=e, key="c" + closure["id"], text=f"关闭：{reason}")
         elif occupied is not None:
             sid = occupied["session_id"]
-            cell = Cell("taken", start=parse_instant(occupied["start"]), end=parse_instant(occupied["end"]),
+            cell = Cell("taken", start=instant(occupied["start"]), end=instant(occupied["end"]),
                         key="s" + sid, text=f"案件 {occupied['case_no']}", session=occupied)
             if sid in visible:
                 cell.href = f"{request.app.state.settings.base_path}/mediation/{sid}"
@@ -158,7 +158,7 @@ async def schedule(request: Request, person: Annotated[ConsoleSession, Depends(a
         api.get_all("/mediation/sessions", **{"from": first.isoformat(), "to": last.isoformat()}))
     taken_all, closures = await asyncio.gather(_occupancy(api, first, last, sessions),
                                                asyncio.gather(*(_closures(api, r["id"]) for r in rooms)))
-    closures_by_room = dict(zip((r["id"] for r in rooms), closures))
+    closures_by_room = dict(zip((r["id"] for r in rooms), closures, strict=True))
     visible = {s["id"]: s for s in sessions}
     rules = hours or {}
     office = {d["date"]: d for d in rules.get("days", [])}
@@ -171,9 +171,9 @@ async def schedule(request: Request, person: Annotated[ConsoleSession, Depends(a
         rows = []
         for room in rooms:
             taken = [t for t in taken_all if t["room_id"] == room["id"]
-                     and parse_instant(t["start"]).date() <= d <= parse_instant(t["end"]).date()]
+                     and instant(t["start"]).date() <= d <= instant(t["end"]).date()]
             shut = [c for c in closures_by_room.get(room["id"], [])
-                    if parse_instant(c["start"]).date() <= d <= parse_instant(c["end"]).date()]
+                    if instant(c["start"]).date() <= d <= instant(c["end"]).date()]
             rows.append((room, _room_cells(request, room, d, info["windows"], slots, taken, shut, visible, rules,
                                            earliest, last_day)))
         grids.append(DayGrid(d, bool(info["working_day"]) and bool(slots), slots, rows, kit.windows_text(info)))

@@ -125,6 +125,7 @@ def read_booking(form) -> tuple[dict, dict, dict | None]:
         parties.append(party)
     if errors:
         return values, errors, None
+    assert start is not None and end is not None  # read_range reports a missing one in errors
     body = {"case_no": values["case_no"], "room_id": values["room_id"], "mediator_ids": [values["mediator_id"]],
             "start": start.isoformat(), "end": end.isoformat(), "parties": parties}
     return values, errors, body
@@ -195,8 +196,8 @@ async def explain(api: PersonApi, err: ApiError, rooms: dict[str, dict], mediato
 
 async def _conflicts(api: PersonApi, items: list[dict], rooms: dict[str, dict], mediators: dict[str, dict],
                      day: date | None) -> list[dict]:
-    sids = list(dict.fromkeys(c.get("session_id") for c in items if c.get("session_id")))
-    found = dict(zip(sids, await asyncio.gather(*(session_or_none(api, s) for s in sids))))
+    sids = list(dict.fromkeys(str(c["session_id"]) for c in items if c.get("session_id")))
+    found = dict(zip(sids, await asyncio.gather(*(session_or_none(api, s) for s in sids)), strict=True))
     if day and any(v is None for v in found.values()):
         try:  # sessions the person may not open: their case number and time from the room occupancy
             taken = await api.get_all("/mediation/occupancy", **{"from": day.isoformat(), "to": day.isoformat()})
@@ -207,7 +208,7 @@ async def _conflicts(api: PersonApi, items: list[dict], rooms: dict[str, dict], 
                 found[t["session_id"]] = dict(t, hidden=True)
     by_session: dict[str, dict] = {}
     for c in items:
-        kind = c.get("resource")
+        kind = str(c.get("resource") or "")
         rid = str(c.get("id") or "")
         if kind == "room":
             name = rooms.get(rid, {}).get("name") or rid

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Annotated, Any, Awaitable, Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import FormData
 
 from services.console import labels
-from services.console.formatting import from_local_input, now_local, parse_instant, today_local
+from services.console.formatting import from_local_input, instant, now_local, today_local
 from services.console.gateway_api import ApiError, ApiUnavailable
 from services.console.sessions import ConsoleSession
 from services.console.web import Api, allow, form_allow, redirect, render
@@ -124,7 +125,7 @@ async def _soft(coro, default):
 async def _page(request: Request, api: Api, section: str, status_code: int = 200, **forms: Form):
     """A settings page: its lists from the API, each form empty or as given."""
     data = await LOADERS[section](api, request)
-    context = {f"f_{name}": Form() for name in FORMS[section]}
+    context: dict[str, Any] = {f"f_{name}": Form() for name in FORMS[section]}
     context.update({f"f_{name}": f for name, f in forms.items()})
     return render(request, f"settings/{section.replace('-', '_')}.html", status_code=status_code, section=section,
                   sections=SECTIONS, section_name=SECTION_NAME[section], **data, **context)
@@ -159,7 +160,7 @@ async def _rooms(api: Api, request: Request) -> dict:
     closures = await asyncio.gather(*(_soft(api.get(f"/mediation/rooms/{r['id']}/closures"), {"items": []})
                                       for r in rooms))
     now = now_local()
-    upcoming = [c for group in closures for c in group.get("items", []) if parse_instant(c["end"]) >= now]
+    upcoming = [c for group in closures for c in group.get("items", []) if instant(c["end"]) >= now]
     return {"rooms": rooms, "closures": sorted(upcoming, key=lambda c: c["start"]),
             "room_names": {r["id"]: r["name"] for r in rooms}, "room_options": [(r["id"], r["name"]) for r in rooms]}
 
@@ -206,7 +207,8 @@ async def _mediators(api: Api, request: Request) -> dict:
     mediators = await api.get_all("/mediation/mediators")
     relations = await asyncio.gather(*(_soft(api.get(f"/mediation/mediators/{m['id']}/relations"), {"items": []})
                                        for m in mediators))
-    return {"mediators": mediators, "relations": {m["id"]: r.get("items", []) for m, r in zip(mediators, relations)},
+    relations_of = {m["id"]: r.get("items", []) for m, r in zip(mediators, relations, strict=True)}
+    return {"mediators": mediators, "relations": relations_of,
             "mediator_options": [(m["id"], m["name"]) for m in mediators],
             "languages": LANGUAGE_CHOICES, "mediator_kinds": list(labels.MEDIATOR_KIND.items())}
 
@@ -357,7 +359,8 @@ async def set_day(request: Request, person: CoordinatorForm, api: Api):
 # -- 回调（webhooks） ------------------------------------------------------------------------------------------
 async def _webhooks(api: Api, request: Request) -> dict:
     return {"webhooks": await api.get_all("/webhooks"),
-            "event_types": [("*", "全部事件（*）")] + [(t, f"{labels.label(t, 'event_type')}（{t}）") for t in EVENT_TYPES]}
+            "event_types": [("*", "全部事件（*）")] + [(t,
+                                                  f"{labels.label(t, 'event_type')}（{t}）") for t in EVENT_TYPES]}
 
 
 @router.get("/settings/webhooks")

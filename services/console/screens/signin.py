@@ -12,7 +12,7 @@ import secrets
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from services.console.gateway_api import ApiUnavailable, SignInThrottled, token_claims
+from services.console.gateway_api import ApiUnavailable, SignInThrottled, forwarded_for, token_claims
 from services.console.web import FormPerson, render, url
 
 router = APIRouter()
@@ -27,7 +27,7 @@ def _safe_next(request: Request, value: str | None) -> str:
         return home
     if not (value == base or value.startswith(base + "/")):
         return home
-    if value.startswith(url(request, "/login")) or value.startswith(url(request, "/logout")):
+    if value.startswith((url(request, "/login"), url(request, "/logout"))):
         return home
     return value
 
@@ -65,7 +65,7 @@ async def login(request: Request):
         return _login_page(request, status_code=422, error="请输入用户名和密码。", username=username,
                            next_url=next_url)
     try:
-        answer = await request.app.state.api.sign_in(username, password)
+        answer = await request.app.state.api.sign_in(username, password, forwarded_for(request.scope))
     except SignInThrottled as e:
         return _login_page(request, status_code=429, error=f"登录失败次数过多，请在 {e.retry_after} 秒后重试。",
                            username=username, next_url=next_url)

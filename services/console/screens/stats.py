@@ -25,7 +25,7 @@ from starlette.responses import StreamingResponse
 
 from services.console import labels
 from services.console.formatting import today_local
-from services.console.gateway_api import ApiError, ApiUnavailable, SignInRequired
+from services.console.gateway_api import ApiError, ApiUnavailable, SignInRequired, forwarded_for, with_forwarded
 from services.console.sessions import ConsoleSession
 from services.console.web import Api, allow, render
 
@@ -139,7 +139,8 @@ async def export(request: Request, report: str, fmt: str, person: StatsReader, m
     path, query, title = EXPORTS[(report, fmt)]
     http: httpx.AsyncClient = request.app.state.api.http
     req = http.build_request("GET", "/api/v1" + path, params={"month": month, **query},
-                             headers={"Authorization": f"Bearer {person.token}", "Accept": "*/*"})
+                             headers=with_forwarded({"Authorization": f"Bearer {person.token}", "Accept": "*/*"},
+                                                     forwarded_for(request.scope)))
     try:
         upstream = await http.send(req, stream=True)
     except httpx.HTTPError as e:

@@ -1,5 +1,6 @@
 """Parties' phones and ID numbers masked in the gateway's answers (API.md "Personal data in answers"):
-the timeline, the event feed and handoff answers never carry them unmasked, whoever asks."""
+the timeline, the event feed, handoff answers and webhook bodies never carry them unmasked, whoever asks,
+nor the sealed values a handoff keeps beside the masked ones (`phone_sealed`, shared/handoff_pii.py)."""
 from __future__ import annotations
 
 import re
@@ -11,13 +12,15 @@ except ImportError:  # pragma: no cover - the same forms, kept here
     def _digits(v: str) -> str:
         return "".join(ch for ch in v if ch.isdigit())
 
-    def mask_phone(phone):
+    def mask_phone(phone: str | None) -> str:
         d = _digits(phone or "")
         return f"{d[:3]}****{d[-4:]}" if len(d) >= 8 else "*" * max(len(d) - 2, 0) + d[-2:]
 
-    def mask_id_number(value):
+    def mask_id_number(value: str | None) -> str:
         v = (value or "").strip()
         return f"{v[:3]}{'*' * (len(v) - 7)}{v[-4:]}" if len(v) >= 8 else "*" * len(v)
+
+from shared.handoff_pii import SEALED_KEYS
 
 PHONE_KEYS = frozenset({"phone", "mobile", "phone_number", "telephone", "tel"})
 ID_KEYS = frozenset({"id_number", "id_card", "id_no", "identity_number"})
@@ -39,6 +42,8 @@ def mask_personal(value: Any, depth: int = 0) -> Any:
     if isinstance(value, dict):
         out = {}
         for k, v in value.items():
+            if k in SEALED_KEYS:  # for mediation only (which opens it), never in an answer
+                continue
             if isinstance(v, str) and v and not _already_masked(v):
                 key = str(k).lower()
                 if key in PHONE_KEYS:

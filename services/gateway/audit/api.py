@@ -5,9 +5,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from shared.auth import Principal, require_roles
-from shared.pagination import invalid_cursor, page_params, PageParams
 from services.gateway.audit import service
+from shared.auth import Principal, require_roles
+from shared.pagination import PageParams, invalid_cursor, page_params
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 Auditor = Annotated[Principal, Depends(require_roles("auditor"))]
@@ -26,7 +26,7 @@ async def audit_events(request: Request, _: Auditor, page: Annotated[PageParams,
     end = service.parse_bound("to", to, end=True)
     if start and end and end <= start:
         raise service.field_error("to", "to is before from", "结束时间早于开始时间")
-    services = [service_] if service_ else list(service.SERVICES)
+    services: list[str] = [service_] if service_ else list(service.SERVICES)
     positions = page.after() or {}
     if not isinstance(positions, dict) or not all(
             k in service.SERVICES and (v is None or (isinstance(v, int) and v >= 0)) for k, v in positions.items()):

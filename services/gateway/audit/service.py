@@ -25,7 +25,7 @@ from joserfc import jws
 from shared.audit import chain
 from shared.audit.models import audit_anchor
 from shared.db import utcnow
-from shared.errors import UpstreamError, Unprocessable
+from shared.errors import Unprocessable, UpstreamError
 from shared.timeutil import MAX_YEAR, MIN_YEAR, SHANGHAI
 
 SERVICES = ("gateway", "mediation", "lawyers")
@@ -55,7 +55,7 @@ def parse_bound(name: str, value: str | None, *, end: bool) -> datetime | None:
                 at += timedelta(microseconds=1)
     except (ValueError, OverflowError):
         raise field_error(name, "expected a date YYYY-MM-DD or an instant with an offset, years 1900–2200",
-                          "应为 YYYY-MM-DD 日期或带时区的时间（1900–2200 年）")
+                          "应为 YYYY-MM-DD 日期或带时区的时间（1900–2200 年）") from None
     return at
 
 

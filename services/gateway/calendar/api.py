@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from services.gateway.handoff import deadlines as handoff_deadlines
 from shared.auth import READ_ROLES, Principal, require_roles
 from shared.db import DbSession
 from shared.events import emit
@@ -35,9 +36,14 @@ def subject_of(day: date) -> str:
 @router.put("/api/v1/calendar/days/{day}")
 def set_calendar_day(day: Day, body: CalendarDaySet, request: Request, session: DbSession,
                      _: Coordinator) -> dict:
-    request.app.state.calendar.set_day(session, day, body.kind, body.name)
+    """Set one day; the handoffs' acceptance deadlines follow in this transaction, the services' deadlines
+    when the event reaches them (each move announced as `<service>.deadline.recomputed`)."""
+    app = request.app
+    before = app.state.calendar.fresh(session)
+    app.state.calendar.set_day(session, day, body.kind, body.name)
     data = {"date": day.isoformat(), "kind": body.kind, "name": body.name}
-    emit(session, source="gateway", type="calendar.day.set", subject=subject_of(day), data=data)
+    event = emit(session, source="gateway", type="calendar.day.set", subject=subject_of(day), data=data)
+    handoff_deadlines.follow_calendar(app, session, before, event)
     return data
 
 

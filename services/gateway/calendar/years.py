@@ -10,6 +10,8 @@ How the answer's `recomputed` list stays accurate:
    again, each one that moved is recorded (`deadline_change`, keyed by the event id) and announced
    (`mediation.deadline.recomputed`, `lawyers.deadline.recomputed`, to the webhooks). The service answers
    with the changes recorded for that event id, so the list is exact even when the push came first.
+   The gateway's own deadlines (handoffs' `expires_at`, handoff/deadlines.py) move in step 1's
+   transaction and lead the list (`service: "gateway"`).
 3. A service that cannot be reached is listed under `pending`: the event still reaches it through the
    hub (retried until applied) and its changes are announced by their events; loading the same year
    again (PUT is idempotent) answers with every change once all services have applied it.
@@ -28,10 +30,13 @@ import anyio
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlmodel import col
 
+from services.gateway.handoff import deadlines as handoff_deadlines
 from shared.auth import READ_ROLES, Principal, require_roles
 from shared.calendar import CalendarOverride, CalendarYear
 from shared.db import DbSession
+from shared.deadlines import change_public
 from shared.errors import Unprocessable
 from shared.events import emit
 from shared.timeutil import Day
@@ -77,12 +82,17 @@ def _check(year: int, body: YearLoad) -> None:
 
 
 def _write(app, year: int, body: YearLoad):
+    """Write the year and its event; the handoffs' acceptance deadlines follow in the same transaction.
+    Returns the event and the gateway's own moved deadlines (as answered)."""
     days = sorted(body.days, key=lambda d: d.date)
     with app.state.db.session() as s:
+        before = app.state.calendar.fresh(s)
         app.state.calendar.set_year(s, year, [(d.date, d.kind, d.name) for d in days], body.name)
         data = {"year": year, "name": body.name,
                 "days": [{"date": d.date.isoformat(), "kind": d.kind, "name": d.name} for d in days]}
-        return emit(s, source="gateway", type="calendar.year.set", subject=subject_of(year), data=data)
+        event = emit(s, source="gateway", type="calendar.year.set", subject=subject_of(year), data=data)
+        moved = [change_public(c, "gateway") for c in handoff_deadlines.follow_calendar(app, s, before, event)]
+        return event, moved
 
 
 def _service_token(app) -> str:
@@ -106,10 +116,10 @@ async def load_year(year: Year, body: YearLoad, request: Request, _: Coordinator
     """Load a year's holidays and 调休 days whole; answers with the stored deadlines that moved."""
     _check(year, body)
     app = request.app
-    event = await anyio.to_thread.run_sync(_write, app, year, body)
+    event, recomputed = await anyio.to_thread.run_sync(_write, app, year, body)
     results = await asyncio.gather(*(_apply_at(app, svc, event) for svc in SERVICES), return_exceptions=True)
-    recomputed, pending = [], []
-    for svc, res in zip(SERVICES, results):
+    pending = []
+    for svc, res in zip(SERVICES, results, strict=True):
         if isinstance(res, BaseException):
             log.warning("calendar not applied at once; the hub delivers it", extra={
                 "service": svc, "error": f"{type(res).__name__}: {res}"[:300]})
@@ -124,9 +134,9 @@ async def load_year(year: Year, body: YearLoad, request: Request, _: Coordinator
 def get_year(year: Year, request: Request, session: DbSession, _: Reader) -> dict:
     cal = request.app.state.calendar.get(session)
     loaded = session.get(CalendarYear, year)
-    rows = session.execute(select(CalendarOverride).where(CalendarOverride.day >= date(year, 1, 1),
-                                                          CalendarOverride.day <= date(year, 12, 31))
-                           .order_by(CalendarOverride.day)).scalars()
+    rows = session.execute(select(CalendarOverride).where(col(CalendarOverride.day) >= date(year, 1, 1),
+                                                          col(CalendarOverride.day) <= date(year, 12, 31))
+                           .order_by(col(CalendarOverride.day))).scalars()
     return {"year": year, "covered": cal.year_covered(year), "loaded": loaded is not None,
             "name": loaded.name if loaded else None,
             "days": [{"date": r.day.isoformat(), "kind": r.kind, "name": r.name} for r in rows]}

@@ -15,17 +15,20 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from shared.errors import Unprocessable
-from shared.events.envelope import CloudEvent
-from shared.events.inbox import EventHandlers
 from services.gateway.handoff import repository as repo
 from services.gateway.handoff import service
 from services.gateway.handoff.models import ACCEPTED, COMPLETED, REJECTED
 from services.gateway.handoff.schemas import HandoffCreate
+from shared.errors import Unprocessable
+from shared.events.envelope import CloudEvent
+from shared.events.inbox import EventHandlers
+from shared.handoff_pii import SEALED
+from shared.pii import key_ring
 
 log = logging.getLogger("suite.handoff")
 
 ANSWERS = {"accepted": ACCEPTED, "rejected": REJECTED, "completed": COMPLETED}
+PERSONAL = frozenset({*SEALED, *SEALED.values()})  # phone, id_number and their sealed values
 
 
 def build_handlers(app: FastAPI) -> EventHandlers:
@@ -63,14 +66,25 @@ def build_handlers(app: FastAPI) -> EventHandlers:
             return
         prior = repo.latest_for_case(session, case_no)
         fields.setdefault("category", event.data.get("category") or (prior.category if prior else "") or "其他")
-        parties = event.data.get("parties") or (prior.parties if prior else [])
-        fields.setdefault("parties", parties)
+        parties = event.data.get("parties")
+        stored = None
+        if not parties and prior is not None:
+            # The predecessor's parties as stored (phones and ID numbers sealed, shared/handoff_pii.py) are
+            # copied as they are; the request is checked with their other fields.
+            stored = list(prior.parties or [])
+            parties = [{k: v for k, v in p.items() if k not in PERSONAL} if isinstance(p, dict) else p
+                       for p in stored]
+        fields.setdefault("parties", parties or [])
         try:
             body = HandoffCreate.model_validate(fields)
             service.create(session, app.state.calendar.get(session), settings.handoff_accept_working_days,
                            case_no, body, created_by=event.source, client_id=event.source, origin=origin,
-                           parent_id=event.data.get("handoff_id") or (prior.id if prior else None))
-        except (ValidationError, Unprocessable) as e:
+                           parent_id=event.data.get("handoff_id") or (prior.id if prior else None),
+                           pii=key_ring(settings.handoff_pii_keys), stored_parties=stored)
+        except ValidationError as e:  # where and what, never the values (a phone, an ID number)
+            log.warning("chained handoff not created", extra={"event_id": event.id, "error": str(
+                [(".".join(map(str, x["loc"])), x["type"]) for x in e.errors(include_input=False)])[:300]})
+        except Unprocessable as e:
             log.warning("chained handoff not created", extra={"event_id": event.id, "error": str(e)[:300]})
 
     @handlers.on("mediation.legal_opinion.requested")

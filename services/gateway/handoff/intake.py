@@ -16,21 +16,27 @@ holds one, which is the plain single-transaction path.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from dataclasses import dataclass, field
+from typing import cast
 
 import anyio
 from fastapi import FastAPI
 from sqlmodel import Session
 
-from shared import audit
-from shared.background import cancel_and_wait
-from shared.db import write_problems
-from shared.errors import SuiteError
+from services.gateway.handoff import deadlines as handoff_deadlines
 from services.gateway.handoff import repository as repo
 from services.gateway.handoff import service
 from services.gateway.handoff.models import Handoff
 from services.gateway.handoff.schemas import HandoffAccepted, HandoffCreate
+from shared import audit, clock
+from shared.background import cancel_and_wait
+from shared.calendar import WorkingCalendar
+from shared.db import write_problems
+from shared.errors import SuiteError
+from shared.pii import key_ring
+from shared.tracing import current_traceparent
 
 log = logging.getLogger("suite.handoff")
 
@@ -46,11 +52,13 @@ class HandoffRequest:
     origin: str | None
     answer: asyncio.Future = field(repr=False)
     audit: dict = field(default_factory=dict, repr=False)  # who asked (actor, roles, client_id, ip)
+    # the request's trace context, taken when it is queued (the writers run in their own tasks)
+    traceparent: str | None = field(default_factory=current_traceparent, repr=False)
 
 
-def accepted(h: Handoff) -> HandoffAccepted:
+def accepted(h: Handoff, cal: WorkingCalendar) -> HandoffAccepted:
     return HandoffAccepted(id=h.id, status=h.status, case_no=h.case_no, target=h.target, expires_at=h.expires_at,
-                           **service.category_answer(h))
+                           **handoff_deadlines.provisional(cal, h), **service.category_answer(h))
 
 
 class HandoffIntake:
@@ -70,6 +78,7 @@ class HandoffIntake:
         service.validate_target_fields(body)  # a 422 never waits in the queue
         if self._queue is None:
             self._start()
+        assert self._queue is not None
         req = HandoffRequest(case_no, body, created_by, client_id, origin, asyncio.get_running_loop().create_future(),
                              audit_caller or {})
         await self._queue.put(req)
@@ -78,7 +87,9 @@ class HandoffIntake:
     # -- writers -----------------------------------------------------------------------------
     def _start(self) -> None:
         self._queue = asyncio.Queue()
-        self._tasks = [asyncio.create_task(self._writer(), name=f"handoff-intake-{i}") for i in range(self.writers)]
+        # A fresh context: not the request's that happened to start them (its request id, its trace).
+        self._tasks = [asyncio.create_task(self._writer(), name=f"handoff-intake-{i}", context=contextvars.Context())
+                       for i in range(self.writers)]
 
     async def _writer(self) -> None:
         assert self._queue is not None
@@ -97,7 +108,7 @@ class HandoffIntake:
                     results = [e]
             self.batches += 1
             self.written += len(items)
-            for item, result in zip(items, results):
+            for item, result in zip(items, results, strict=True):
                 if item.answer.done():  # the caller went away; the handoff stands (like any committed POST)
                     continue
                 if isinstance(result, BaseException):
@@ -119,6 +130,8 @@ class HandoffIntake:
     def _write(self, s: Session, items: list[HandoffRequest]) -> list[HandoffAccepted | BaseException]:
         settings = self.app.state.settings
         cal = self.app.state.calendar.get(s)
+        now = clock.now(self.app)  # the real time (a test may fix it: shared/clock.py)
+        pii = key_ring(settings.handoff_pii_keys)  # phones and ID numbers sealed at once (shared/handoff_pii.py)
         origins = sorted({i.origin for i in items if i.origin})
         known: dict[str, Handoff] = repo.by_origins(s, origins) if origins else {}
         out: list[HandoffAccepted | BaseException | None] = []
@@ -129,7 +142,7 @@ class HandoffIntake:
         for item in items:
             h = known.get(item.origin) if item.origin else None
             if h is not None:  # the same Idempotency-Key again: the first handoff
-                out.append(accepted(h))
+                out.append(accepted(h, cal))
                 continue
             if item.origin in slot_of_origin:  # the same key twice in this batch: one handoff
                 repeats.append((len(out), slot_of_origin[item.origin]))
@@ -137,7 +150,8 @@ class HandoffIntake:
                 continue
             try:
                 row = service.prepare(cal, settings.handoff_accept_working_days, item.case_no, item.body,
-                                      created_by=item.created_by, client_id=item.client_id, origin=item.origin)
+                                      created_by=item.created_by, client_id=item.client_id, origin=item.origin,
+                                      now=now, pii=pii)
             except SuiteError as e:
                 out.append(e)
                 continue
@@ -146,14 +160,16 @@ class HandoffIntake:
             rows.append(row)
             slot_of_row.append(len(out))
             out.append(None)
-        for slot, h in zip(slot_of_row, service.record(s, rows)):
-            out[slot] = accepted(h)
+        traces = [items[i].traceparent for i in slot_of_row]
+        for slot, h in zip(slot_of_row, service.record(s, rows, traces), strict=True):
+            out[slot] = accepted(h, cal)
             # audit: each handoff's record in the transaction that writes it
             audit.record(s, "gateway.handoff.request", service="gateway", object_type="handoff", object_id=h.id,
                          detail={"case_no": h.case_no, "target": h.target}, **items[slot].audit)
         for slot, first in repeats:
             out[slot] = out[first]
-        return out  # every slot filled: an earlier answer, an error, or a handoff just recorded
+        return cast(list[HandoffAccepted | BaseException],
+                    out)  # every slot filled: an earlier answer, an error, or a handoff just recorded
 
     async def stop(self) -> None:
         await cancel_and_wait(self._tasks)

@@ -5,9 +5,9 @@ from datetime import datetime
 
 from fastapi import FastAPI
 
+from services.gateway.handoff import service
 from shared.db import utcnow
 from shared.jobs import Job
-from services.gateway.handoff import service
 
 
 def expire_handoffs(app: FastAPI, now: datetime | None = None) -> int:

@@ -17,7 +17,9 @@ FINAL = (REJECTED, COMPLETED, EXPIRED)
 
 
 class Handoff(SQLModel, table=True):
-    """A case handed to a target (调解 / 法律意见 / 复查复核 / 协助接访): requested -> accepted | rejected -> completed."""
+    """A case handed to a target (调解 / 法律意见 / 复查复核 / 协助接访).
+
+    requested -> accepted | rejected -> completed."""
 
     __tablename__ = "handoff"
     __table_args__ = (

@@ -53,6 +53,9 @@ class HandoffAccepted(BaseModel):
     case_no: str
     target: str
     expires_at: Instant
+    # `expires_at` rests on the Monday–Friday fallback for that year (API.md "Calendar").
+    deadline_provisional: bool = False
+    deadline_missing_year: int | None = None
     # The category as stored (a code of DOMAIN.md's vocabulary), its label, and the words as sent when
     # they were unknown (stored as `other`, with a warning).
     category: str | None = None
@@ -92,5 +95,7 @@ class HandoffPublic(BaseModel):
     parent_id: str | None
     requested_at: Instant
     expires_at: Instant
+    deadline_provisional: bool = False
+    deadline_missing_year: int | None = None
     updated_at: Instant
     history: list[HandoffStepPublic]

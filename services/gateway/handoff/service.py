@@ -17,21 +17,30 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session
 
+from services.gateway.handoff import repository as repo
+from services.gateway.handoff.models import (
+    ACCEPTED,
+    COMPLETED,
+    EXPIRED,
+    FINAL,
+    REJECTED,
+    REQUESTED,
+    Handoff,
+    HandoffStep,
+)
+from services.gateway.handoff.schemas import CASE_NO, HandoffCreate
+from shared import handoff_pii, vocabulary
 from shared.auth import Principal
-from shared import vocabulary
 from shared.calendar import WorkingCalendar
-from shared.db import utcnow
+from shared.db import table_of, utcnow
 from shared.errors import NotFound, Unprocessable
 from shared.events import emit
+from shared.pii import KeyRing
 from shared.timeutil import local_dt, to_local
-from services.gateway.handoff import repository as repo
-from services.gateway.handoff.models import (ACCEPTED, COMPLETED, EXPIRED, FINAL, REJECTED, REQUESTED, Handoff,
-                                             HandoffStep)
-from services.gateway.handoff.schemas import CASE_NO, HandoffCreate
 
 log = logging.getLogger("suite.handoff")
 
-HANDOFFS, STEPS = Handoff.__table__, HandoffStep.__table__
+HANDOFFS, STEPS = table_of(Handoff), table_of(HandoffStep)
 SEES_ALL = ("coordinator", "auditor", "mediator", "lawyer")
 # Which service answers for which target.
 ANSWERED_BY = {"mediation": "mediation", "legal_opinion": "lawyers", "review_studio": "lawyers",
@@ -106,28 +115,35 @@ def request_origin(principal: Principal, idempotency_key: str) -> str:
 
 
 def prepare(cal: WorkingCalendar, working_days: int, case_no: str, body: HandoffCreate, *, created_by: str,
-            client_id: str, origin: str | None = None, parent_id: str | None = None,
-            now: datetime | None = None) -> dict[str, Any]:
-    """Check a handoff request and build its row (nothing written yet; see `record`)."""
+            client_id: str, pii: KeyRing, origin: str | None = None, parent_id: str | None = None,
+            now: datetime | None = None, stored_parties: list[Any] | None = None) -> dict[str, Any]:
+    """Check a handoff request and build its row (nothing written yet; see `record`).
+
+    The parties' phones and ID numbers are sealed here under `pii` (HANDOFF_PII_KEYS), the masked value
+    kept beside them (shared/handoff_pii.py): neither the row nor the event ever holds them in clear.
+    `stored_parties`: parties already in that form (a chained handoff copies its predecessor's)."""
     check_case_no(case_no)
     validate_target_fields(body)
     now = now or utcnow()
     raw = body.model_dump(mode="json", exclude_none=True)
     details = {k: v for k, v in raw.items() if k not in ("target", "category", "summary", "parties")}
     category = vocabulary_fields(body.category, details)
+    parties = stored_parties if stored_parties is not None else raw.get("parties", [])
     return {"id": uuid.uuid4().hex, "case_no": case_no, "target": body.target, "status": REQUESTED,
             "reason": None, "reason_code": None, "category": category, "summary": body.summary,
-            "parties": raw.get("parties", []), "details": details, "created_by": created_by,
+            "parties": [handoff_pii.seal_party(pii, p) for p in parties], "details": details,
+            "created_by": created_by,
             "client_id": client_id, "origin": origin, "parent_id": parent_id, "requested_at": now,
             "expires_at": expiry(cal, now, working_days), "updated_at": now}
 
 
-def record(session: Session, rows: list[dict[str, Any]]) -> list[Handoff]:
+def record(session: Session, rows: list[dict[str, Any]], traces: list[str | None] | None = None) -> list[Handoff]:
     """Write prepared handoffs with their `requested` steps and emit `handoff.requested` for each.
 
     Core bulk inserts (the hot path of every handoff): one statement for the handoffs and one
     for the steps however many there are; the events are written at commit (outbox). The
-    returned handoffs are plain, unattached rows.
+    returned handoffs are plain, unattached rows. `traces`: each row's request trace context
+    (`traceparent`), carried by its event (shared/tracing.py).
     """
     if not rows:
         return []
@@ -137,21 +153,23 @@ def record(session: Session, rows: list[dict[str, Any]]) -> list[Handoff]:
         session.execute(insert(HANDOFFS), rows)
         session.execute(insert(STEPS), steps)
     out = []
-    for r in rows:
+    for i, r in enumerate(rows):
         h = Handoff(**r)
         emit(session, source="gateway", type="handoff.requested", subject=r["case_no"],
+             traceparent=traces[i] if traces else None,
              data={**event_data(h), "requested_by": r["client_id"],
+                   "requested_at": to_local(r["requested_at"]).isoformat(),
                    "expires_at": to_local(r["expires_at"]).isoformat()})
         out.append(h)
     return out
 
 
 def create(session: Session, cal: WorkingCalendar, working_days: int, case_no: str, body: HandoffCreate, *,
-           created_by: str, client_id: str, origin: str | None = None, parent_id: str | None = None,
-           now: datetime | None = None) -> Handoff:
+           created_by: str, client_id: str, pii: KeyRing, origin: str | None = None, parent_id: str | None = None,
+           now: datetime | None = None, stored_parties: list[Any] | None = None) -> Handoff:
     """Record a requested handoff and emit `handoff.requested` (in the caller's transaction)."""
-    row = prepare(cal, working_days, case_no, body, created_by=created_by, client_id=client_id, origin=origin,
-                  parent_id=parent_id, now=now)
+    row = prepare(cal, working_days, case_no, body, created_by=created_by, client_id=client_id, pii=pii,
+                  origin=origin, parent_id=parent_id, now=now, stored_parties=stored_parties)
     return record(session, [row])[0]
 
 

@@ -8,14 +8,14 @@ import anyio
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
+from services.gateway.hub import repository as repo
+from services.gateway.hub.models import DeadLetter
 from shared.auth import Principal, ServicePrincipal, require_roles
 from shared.db import utcnow
 from shared.errors import Forbidden, NotFound
 from shared.events.envelope import CloudEvent
 from shared.events.inbox import Delivery
 from shared.pagination import PageDep, paginate
-from services.gateway.hub import repository as repo
-from services.gateway.hub.models import DeadLetter
 
 log = logging.getLogger("suite.hub")
 router = APIRouter()
@@ -72,7 +72,7 @@ class DeadLetterPublic(BaseModel):
     replays: int
 
     @classmethod
-    def of(cls, r: DeadLetter) -> "DeadLetterPublic":
+    def of(cls, r: DeadLetter) -> DeadLetterPublic:
         from shared.timeutil import to_local
         return cls(id=r.id, transport=r.transport, consumer=r.consumer, event_id=r.event_id, event=r.event,
                    error=r.error, attempts=r.attempts, dead_at=to_local(r.dead_at).isoformat(),

@@ -33,6 +33,7 @@ class HubEvent(SQLModel, table=True):
     time: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
     received_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    traceparent: str | None = Field(default=None, sa_column=Column(String(55), nullable=True))  # shared/tracing.py
 
 
 class HubSubject(SQLModel, table=True):
@@ -70,6 +71,12 @@ class HubDelivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     delivered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+
+    @property
+    def stored_position(self) -> int:
+        """`position` of a stored row (the database assigns it on insert)."""
+        assert self.position is not None, "hub delivery not flushed yet"
+        return self.position
 
 
 class DeadLetter(SQLModel, table=True):

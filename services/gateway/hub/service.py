@@ -27,6 +27,9 @@ from fastapi import FastAPI
 from sqlalchemy import insert
 from sqlmodel import Session
 
+from services.gateway.hub import repository as repo
+from services.gateway.hub.models import DEAD, DELIVERED, PENDING, DeadLetter, HubDelivery, HubEvent
+from services.gateway.hub.subscriptions import Subscription, default_subscriptions
 from shared.background import cancel_and_wait
 from shared.db import Database, utcnow
 from shared.events.envelope import CloudEvent
@@ -34,9 +37,6 @@ from shared.events.inbox import EventHandlers, apply_events
 from shared.events.models import InboxEntry
 from shared.events.outbox import DIRECT_SINK
 from shared.events.outbox import PENDING as OUTBOX_PENDING
-from services.gateway.hub import repository as repo
-from services.gateway.hub.models import DEAD, DELIVERED, PENDING, DeadLetter, HubDelivery, HubEvent
-from services.gateway.hub.subscriptions import Subscription, default_subscriptions
 
 log = logging.getLogger("suite.hub")
 
@@ -72,6 +72,8 @@ class Hub:
         self.app = app
         self.settings = app.state.settings
         self.internal = internal or {}
+        for handlers in self.internal.values():  # their spans continue each event's trace (shared/tracing.py)
+            handlers.tracing = getattr(app.state, "tracing", None)
         self.subscriptions: list[Subscription] = default_subscriptions(self.settings, self.internal)
         self.push_remote = self.settings.event_transport == "hub"  # on NATS the services pull themselves
         self._token: tuple[str, float] | None = None
@@ -125,7 +127,8 @@ class Hub:
             seen.add(ev.id)
             fresh.append((ev, self.subscribers_for(ev)))
             event_rows.append({"id": ev.id, "source": ev.source, "type": ev.type, "subject": ev.subject,
-                               "sequence": ev.sequence, "time": ev.time, "data": ev.data, "received_at": now})
+                               "sequence": ev.sequence, "time": ev.time, "data": ev.data, "received_at": now,
+                               "traceparent": ev.traceparent})
             if ev.subject is not None and ev.sequence is not None:
                 subjects.add((ev.source, ev.subject))
         # Core bulk inserts (one executemany each): the ORM unit of work costs more than the rows.
@@ -175,15 +178,15 @@ class Hub:
             if not wanted:
                 continue
             due = [ev for ev in wanted if ev.subject is None or ev.sequence is None]
-            keyed: dict[tuple[str, str], list[CloudEvent]] = defaultdict(list)
+            keyed: dict[tuple[str, str], list[tuple[int, CloudEvent]]] = defaultdict(list)
             for ev in wanted:
                 if ev.subject is not None and ev.sequence is not None:
-                    keyed[(ev.source, ev.subject)].append(ev)
+                    keyed[(ev.source, ev.subject)].append((ev.sequence, ev))
             owed = repo.first_owed(s, sub.name, set(keyed))
             for key, evs in keyed.items():
                 first_owed = owed.get(key)
-                for ev in sorted(evs, key=lambda e: e.sequence):
-                    if ev.sequence > watermarks.get(key, 0) or (first_owed is not None and first_owed < ev.sequence):
+                for seq, ev in sorted(evs, key=lambda pair: pair[0]):
+                    if seq > watermarks.get(key, 0) or (first_owed is not None and first_owed < seq):
                         break  # a gap or an earlier event still owed: the delivery loop takes it in turn
                     due.append(ev)
             if not due:
@@ -212,7 +215,7 @@ class Hub:
             rows = repo.due_deliveries(s, now, st.hub_batch, st.hub_order_gap_seconds)
             if not rows:
                 return []
-            repo.lease(s, [r.position for r in rows], now + timedelta(seconds=st.hub_lease_seconds))
+            repo.lease(s, [r.stored_position for r in rows], now + timedelta(seconds=st.hub_lease_seconds))
             events = repo.events_by_id(s, list({r.event_id for r in rows}))
             return [(r, events[r.event_id]) for r in rows if r.event_id in events]
 
@@ -227,7 +230,7 @@ class Hub:
             repo.mark_delivered(s, delivered, now)
             for row in repo.deliveries(s, list(failed)):
                 row.attempts += 1
-                row.last_error = failed[row.position][:2000]
+                row.last_error = failed[row.stored_position][:2000]
                 row.claimed_until = None
                 if row.attempts >= self.settings.hub_max_attempts:
                     row.status = DEAD
@@ -250,6 +253,7 @@ class Hub:
     async def _push_remote(self, sub: Subscription, items: list[tuple[HubDelivery, CloudEvent]],
                            delivered: list[int], failed: dict[int, str]) -> None:
         body = {"events": [ev.wire() for _, ev in items]}
+        assert sub.url is not None  # a remote subscription
         try:
             r = await self.app.state.http.post(
                 sub.url.rstrip("/") + "/internal/events", json=body,
@@ -259,19 +263,20 @@ class Hub:
                 refused = _failed_ids(r)
                 for d, ev in items:
                     if ev.id in refused:
-                        failed[d.position] = refused[ev.id]
+                        failed[d.stored_position] = refused[ev.id]
                     else:
-                        delivered.append(d.position)
+                        delivered.append(d.stored_position)
                 return
             error = f"HTTP {r.status_code}: {r.text[:300]}"
         except Exception as e:  # connection refused, timeout, ...
             error = f"{type(e).__name__}: {e}"
         for d, _ in items:
-            failed[d.position] = error
+            failed[d.stored_position] = error
 
     async def _apply_internal(self, sub: Subscription, items: list[tuple[HubDelivery, CloudEvent]],
                               delivered: list[int], failed: dict[int, str]) -> None:
         """The gateway's own consumers: the batch in one transaction (per event when one fails)."""
+        assert sub.handlers is not None  # an in-process subscription
         result = await anyio.to_thread.run_sync(apply_events, self.db, sub.name, sub.handlers,
                                                 [ev for _, ev in items], limiter=self._limiter)
         for d, ev in items:
@@ -279,9 +284,9 @@ class Hub:
             if isinstance(outcome, Exception):
                 log.error("in-process consumer failed", exc_info=outcome,
                           extra={"consumer": sub.name, "event_id": ev.id})
-                failed[d.position] = f"{type(outcome).__name__}: {outcome}"
+                failed[d.stored_position] = f"{type(outcome).__name__}: {outcome}"
             else:
-                delivered.append(d.position)
+                delivered.append(d.stored_position)
 
     async def run_once(self, now: datetime | None = None) -> tuple[int, int]:
         """One round: claim, push, settle. Returns (claimed, delivered)."""
@@ -300,7 +305,7 @@ class Hub:
                 sub = subs.get(name)
                 if sub is None:
                     for d, _ in items:
-                        failed[d.position] = f"no subscription named {name!r}"
+                        failed[d.stored_position] = f"no subscription named {name!r}"
                 elif sub.remote:
                     tg.start_soon(self._push_remote, sub, items, delivered, failed)
                 else:
@@ -333,6 +338,8 @@ class Hub:
                 pass
 
     async def _loop_forever(self) -> None:
+        wake = self._wake
+        assert wake is not None, "start() sets the wake-up event"
         while True:
             try:
                 claimed, _ = await self.run_once()
@@ -344,10 +351,10 @@ class Hub:
             if claimed:
                 continue  # a delivery may have released the next event of a subject
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.settings.hub_interval_seconds)
-            except asyncio.TimeoutError:
+                await asyncio.wait_for(wake.wait(), timeout=self.settings.hub_interval_seconds)
+            except TimeoutError:
                 pass
-            self._wake.clear()
+            wake.clear()
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()

@@ -1,9 +1,9 @@
 """Scheduled work: deleting expired idempotency keys."""
 from __future__ import annotations
 
+from services.gateway.idempotency import repository
 from shared.db import utcnow
 from shared.jobs import Job
-from services.gateway.idempotency import repository
 
 BATCH = 1000
 

@@ -20,11 +20,11 @@ from datetime import timedelta
 import anyio
 from sqlalchemy.exc import IntegrityError
 
-from shared.auth import Principal
-from shared.db import Database, utcnow
 from services.gateway.idempotency import redact, repository
 from services.gateway.idempotency.models import DONE, IN_PROGRESS, IdempotencyRecord
 from services.gateway.proxy.asgi import BodyTooLarge, ClientGone, read_body, replay_receive, send_problem
+from shared.auth import Principal
+from shared.db import Database, utcnow
 
 log = logging.getLogger("gateway.idempotency")
 
@@ -118,6 +118,7 @@ class Idempotency:
         outcome, row = await anyio.to_thread.run_sync(self.store.begin, owner, key, fp, scope["method"],
                                                       scope["path"])
         if outcome == REUSED:
+            assert row is not None
             await send_problem(scope, send, 422, "idempotency_key_reused", "Idempotency key reused",
                                f"Idempotency-Key {key!r} was used for another request "
                                f"({row.method} {row.path}); use a new key for a new request.")
@@ -128,6 +129,7 @@ class Idempotency:
                                headers={"Retry-After": "1"})
             return
         if outcome == REPLAY:
+            assert row is not None
             replay = redact.for_replay(row.body or b"", self.sealer)
             headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in row.headers or []]
             headers += [REPLAYED, (b"content-length", str(len(replay)).encode())]
@@ -160,7 +162,7 @@ class Idempotency:
         status = start["status"] if start else 0
         answer = b"".join(chunks)
         with anyio.CancelScope(shield=True):
-            if complete and 0 < status < 500:
+            if complete and start is not None and 0 < status < 500:
                 kept = [[k.decode("latin-1").lower(), v.decode("latin-1")] for k, v in start.get("headers", [])
                         if k.decode("latin-1").lower() in KEPT_HEADERS]
                 stored = redact.for_store(answer, self.sealer)  # personal data masked, secrets sealed

@@ -9,12 +9,13 @@ from urllib.parse import unquote
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from services.gateway.oauth.docs import TOKEN_OPENAPI, TOKEN_RESPONSES
+from services.gateway.oauth.service import OAuthError, client_credentials, password_grant
+from services.gateway.oauth.throttle import HashBusy, HashGate, SignInThrottle, keys_for
+from services.gateway.ratelimit.clientip import client_ip, parse_trusted
 from shared import audit
 from shared.db import DbSession
 from shared.errors import problem
-from services.gateway.oauth.throttle import HashBusy, HashGate, SignInThrottle, keys_for
-from services.gateway.ratelimit.clientip import client_ip, parse_trusted
-from services.gateway.oauth.service import OAuthError, client_credentials, password_grant
 
 router = APIRouter(tags=["oauth"])
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -28,7 +29,7 @@ def _basic(request: Request) -> tuple[str, str] | None:
     try:
         raw = base64.b64decode(value.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
-        raise OAuthError("invalid_client", "Malformed Basic credentials.", 401)
+        raise OAuthError("invalid_client", "Malformed Basic credentials.", 401) from None
     cid, sep, secret = raw.partition(":")
     if not sep:
         raise OAuthError("invalid_client", "Malformed Basic credentials.", 401)
@@ -43,7 +44,7 @@ def _error(e: OAuthError) -> JSONResponse:
                         headers=headers)
 
 
-@router.post("/oauth/token")
+@router.post("/oauth/token", responses=TOKEN_RESPONSES, openapi_extra=TOKEN_OPENAPI)
 async def token(request: Request, session: DbSession):
     """Issue an access token. Form-encoded per RFC 6749; errors per §5.2. Never a `service` token: the
     suite's services get theirs from `POST /internal/oauth/token` on the internal listener."""
@@ -135,6 +136,9 @@ def request_ip(request: Request) -> str:
 
 
 def _throttled(request: Request, wait: int):
+    metrics = getattr(request.app.state, "metrics", None)
+    if metrics is not None:
+        metrics.refused("sign_in")  # rate_limit_refusals_total{limit="sign_in"}
     return problem(429, "too_many_sign_in_failures", "Too many requests",
                    f"Too many failed sign-ins for this user name or address; retry in {wait} s.", request=request,
                    headers={**NO_STORE, "Retry-After": str(wait)},

@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 import anyio
 from fastapi import APIRouter, Request
 from sqlalchemy import Column, String, select
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session, SQLModel, col
 
+from services.gateway.oauth.models import OAuthClient, UserAccount
 from shared.auth import CLOCK_SKEW, ServicePrincipal
 from shared.db import UTCDateTime, utcnow
-from services.gateway.oauth.models import OAuthClient, UserAccount
 
 OWNER = {"info": {"owner": "gateway"}}
 
@@ -76,8 +76,8 @@ def disable_client(session: Session, client_id: str, reason: str = "disabled") -
 def current(session: Session, max_token_ttl: int, now: datetime | None = None) -> dict[str, float]:
     """subject -> revoked at (epoch seconds), for revocations that can still matter."""
     since = (now or utcnow()) - timedelta(seconds=max_token_ttl + 2 * CLOCK_SKEW)
-    rows = session.execute(select(RevokedSubject.subject, RevokedSubject.revoked_at)
-                           .where(RevokedSubject.revoked_at >= since)).all()
+    rows = session.execute(select(col(RevokedSubject.subject), col(RevokedSubject.revoked_at))
+                           .where(col(RevokedSubject.revoked_at) >= since)).all()
     return {r.subject: r.revoked_at.timestamp() for r in rows}
 
 

@@ -5,9 +5,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session
 
+from services.gateway.oauth.models import OAuthClient, UserAccount
 from shared.auth import ROLES, TokenSigner
 from shared.db import utcnow
-from services.gateway.oauth.models import OAuthClient, UserAccount
 
 _hasher = PasswordHasher()
 # Verifying against this keeps the timing of unknown names close to that of wrong secrets.
@@ -53,7 +53,8 @@ def create_client(session: Session, client_id: str, secret: str, roles: list[str
     return row
 
 
-def create_user(session: Session, username: str, password: str, roles: list[str], display_name: str = "") -> UserAccount:
+def create_user(session: Session, username: str, password: str, roles: list[str],
+                display_name: str = "") -> UserAccount:
     bad = set(roles) - (ROLES - {"service", "petition_system"})
     if bad:
         raise ValueError(f"roles not allowed for a person: {sorted(bad)}")

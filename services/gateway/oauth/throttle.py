@@ -87,7 +87,7 @@ class HashGate:
         self.limit, self.wait = limit, wait
         self._sem: asyncio.Semaphore | None = None
 
-    async def __aenter__(self) -> "HashGate":
+    async def __aenter__(self) -> HashGate:
         if self._sem is None:
             self._sem = asyncio.Semaphore(self.limit)
         if not self._sem.locked():
@@ -95,9 +95,10 @@ class HashGate:
             return self
         try:
             await asyncio.wait_for(self._sem.acquire(), self.wait)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise HashBusy() from None
         return self
 
     async def __aexit__(self, *exc) -> None:
+        assert self._sem is not None  # set by __aenter__
         self._sem.release()

@@ -51,7 +51,12 @@ async def send_problem(scope, send, status: int, code: str, title: str, detail: 
     """Answer problem+json from the edge; in Chinese when the request's Accept-Language asks."""
     resp = problem(status, code, title, detail, headers=headers, instance=scope["path"], detail_zh=detail_zh,
                    zh=wants_zh(header(scope, b"accept-language")), **extra)
-    await resp(scope, None, send)
+    await resp(scope, _no_receive, send)
+
+
+async def _no_receive() -> dict:
+    """A problem answer never reads the request body."""
+    return {"type": "http.disconnect"}
 
 
 def header(scope, name: bytes) -> bytes | None:

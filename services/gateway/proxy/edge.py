@@ -13,29 +13,21 @@ from __future__ import annotations
 
 import time
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 
 from starlette.middleware import Middleware
 
-from shared.auth import CLOCK_SKEW, Principal, TokenVerifier
-from shared.errors import Unauthorized
 from services.gateway.idempotency.service import KEY_HEADER, Idempotency, IdempotencyStore
+from services.gateway.internal_listener import is_internal_path, on_internal_listener
 from services.gateway.proxy.asgi import header, send_problem
 from services.gateway.proxy.forwarder import Forwarder, make_forwarder
-from services.gateway.proxy.guard import TOKENLESS, refusal, target_service
-from services.gateway.ratelimit.limiter import make_limiter
+from services.gateway.proxy.guard import TOKENLESS, ProxyRoute, refusal, target_service
 from services.gateway.ratelimit.clientip import client_ip, parse_trusted
+from services.gateway.ratelimit.limiter import make_limiter
 from services.gateway.webhook.sealing import box
-from services.gateway.internal_listener import is_internal_path, on_internal_listener
+from shared.auth import CLOCK_SKEW, Principal, TokenVerifier
+from shared.errors import Unauthorized
 
 NOT_LIMITED = ("/healthz", "/readyz", "/metrics", "/.well-known/", "/internal/")
-
-
-@dataclass(frozen=True)
-class ProxyRoute:
-    """Stands in for a matched route in metrics labels."""
-
-    path: str
 
 
 ROUTES = {"mediation": ProxyRoute("/api/v1/mediation/{path}"), "lawyers": ProxyRoute("/api/v1/lawyers/{path}"),
@@ -70,9 +62,10 @@ class TokenCache:
 class Edge:
     """The edge's per-process state: the proxy client, the limiter, idempotency, the token cache."""
 
-    def __init__(self, settings, db, verifier: TokenVerifier) -> None:
+    def __init__(self, settings, db, verifier: TokenVerifier, metrics=None, tracing=None) -> None:
         self.settings = settings
-        self.forwarder: Forwarder = make_forwarder(settings)
+        self.metrics = metrics
+        self.forwarder: Forwarder = make_forwarder(settings, metrics=metrics, tracing=tracing)
         self.limiter = make_limiter(settings)
         self.idempotency = Idempotency(IdempotencyStore(db, settings.idempotency_ttl_hours,
                                                         settings.idempotency_lock_seconds),
@@ -116,6 +109,10 @@ class GatewayEdge:
         edge: Edge = scope["app"].state.edge
         path: str = scope["path"]
         service = target_service(path)
+        # the caller's address, forwarded headers believed only from GATEWAY_TRUSTED_PROXIES
+        # (ratelimit/clientip.py): for the per-address limits and the gateway's own audit records
+        ip = client_ip(scope, parse_trusted(edge.settings.trusted_proxies))
+        scope.setdefault("state", {})["client_ip"] = ip
         if refusal(scope, service) or (is_internal_path(path) and not on_internal_listener(scope)):
             # `/internal/...` is served only on the internal listener (internal_listener.py)
             scope.setdefault("state", {})["audit_refused"] = True  # audit: a proxied call refused (404)
@@ -148,10 +145,11 @@ class GatewayEdge:
             if principal is not None:
                 who = f"{principal.client_id}|{principal.sub}"
             else:
-                # forwarded headers only from GATEWAY_TRUSTED_PROXIES (ratelimit/clientip.py)
-                who = "ip|" + client_ip(scope, parse_trusted(edge.settings.trusted_proxies))
+                who = "ip|" + ip
             decision = await edge.limiter.hit(who)
             if not decision.allowed:
+                if edge.metrics is not None:
+                    edge.metrics.refused("edge")
                 await send_problem(scope, send, 429, "rate_limited", "Too many requests",
                                    f"At most {edge.limiter.limit} requests per minute per client; retry in "
                                    f"{decision.retry_after_seconds} s.",
@@ -185,7 +183,8 @@ def install_edge(app, settings) -> None:
     @asynccontextmanager
     async def lifespan(a):
         async with inner(a) as state:
-            edge = Edge(settings, a.state.db, a.state.verifier)
+            edge = Edge(settings, a.state.db, a.state.verifier, metrics=getattr(a.state, "metrics", None),
+                        tracing=getattr(a.state, "tracing", None))
             await edge.start()
             a.state.edge = edge
             try:

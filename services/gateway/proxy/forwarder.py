@@ -3,10 +3,14 @@
 The request goes out unchanged: method, raw path and query, body and every
 end-to-end header (Authorization, Content-Type, Accept, ...), with the
 gateway's request id as `X-Request-ID` and `X-Forwarded-*` added. The answer
-comes back unchanged (status, body, headers minus hop-by-hop). Failures are
+comes back unchanged (status, body, headers minus hop-by-hop and the service's
+`X-Suite-Route`, the route template it matched, which labels the call in the
+gateway's metrics instead of the raw path). Failures are
 problem+json: 503 `service_unavailable` when the service cannot be reached,
 504 `gateway_timeout` when it is too slow, 502 `bad_gateway` when its answer is
-broken. Nothing waits longer than the connect and read timeouts.
+broken. Nothing waits longer than the connect and read timeouts. Each call is
+timed (`upstream_request_duration_seconds`) and, while tracing is on, is a CLIENT
+span whose `traceparent` the service receives (shared/tracing.py).
 
 Two clients are available (setting `proxy_client`), chosen by measurement (see
 docs/benchmarks.md): aiohttp (default) and httpx.
@@ -15,8 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from typing import Any
 
 from services.gateway.proxy.asgi import BodyTooLarge, ClientGone, read_body, send_problem
+from services.gateway.proxy.guard import PREFIXES, ProxyRoute
+from shared.observability import ROUTE_HEADER
+from shared.tracing import current_traceparent
 
 log = logging.getLogger("gateway.proxy")
 
@@ -25,6 +34,9 @@ _HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-autho
                   "te", "trailer", "transfer-encoding", "upgrade"})
 _REQUEST_DROP = _HOP | {"host", "content-length", "x-request-id", "x-forwarded-for", "x-forwarded-proto",
                         "x-forwarded-host", "expect"}
+_TRACE_HEADERS = frozenset({"traceparent", "tracestate"})  # replaced by the gateway's own span, when it has one
+MAX_ROUTE_LABELS = 1000  # distinct route templates kept per process (metrics cardinality bound)
+_PREFIX_OF = {svc: prefix for prefix, svc in PREFIXES}
 _RESPONSE_DROP = _HOP | {"date", "server"}  # the gateway's own server adds these
 _BYTES_RESPONSE_DROP = frozenset(h.encode() for h in _RESPONSE_DROP)
 _BODYLESS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
@@ -53,7 +65,7 @@ def bad_answer(service: str) -> UpstreamFailure:
                            f"The {service} service gave no valid answer.")
 
 
-def outgoing_headers(scope, request_id: str) -> list[tuple[str, str]]:
+def outgoing_headers(scope, request_id: str, traceparent: str | None = None) -> list[tuple[str, str]]:
     headers: list[tuple[str, str]] = []
     host = ""
     forwarded_for = ""
@@ -64,22 +76,26 @@ def outgoing_headers(scope, request_id: str) -> list[tuple[str, str]]:
             drop_extra.update(t.strip().lower() for t in v.decode("latin-1").split(","))
     for k, v in scope["headers"]:
         name = k.decode("latin-1").lower()
-        if name in _REQUEST_DROP or name in drop_extra:
+        if name in _REQUEST_DROP or name in drop_extra or (traceparent and name in _TRACE_HEADERS):
             if name == "host":
                 host = v.decode("latin-1")
             elif name == "x-forwarded-for":
                 forwarded_for = v.decode("latin-1")
             continue
         headers.append((name, v.decode("latin-1")))
-    client = scope.get("client")
+    # the caller as the edge resolved it (the peer, or from a trusted proxy such as the console the address
+    # it forwards): the services record the last entry in their audit trail
+    client = (scope.get("state") or {}).get("client_ip") or (scope.get("client") or [None])[0]
     if client:
-        forwarded_for = f"{forwarded_for}, {client[0]}" if forwarded_for else client[0]
+        forwarded_for = f"{forwarded_for}, {client}" if forwarded_for else client
     if forwarded_for:
         headers.append(("x-forwarded-for", forwarded_for))
     headers.append(("x-forwarded-proto", scope.get("scheme", "http")))
     if host:
         headers.append(("x-forwarded-host", host))
     headers.append(("x-request-id", request_id))
+    if traceparent:
+        headers.append(("traceparent", traceparent))
     return headers
 
 
@@ -96,8 +112,12 @@ class Forwarder:
     name = "base"
 
     def __init__(self, bases: dict[str, str], connect_timeout: float, read_timeout: float, pool_size: int,
-                 keepalive: float, max_body: int) -> None:
+                 keepalive: float, max_body: int, metrics=None, tracing=None) -> None:
         self.bases = {svc: url.rstrip("/") for svc, url in bases.items()}
+        self.metrics = metrics
+        self.tracing = tracing
+        self._timers: dict[tuple[str, str], Any] = {}  # (service, outcome) -> histogram child
+        self._routes: dict[tuple[str, bytes], ProxyRoute] = {}
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.pool_size = pool_size
@@ -121,20 +141,57 @@ class Forwarder:
             return
         method = scope["method"]
         url = target_url(self.bases[service], scope)
-        headers = outgoing_headers(scope, scope["state"]["request_id"])
         data = body if body or method not in _BODYLESS else None
+        tracing = self.tracing
+        start = time.perf_counter()
         try:
-            status, resp_headers, resp_body = await self._exchange(service, method, url, headers, data)
+            if tracing is not None and tracing.tracer is not None:
+                with tracing.client_span(f"{method} {service}", {"http.request.method": method,
+                                                                 "server.address": service}):
+                    headers = outgoing_headers(scope, scope["state"]["request_id"], current_traceparent())
+                    status, resp_headers, resp_body = await self._exchange(service, method, url, headers, data)
+            else:
+                headers = outgoing_headers(scope, scope["state"]["request_id"])
+                status, resp_headers, resp_body = await self._exchange(service, method, url, headers, data)
         except UpstreamFailure as f:
+            self._time(service, f.code, start)
             log.warning("upstream failure", extra={"service": service, "status": f.status, "path": scope["path"],
                                                    "request_id": scope["state"]["request_id"]})
             await send_problem(scope, send, f.status, f.code, f.title, f.detail)
             return
+        self._time(service, "answered", start)
+        for i, (k, v) in enumerate(resp_headers):
+            if k == ROUTE_HEADER:
+                del resp_headers[i]
+                scope["route"] = self._route(service, v)
+                break
         await send({"type": "http.response.start", "status": status, "headers": resp_headers})
         await send({"type": "http.response.body", "body": resp_body})
 
     async def _exchange(self, service, method, url, headers, data):  # pragma: no cover - overridden
         raise NotImplementedError
+
+    def _time(self, service: str, outcome: str, start: float) -> None:
+        """`upstream_request_duration_seconds{upstream, outcome}`: answered, or the failure's code."""
+        if self.metrics is None:
+            return
+        child = self._timers.get((service, outcome))
+        if child is None:
+            child = self._timers[(service, outcome)] = self.metrics.upstream_latency.labels(
+                self.metrics.service, service, outcome)
+        child.observe(time.perf_counter() - start)
+
+    def _route(self, service: str, template: bytes) -> ProxyRoute:
+        """The metrics label of a proxied call: the template the service matched (under its own prefix)."""
+        key = (service, template)
+        route = self._routes.get(key)
+        if route is None:
+            text = template.decode("latin-1")
+            prefix = _PREFIX_OF[service]
+            if len(text) > 200 or not text.startswith(prefix) or len(self._routes) >= MAX_ROUTE_LABELS:
+                return ProxyRoute(prefix + "/{path}")
+            route = self._routes[key] = ProxyRoute(text)
+        return route
 
 
 class AiohttpForwarder(Forwarder):
@@ -175,16 +232,16 @@ class AiohttpForwarder(Forwarder):
                 if attempt == 0:
                     await asyncio.sleep(0.05)
                     continue
-                raise unavailable(service)
-            except (aiohttp.ServerTimeoutError, asyncio.TimeoutError):
-                raise timed_out(service, self.read_timeout)
+                raise unavailable(service) from None
+            except (TimeoutError, aiohttp.ServerTimeoutError):
+                raise timed_out(service, self.read_timeout) from None
             except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
                 # A kept-alive connection closed under us: safe methods are sent once more.
                 if attempt == 0 and method in _RETRYABLE:
                     continue
-                raise bad_answer(service)
+                raise bad_answer(service) from None
             except aiohttp.ClientError:
-                raise bad_answer(service)
+                raise bad_answer(service) from None
         raise bad_answer(service)  # pragma: no cover
 
 
@@ -222,23 +279,23 @@ class HttpxForwarder(Forwarder):
                 if attempt == 0:  # nothing was sent: any method may try once more
                     await asyncio.sleep(0.05)
                     continue
-                raise unavailable(service)
+                raise unavailable(service) from None
             except httpx.PoolTimeout:
-                raise unavailable(service)
+                raise unavailable(service) from None
             except httpx.TimeoutException:
-                raise timed_out(service, self.read_timeout)
+                raise timed_out(service, self.read_timeout) from None
             except httpx.RemoteProtocolError:
                 if attempt == 0 and method in _RETRYABLE:
                     continue
-                raise bad_answer(service)
+                raise bad_answer(service) from None
             except httpx.HTTPError:
-                raise bad_answer(service)
+                raise bad_answer(service) from None
         raise bad_answer(service)  # pragma: no cover
 
 
-def make_forwarder(settings) -> Forwarder:
+def make_forwarder(settings, metrics=None, tracing=None) -> Forwarder:
     cls = HttpxForwarder if settings.proxy_client == "httpx" else AiohttpForwarder
     return cls({"mediation": settings.mediation_url, "lawyers": settings.lawyers_url,
                 "console": settings.console_url},
                settings.proxy_connect_timeout, settings.proxy_read_timeout, settings.proxy_pool_size,
-               settings.proxy_keepalive_seconds, settings.proxy_max_body_bytes)
+               settings.proxy_keepalive_seconds, settings.proxy_max_body_bytes, metrics=metrics, tracing=tracing)

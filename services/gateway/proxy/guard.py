@@ -9,11 +9,21 @@ and an `internal` segment anywhere in a proxied path.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 # The console (工作台) is a service too: its pages are public paths that answer for themselves (cookie sign-in).
 PREFIXES = (("/api/v1/mediation", "mediation"), ("/api/v1/lawyers", "lawyers"), ("/console", "console"))
 TOKENLESS = frozenset({"console"})
 # Encoded "/", "\", ".", "%" (double encoding) and NUL.
 _BAD_ESCAPES = (b"%2f", b"%5c", b"%2e", b"%25", b"%00")
+
+
+@dataclass(frozen=True)
+class ProxyRoute:
+    """Stands in for a matched route in metrics labels: the service's own route template when it named
+    one (`X-Suite-Route`), else the prefix's catch-all."""
+
+    path: str
 
 
 def target_service(path: str) -> str | None:

@@ -7,13 +7,13 @@ import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from services.gateway.access.masking import mask_personal
+from services.gateway.access.participants import ensure_works_on
+from services.gateway.handoff.service import check_case_no
+from services.gateway.timeline import repository as repo
 from shared.auth import READ_ROLES, Principal, require_roles
 from shared.db import DbSession
 from shared.errors import Unprocessable
-from services.gateway.handoff.service import check_case_no
-from services.gateway.timeline import repository as repo
-from services.gateway.access.masking import mask_personal
-from services.gateway.access.participants import ensure_works_on
 
 
 def masked(event: dict) -> dict:

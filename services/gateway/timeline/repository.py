@@ -4,14 +4,14 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Row, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from shared.timeutil import to_local
 from services.gateway.hub.models import HubEvent
+from shared.timeutil import to_local
 
 # Plain columns, not ORM rows: a feed page is read, turned into JSON and forgotten.
-COLUMNS = (HubEvent.position, HubEvent.id, HubEvent.source, HubEvent.type, HubEvent.subject, HubEvent.time,
-           HubEvent.data, HubEvent.sequence)
+COLUMNS = tuple(col(c) for c in (HubEvent.position, HubEvent.id, HubEvent.source, HubEvent.type, HubEvent.subject,
+                                  HubEvent.time, HubEvent.data, HubEvent.sequence))
 
 
 def wire(row: Row) -> dict[str, Any]:
@@ -28,12 +28,12 @@ def wire(row: Row) -> dict[str, Any]:
 
 
 def for_subject(session: Session, subject: str, limit: int = 5000) -> list[Row]:
-    return list(session.execute(select(*COLUMNS).where(HubEvent.subject == subject)
-                                .order_by(HubEvent.time, HubEvent.position).limit(limit)))
+    return list(session.execute(select(*COLUMNS).where(col(HubEvent.subject) == subject)
+                                .order_by(col(HubEvent.time), col(HubEvent.position)).limit(limit)))
 
 
 def feed(session: Session, after: int, subject: str | None, limit: int) -> list[Row]:
-    q = select(*COLUMNS).where(HubEvent.position > after)
+    q = select(*COLUMNS).where(col(HubEvent.position) > after)
     if subject:
-        q = q.where(HubEvent.subject == subject)
-    return list(session.execute(q.order_by(HubEvent.position).limit(limit + 1)))
+        q = q.where(col(HubEvent.subject) == subject)
+    return list(session.execute(q.order_by(col(HubEvent.position)).limit(limit + 1)))

@@ -5,16 +5,18 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from shared.auth import Principal, require_roles
-from shared.db import DbSession
-from shared.pagination import Page, PageDep, paginate
-from services.gateway.webhook import repository as repo, service
+from services.gateway.webhook import repository as repo
+from services.gateway.webhook import service
 from services.gateway.webhook.models import (
     DeliveryPublic,
     WebhookCreate,
     WebhookPublic,
     WebhookWithSecret,
 )
+from shared.auth import Principal, require_roles
+from shared.db import DbSession
+from shared.pagination import Page, PageDep, paginate
+from shared.problem_docs import problems
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 
@@ -23,7 +25,8 @@ Reader = Annotated[Principal, Depends(require_roles("petition_system", "coordina
 DeliveryStatus = Literal["pending", "succeeded", "failed", "cancelled"]
 
 
-@router.post("", status_code=201, response_model=WebhookWithSecret)
+@router.post("", status_code=201, response_model=WebhookWithSecret,
+             responses=problems((422, "webhook_url_refused")))
 def create_webhook(body: WebhookCreate, request: Request, session: DbSession, who: Manager) -> WebhookWithSecret:
     settings = request.app.state.settings
     return service.with_secret(service.register(session, settings, who, body), settings)
@@ -69,7 +72,8 @@ def get_delivery(webhook_id: str, delivery_id: str, session: DbSession, who: Rea
     return service.delivery_public(row, repo.attempts_of(session, [row.id])[row.id])
 
 
-@router.post("/{webhook_id}/deliveries/{delivery_id}/redeliver", status_code=202, response_model=DeliveryPublic)
+@router.post("/{webhook_id}/deliveries/{delivery_id}/redeliver", status_code=202, response_model=DeliveryPublic,
+             responses=problems((409, "webhook_disabled")))
 def redeliver(webhook_id: str, delivery_id: str, session: DbSession, who: Manager) -> DeliveryPublic:
     row = service.redeliver(session, who, webhook_id, delivery_id)
     return service.delivery_public(row, repo.attempts_of(session, [row.id])[row.id])

@@ -13,20 +13,21 @@ import email.utils
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import anyio
 import anyio.from_thread
 import httpx
 from fastapi import FastAPI
 
-from shared.db import utcnow
-from shared.jobs import Job
 from services.gateway.settings import GatewaySettings
-from services.gateway.webhook import repository as repo, service
+from services.gateway.webhook import repository as repo
+from services.gateway.webhook import service
 from services.gateway.webhook.service import AttemptResult
 from services.gateway.webhook.signing import signature_header
 from services.gateway.webhook.urlsafety import Target, UnsafeUrl, allowed_hosts, own_endpoints, resolve
+from shared.db import utcnow
+from shared.jobs import Job
 
 log = logging.getLogger("gateway.webhooks")
 USER_AGENT = "petition-suite-webhooks/1.0"
@@ -66,9 +67,14 @@ def _claim(app: FastAPI, limit: int) -> list[Outgoing]:
             ep = eps.get(r.endpoint_id)
             if service.cancel_if_inactive(r, ep):
                 continue
+            assert ep is not None  # cancel_if_inactive took the missing ones
             r.next_attempt_at = lease
             out.append(Outgoing(r.id, ep.url, r.event_id, r.body, service.signing_secrets(ep, settings, now)))
         return out
+
+
+# Attempt outcomes counted in `webhook_delivery_failures_total` (service.record_attempt).
+FAILURES = frozenset({"retrying", "failed", "disabled"})
 
 
 def _record(app: FastAPI, results: list[AttemptResult]) -> None:
@@ -84,6 +90,8 @@ def _record(app: FastAPI, results: list[AttemptResult]) -> None:
             outcome = service.record_attempt(s, settings, row, eps.get(row.endpoint_id), res)
             if metrics is not None:
                 metrics.events.labels(metrics.service, f"webhook_{outcome}", row.event_type).inc()
+                if outcome in FAILURES:
+                    metrics.webhook_failures.labels(metrics.service, outcome).inc()
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -98,7 +106,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return max(0.0, (when - (now or utcnow())).total_seconds())
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from pydantic import BaseModel, Field as PField, field_validator
+from pydantic import BaseModel, field_validator
+from pydantic import Field as PField
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from shared.db import utcnow
-from shared.jobs import claim
 from services.gateway.webhook.models import (
     CANCELLED,
     ENDPOINT_ACTIVE,
@@ -16,6 +14,8 @@ from services.gateway.webhook.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from shared.db import rowcount, utcnow
+from shared.jobs import claim
 
 
 def get_endpoint(session: Session, endpoint_id: str) -> WebhookEndpoint | None:
@@ -26,15 +26,15 @@ def get_endpoint(session: Session, endpoint_id: str) -> WebhookEndpoint | None:
 def endpoints_by_id(session: Session, ids: set[str]) -> dict[str, WebhookEndpoint]:
     if not ids:
         return {}
-    rows = session.execute(select(WebhookEndpoint).where(WebhookEndpoint.id.in_(ids))).scalars()
+    rows = session.execute(select(WebhookEndpoint).where(col(WebhookEndpoint.id).in_(ids))).scalars()
     return {r.id: r for r in rows}
 
 
 def page_endpoints(session: Session, owner: str | None, after: list | None, limit: int) -> list[WebhookEndpoint]:
-    q = (select(WebhookEndpoint).where(WebhookEndpoint.deleted_at.is_(None))
-         .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id).limit(limit + 1))
+    q = (select(WebhookEndpoint).where(col(WebhookEndpoint.deleted_at).is_(None))
+         .order_by(col(WebhookEndpoint.created_at), col(WebhookEndpoint.id)).limit(limit + 1))
     if owner is not None:
-        q = q.where(WebhookEndpoint.owner == owner)
+        q = q.where(col(WebhookEndpoint.owner) == owner)
     if after:
         at = datetime.fromisoformat(after[0])
         q = q.where((WebhookEndpoint.created_at > at)
@@ -43,21 +43,22 @@ def page_endpoints(session: Session, owner: str | None, after: list | None, limi
 
 
 def active_endpoints(session: Session) -> list[WebhookEndpoint]:
-    q = select(WebhookEndpoint).where(WebhookEndpoint.status == ENDPOINT_ACTIVE,
-                                      WebhookEndpoint.deleted_at.is_(None))
+    q = select(WebhookEndpoint).where(col(WebhookEndpoint.status) == ENDPOINT_ACTIVE,
+                                      col(WebhookEndpoint.deleted_at).is_(None))
     return list(session.execute(q).scalars())
 
 
 def deliveries_of(session: Session, event_ids: list[str]) -> set[tuple[str, str]]:
     """(endpoint id, event id) of the deliveries already queued for these events."""
-    q = select(WebhookDelivery.endpoint_id, WebhookDelivery.event_id).where(WebhookDelivery.event_id.in_(event_ids))
+    q = select(col(WebhookDelivery.endpoint_id),
+               col(WebhookDelivery.event_id)).where(col(WebhookDelivery.event_id).in_(event_ids))
     return {(a, b) for a, b in session.execute(q)}
 
 
 def deliveries_by_id(session: Session, ids: list[str]) -> dict[str, WebhookDelivery]:
     if not ids:
         return {}
-    rows = session.execute(select(WebhookDelivery).where(WebhookDelivery.id.in_(ids))).scalars()
+    rows = session.execute(select(WebhookDelivery).where(col(WebhookDelivery.id).in_(ids))).scalars()
     return {r.id: r for r in rows}
 
 
@@ -69,10 +70,10 @@ def get_delivery(session: Session, endpoint_id: str, delivery_id: str) -> Webhoo
 def page_deliveries(session: Session, endpoint_id: str, status: str | None, after: list | None,
                     limit: int) -> list[WebhookDelivery]:
     """Newest first."""
-    q = (select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
-         .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc()).limit(limit + 1))
+    q = (select(WebhookDelivery).where(col(WebhookDelivery.endpoint_id) == endpoint_id)
+         .order_by(col(WebhookDelivery.created_at).desc(), col(WebhookDelivery.id).desc()).limit(limit + 1))
     if status:
-        q = q.where(WebhookDelivery.status == status)
+        q = q.where(col(WebhookDelivery.status) == status)
     if after:
         at = datetime.fromisoformat(after[0])
         q = q.where((WebhookDelivery.created_at < at)
@@ -84,8 +85,8 @@ def attempts_of(session: Session, delivery_ids: list[str]) -> dict[str, list[Web
     out: dict[str, list[WebhookAttempt]] = {d: [] for d in delivery_ids}
     if not delivery_ids:
         return out
-    q = (select(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(delivery_ids))
-         .order_by(WebhookAttempt.delivery_id, WebhookAttempt.number))
+    q = (select(WebhookAttempt).where(col(WebhookAttempt.delivery_id).in_(delivery_ids))
+         .order_by(col(WebhookAttempt.delivery_id), col(WebhookAttempt.number)))
     for a in session.execute(q).scalars():
         out[a.delivery_id].append(a)
     return out
@@ -94,8 +95,8 @@ def attempts_of(session: Session, delivery_ids: list[str]) -> dict[str, list[Web
 def claim_due(session: Session, now: datetime, limit: int) -> list[WebhookDelivery]:
     """Pending deliveries whose time has come, locked (SKIP LOCKED on PostgreSQL), oldest due first."""
     q = (select(WebhookDelivery)
-         .where(WebhookDelivery.status == PENDING, WebhookDelivery.next_attempt_at <= now)
-         .order_by(WebhookDelivery.next_attempt_at).limit(limit))
+         .where(col(WebhookDelivery.status) == PENDING, col(WebhookDelivery.next_attempt_at) <= now)
+         .order_by(col(WebhookDelivery.next_attempt_at)).limit(limit))
     return claim(session, q)
 
 
@@ -103,7 +104,7 @@ def cancel_pending(session: Session, endpoint_id: str, reason: str) -> int:
     now = utcnow()
     res = session.execute(
         update(WebhookDelivery)
-        .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == PENDING)
+        .where(col(WebhookDelivery.endpoint_id) == endpoint_id, col(WebhookDelivery.status) == PENDING)
         .values(status=CANCELLED, next_attempt_at=None, last_error=reason, updated_at=now, completed_at=now)
     )
-    return res.rowcount or 0
+    return rowcount(res) or 0

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
@@ -86,7 +87,7 @@ class OwnEndpoints:
     ports: frozenset[int] = frozenset()
     hosts: frozenset[str] = frozenset()
 
-    def refuses(self, host: str, port: int, addresses: list[IPAddress] = ()) -> bool:
+    def refuses(self, host: str, port: int, addresses: Sequence[IPAddress] = ()) -> bool:
         if port not in self.ports:
             return False
         host = _norm_host(host)

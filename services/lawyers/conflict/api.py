@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
-from shared.errors import NotFound
-from shared.routing import OneHopRoute
-
 from services.lawyers.conflict import repository as repo
 from services.lawyers.conflict import service
-from services.lawyers.conflict.models import ConflictCreate, ConflictEntry, WaiverCreate
+from services.lawyers.conflict.models import ConflictCreate, ConflictEntry, ConflictWaiver, WaiverCreate
 from services.lawyers.context import CtxDep
 from services.lawyers.lawyer import service as lawyers
+from shared.errors import NotFound
+from shared.problem_docs import problems
+from shared.routing import OneHopRoute
 
 router = APIRouter(prefix="/api/v1/lawyers", tags=["conflicts"], route_class=OneHopRoute)
 
@@ -40,13 +40,13 @@ def list_conflicts(lawyer_id: str, ctx: CtxDep) -> dict:
         raise NotFound(f"No lawyer {lawyer_id}.")
     entries = repo.of_lawyer(ctx.session, lw.id)
     waivers = repo.waivers_for(ctx.session, [e.id for e in entries])
-    by = {}
+    by: dict[str, list[ConflictWaiver]] = {}
     for w in waivers:
         by.setdefault(w.conflict_id, []).append(w)
     return {"items": [service.public(ctx, e, by.get(e.id)) for e in entries], "next_cursor": None}
 
 
-@router.post("/conflicts/{conflict_id}/waivers", status_code=201)
+@router.post("/conflicts/{conflict_id}/waivers", status_code=201, responses=problems((422, "conflict_not_waivable")))
 def add_waiver(conflict_id: str, body: WaiverCreate, ctx: CtxDep) -> dict:
     ctx.require("coordinator")
     return service.waiver_public(service.waive(ctx, conflict_id, body))

@@ -6,7 +6,8 @@ import unicodedata
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field as PField
+from pydantic import BaseModel
+from pydantic import Field as PField
 from sqlalchemy import Column, Date, Index, String
 from sqlmodel import Field, SQLModel
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.lawyers.conflict.models import ConflictEntry, ConflictWaiver
 
@@ -10,19 +10,19 @@ from services.lawyers.conflict.models import ConflictEntry, ConflictWaiver
 def by_party_keys(session: Session, keys: list[str], lawyer_ids: list[str] | None = None) -> list[ConflictEntry]:
     if not keys:
         return []
-    q = select(ConflictEntry).where(ConflictEntry.party_key.in_(keys))
+    q = select(ConflictEntry).where(col(ConflictEntry.party_key).in_(keys))
     if lawyer_ids is not None:
-        q = q.where(ConflictEntry.lawyer_id.in_(lawyer_ids))
+        q = q.where(col(ConflictEntry.lawyer_id).in_(lawyer_ids))
     return list(session.execute(q).scalars())
 
 
 def waivers_for(session: Session, conflict_ids: list[str]) -> list[ConflictWaiver]:
     if not conflict_ids:
         return []
-    return list(session.execute(select(ConflictWaiver).where(ConflictWaiver.conflict_id.in_(conflict_ids)))
+    return list(session.execute(select(ConflictWaiver).where(col(ConflictWaiver.conflict_id).in_(conflict_ids)))
                 .scalars())
 
 
 def of_lawyer(session: Session, lawyer_id: str) -> list[ConflictEntry]:
-    return list(session.execute(select(ConflictEntry).where(ConflictEntry.lawyer_id == lawyer_id)
-                                .order_by(ConflictEntry.created_at, ConflictEntry.id)).scalars())
+    return list(session.execute(select(ConflictEntry).where(col(ConflictEntry.lawyer_id) == lawyer_id)
+                                .order_by(col(ConflictEntry.created_at), col(ConflictEntry.id))).scalars())

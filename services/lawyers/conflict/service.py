@@ -8,17 +8,16 @@ party's signed informed consent (知情同意书) is recorded.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterable
-
-from shared.errors import NotFound, Unprocessable
+from typing import Any
 
 from services.lawyers.conflict import repository as repo
-from services.lawyers.conflict.models import (ConflictCreate, ConflictEntry, ConflictWaiver, WaiverCreate,
-                                              normalise_name)
+from services.lawyers.conflict.models import ConflictCreate, ConflictEntry, ConflictWaiver, WaiverCreate, normalise_name
 from services.lawyers.context import Ctx, day, iso, new_id
 from services.lawyers.settings import LawyersSettings
+from shared.errors import NotFound, Unprocessable
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,18 @@
 """`GET /api/v1/lawyers/opinion-requests/{id}/opinion.pdf`: the 法律意见书 as printed."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Any
 
-from shared.pdf import PDF_MEDIA_TYPE
-from shared.routing import OneHopRoute
+from fastapi import APIRouter, Response
 
 from services.lawyers.context import CtxDep
 from services.lawyers.document import service
+from shared.pdf import PDF_MEDIA_TYPE
+from shared.routing import OneHopRoute
 
 router = APIRouter(prefix="/api/v1/lawyers", tags=["documents"], route_class=OneHopRoute)
-PDF = {200: {"content": {PDF_MEDIA_TYPE: {}}, "description": "The document (PDF, Chinese fonts embedded)."}}
+PDF: dict[int | str, dict[str, Any]] = {
+    200: {"content": {PDF_MEDIA_TYPE: {}}, "description": "The document (PDF, Chinese fonts embedded)."}}
 
 
 @router.get("/opinion-requests/{request_id}/opinion.pdf", response_class=Response, responses=PDF)

@@ -10,17 +10,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import and_, func, or_, select
-
-from shared.errors import NotFound
-from shared.pdf import DocumentTemplates, cn_date, render_pdf
-from shared.timeutil import local_date, local_dt
+from sqlmodel import col
 
 from services.lawyers.context import Ctx
+from services.lawyers.labels import CHANNEL_ZH, KIND_ZH, LEGALITY_ZH, ROLE_ZH, category_label
 from services.lawyers.lawyer.models import Lawyer
 from services.lawyers.opinion import repository as opinions_repo
 from services.lawyers.opinion import service as opinions
 from services.lawyers.opinion.models import LegalOpinion
-from services.lawyers.labels import CHANNEL_ZH, KIND_ZH, LEGALITY_ZH, ROLE_ZH, category_label
+from shared.errors import NotFound
+from shared.pdf import DocumentTemplates, cn_date, render_pdf
+from shared.timeutil import local_date, local_dt
 
 TEMPLATES = DocumentTemplates(Path(__file__).parent / "templates")
 
@@ -31,9 +31,9 @@ def _serial(ctx: Ctx, first: LegalOpinion) -> int:
     year = local_date(first.filed_at).year
     lo, hi = local_dt(date(year, 1, 1), time(0)), local_dt(date(year + 1, 1, 1), time(0))
     q = select(func.count()).select_from(LegalOpinion).where(
-        LegalOpinion.version == 1, LegalOpinion.filed_at >= lo, LegalOpinion.filed_at < hi,
-        or_(LegalOpinion.filed_at < first.filed_at, and_(LegalOpinion.filed_at == first.filed_at,
-                                                         LegalOpinion.id <= first.id)))
+        col(LegalOpinion.version) == 1, col(LegalOpinion.filed_at) >= lo, col(LegalOpinion.filed_at) < hi,
+        or_(col(LegalOpinion.filed_at) < first.filed_at, and_(col(LegalOpinion.filed_at) == first.filed_at,
+                                                         col(LegalOpinion.id) <= first.id)))
     return int(ctx.session.execute(q).scalar_one())
 
 

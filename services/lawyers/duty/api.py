@@ -6,19 +6,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from shared.timeutil import Day, local_dt
-from shared.routing import OneHopRoute
-
 from services.lawyers.context import CtxDep
 from services.lawyers.duty import repository as repo
 from services.lawyers.duty import service
 from services.lawyers.duty.models import AssistIn, GenerateIn, ReceptionDayIn, SwapIn
+from shared.problem_docs import problems
+from shared.routing import OneHopRoute
+from shared.timeutil import Day, local_dt
 
 router = APIRouter(prefix="/api/v1/lawyers", tags=["duty"], route_class=OneHopRoute)
 SEE_ALL = ("coordinator", "auditor", "mediator", "petition_system")
 
 
-@router.post("/duty-shifts/generate", status_code=201)
+@router.post("/duty-shifts/generate", status_code=201, responses=problems((409, "roster_exists")))
 def generate(body: GenerateIn, ctx: CtxDep) -> dict:
     ctx.require("coordinator")
     shifts = service.generate(ctx, body.from_, body.to, replace=body.replace)
@@ -45,7 +45,8 @@ def get_shift(shift_id: str, ctx: CtxDep) -> dict:
     return service.shift_public(ctx, service.get_shift(ctx, shift_id))
 
 
-@router.post("/duty-shifts/{shift_id}/swap")
+@router.post("/duty-shifts/{shift_id}/swap",
+             responses=problems((409, "lawyer_unavailable", "already_on_duty"), (422, "invalid_swap")))
 def swap(shift_id: str, body: SwapIn, ctx: CtxDep) -> dict:
     a, b = service.swap(ctx, shift_id, body.with_shift_id, body.reason)
     return {"items": [service.shift_public(ctx, a), service.shift_public(ctx, b)], "next_cursor": None}
@@ -62,7 +63,7 @@ def add_reception_day(body: ReceptionDayIn, ctx: CtxDep) -> dict:
     return {"id": r.id, "date": r.day.isoformat(), "kind": "ad_hoc", "leader": r.leader, "note": r.note}
 
 
-@router.post("/reception-assists", status_code=201)
+@router.post("/reception-assists", status_code=201, responses=problems((409, "no_lawyer_available")))
 def assign_assist(body: AssistIn, ctx: CtxDep) -> dict:
     ctx.require("coordinator")
     return service.assist_public(service.assign_assist(ctx, body))

@@ -3,12 +3,8 @@ from __future__ import annotations
 
 import calendar as _calendar
 from collections import defaultdict
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import Any
-
-from shared.errors import Conflict, NotFound, Unprocessable
-from shared.events import emit
-from shared.timeutil import local_date, local_dt
 
 from services.lawyers.context import SOURCE, Ctx, day, iso, new_id
 from services.lawyers.duty import repository as repo
@@ -16,9 +12,12 @@ from services.lawyers.duty.models import AssistIn, DutyShift, ReceptionAssist, R
 from services.lawyers.lawyer import repository as lawyers_repo
 from services.lawyers.lawyer import service as lawyers
 from services.lawyers.lawyer.models import Lawyer
+from shared.errors import Conflict, NotFound, Unprocessable
+from shared.events import emit
+from shared.timeutil import local_date, local_dt
 
 MAX_PERIOD_DAYS = 400
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _hm(value: str) -> time:
@@ -71,9 +70,7 @@ def generate(ctx: Ctx, start: date, end: date, *, replace: bool = False) -> list
     def available(lw: Lawyer, d: date) -> bool:
         if any(a <= d <= b for a, b in leaves.get(lw.id, ())):
             return False
-        if lw.kind == "retained_counsel" and not any(a <= d <= b for a, b in contracts.get(lw.id, ())):
-            return False
-        return True
+        return lw.kind != "retained_counsel" or any(a <= d <= b for a, b in contracts.get(lw.id, ()))
 
     avail = {lw.id: [available(lw, d) for d in days] for lw in eligible}
     remaining = {lid: sum(flags) for lid, flags in avail.items()}
@@ -93,7 +90,7 @@ def generate(ctx: Ctx, start: date, end: date, *, replace: bool = False) -> list
             remaining[lid] -= 1
     session.add_all(shifts)
     session.flush()
-    loads = [n for n in counts.values()]
+    loads = list(counts.values())
     emit(session, source=SOURCE, type="lawyers.duty.generated", subject=None,
          data={"from": day(start), "to": day(end), "shifts": len(shifts), "working_days": len(days),
                "lawyers": len(counts), "min_load": min(loads) if loads else 0,
@@ -116,8 +113,10 @@ def swap(ctx: Ctx, shift_id: str, other_id: str, reason: str = "") -> tuple[Duty
         raise Unprocessable("A swap needs two shifts held by two different lawyers.", code="invalid_swap")
     if a.day == b.day:
         raise Unprocessable("Both shifts are on the same day; nothing to swap.", code="invalid_swap")
-    for sh, lawyer_id, target_day in ((a, b.lawyer_id, a.day), (b, a.lawyer_id, b.day)):
+    for lawyer_id, target_day in ((b.lawyer_id, a.day), (a.lawyer_id, b.day)):
         lw = ctx.session.get(Lawyer, lawyer_id)
+        if lw is None:
+            raise NotFound(f"No lawyer {lawyer_id}.")
         why = lawyers.availability_problem(ctx, lw, target_day)
         if why:
             raise Conflict(f"{lw.name} cannot be on duty on {day(target_day)} ({why}).", code="lawyer_unavailable")

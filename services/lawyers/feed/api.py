@@ -1,14 +1,11 @@
 """Calendar feed per lawyer (RFC 5545): duty shifts, reception assists, hearings, opinion and review due dates."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter, Response
 from icalendar import Calendar, Event
-
-from shared.errors import NotFound
-from shared.timeutil import local_dt
-from shared.routing import OneHopRoute
+from sqlmodel import col
 
 from services.lawyers.context import CtxDep
 from services.lawyers.duty import repository as duty_repo
@@ -16,8 +13,13 @@ from services.lawyers.duty.service import _hm
 from services.lawyers.lawyer import service as lawyers
 from services.lawyers.opinion.models import OpinionRequest
 from services.lawyers.review import repository as review_repo
+from shared.errors import NotFound
+from shared.routing import OneHopRoute
+from shared.timeutil import local_dt
 
 router = APIRouter(prefix="/api/v1/lawyers", tags=["calendar"], route_class=OneHopRoute)
+FEED_RESPONSES: dict[int | str, dict] = {200: {"description": "An iCalendar feed (RFC 5545).",
+                                              "content": {"text/calendar": {"schema": {"type": "string"}}}}}
 PRODID = "-//petition-suite//lawyers//ZH"
 
 
@@ -35,12 +37,12 @@ def _event(uid: str, summary: str, start, end, stamp: datetime, description: str
     return ev
 
 
-@router.get("/lawyers/{lawyer_id}/calendar.ics")
+@router.get("/lawyers/{lawyer_id}/calendar.ics", response_class=Response, responses=FEED_RESPONSES)
 def calendar_feed(lawyer_id: str, ctx: CtxDep) -> Response:
     lw = lawyers.visible(ctx, lawyer_id)
     if not (ctx.oversees or ctx.me == lw.id):
         raise NotFound(f"No lawyer {lawyer_id}.")
-    s, stamp = ctx.session, datetime.now(timezone.utc)
+    s, stamp = ctx.session, datetime.now(UTC)
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -60,8 +62,8 @@ def calendar_feed(lawyer_id: str, ctx: CtxDep) -> Response:
             cal.add_component(_event(f"review-due-{r.id}", f"复查复核意见到期 {r.case_no}", r.due_on,
                                      r.due_on + timedelta(days=1), stamp))
     from sqlalchemy import select
-    for rq in s.execute(select(OpinionRequest).where(OpinionRequest.assignee_id == lw.id,
-                                                     OpinionRequest.status == "assigned")).scalars():
+    for rq in s.execute(select(OpinionRequest).where(col(OpinionRequest.assignee_id) == lw.id,
+                                                     col(OpinionRequest.status) == "assigned")).scalars():
         cal.add_component(_event(f"opinion-due-{rq.id}", f"法律意见书到期 {rq.case_no}", rq.due_on,
                                  rq.due_on + timedelta(days=1), stamp, description=rq.question[:500]))
     return Response(cal.to_ical(), media_type="text/calendar; charset=utf-8",

@@ -13,11 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
-from sqlmodel import Session
-
-from shared.errors import SuiteError
-from shared.events import CloudEvent, emit
-from shared.events.inbox import EventHandlers
+from sqlmodel import Session, col
 
 from services.lawyers.context import SOURCE, Ctx, job_ctx
 from services.lawyers.duty import service as duty
@@ -26,14 +22,17 @@ from services.lawyers.opinion import service as opinions
 from services.lawyers.opinion.models import OpinionRequest, OpinionRequestCreate
 from services.lawyers.review import service as reviews
 from services.lawyers.review.models import ReviewCreate, ReviewMatter
+from shared.errors import SuiteError
+from shared.events import CloudEvent, emit
+from shared.events.inbox import EventHandlers
 
 log = logging.getLogger("lawyers.handoff")
 TARGETS = ("legal_opinion", "review_studio", "reception_assist")
 ROLES = ("petitioner", "respondent", "third_party")
 
 
-def _parties(raw: Any) -> list:
-    out = []
+def _parties(raw: Any) -> list[Any]:
+    out: list[Any] = []
     for p in raw or []:
         if isinstance(p, str):
             out.append(p)
@@ -47,9 +46,15 @@ def _reject(ctx: Ctx, handoff_id: str, case_no: str | None, reason: str, code: s
          data={"handoff_id": handoff_id, "case_no": case_no, "reason": reason, "reason_code": code})
 
 
+# The row each target's accepted handoff becomes (its handoff_id says the handoff was taken).
+TAKEN_AS: dict[str, type[OpinionRequest] | type[ReviewMatter] | type[ReceptionAssist]] = {
+    "legal_opinion": OpinionRequest, "review_studio": ReviewMatter, "reception_assist": ReceptionAssist}
+
+
 def _already_taken(session: Session, target: str, handoff_id: str) -> bool:
-    model = {"legal_opinion": OpinionRequest, "review_studio": ReviewMatter, "reception_assist": ReceptionAssist}[target]
-    return session.execute(select(model.id).where(model.handoff_id == handoff_id).limit(1)).first() is not None
+    model = TAKEN_AS[target]
+    q = select(col(model.id)).where(col(model.handoff_id) == handoff_id).limit(1)
+    return session.execute(q).first() is not None
 
 
 def _accept_opinion(ctx: Ctx, hid: str, case_no: str, d: dict) -> None:
@@ -102,11 +107,12 @@ def register(handlers: EventHandlers, app) -> None:
             return
         try:
             with session.begin_nested():
-                ACCEPT[target](ctx, hid, case_no, d)
+                ACCEPT[target](ctx, hid, case_no or "", d)
         except ValidationError as e:
-            first = e.errors()[0] if e.errors() else {}
-            where = ".".join(str(x) for x in first.get("loc", ())) or "body"
-            _reject(ctx, hid, case_no, f"The handoff lacks valid data: {where}: {first.get('msg', 'invalid')}",
+            errors = e.errors()
+            where = ".".join(str(x) for x in errors[0]["loc"]) if errors else "body"
+            msg = errors[0]["msg"] if errors else "invalid"
+            _reject(ctx, hid, case_no, f"The handoff lacks valid data: {where or 'body'}: {msg}",
                     "invalid_request")
         except SuiteError as e:
             _reject(ctx, hid, case_no, e.detail, e.code)

@@ -1,19 +1,21 @@
 """Hours and fee ledger endpoints (the monthly report: services/lawyers/report/)."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from typing import Annotated
 
-from shared.db import utcnow
-from shared.timeutil import local_date
-from shared.routing import OneHopRoute
+from fastapi import APIRouter, Query
 
 from services.lawyers.context import CtxDep
 from services.lawyers.hours import service
 from services.lawyers.hours.models import FeeCreate, TimeEntryCreate
 from services.lawyers.lawyer import service as lawyers
+from shared.db import utcnow
+from shared.problem_docs import problems
+from shared.routing import OneHopRoute
+from shared.timeutil import Month, local_date
 
 router = APIRouter(prefix="/api/v1/lawyers", tags=["hours"], route_class=OneHopRoute)
-MONTH = Query(pattern=r"^\d{4}-\d{2}$")
+MONTH = Query(description="YYYY-MM")
 
 
 def _own_or_overseer(ctx, lawyer_id: str):
@@ -37,19 +39,19 @@ def hours(lawyer_id: str, ctx: CtxDep, year: int | None = Query(default=None, ge
 
 
 @router.get("/lawyers/{lawyer_id}/time-entries")
-def time_entries(lawyer_id: str, ctx: CtxDep, month: str = MONTH) -> dict:
+def time_entries(lawyer_id: str, ctx: CtxDep, month: Annotated[Month, MONTH]) -> dict:
     lw = _own_or_overseer(ctx, lawyer_id)
     start, end = service.month_bounds(month)
     return {"items": [service.entry_public(e) for e in service.repo.entries_between(ctx.session, lw.id, start, end)],
             "next_cursor": None}
 
 
-@router.post("/fees", status_code=201)
+@router.post("/fees", status_code=201, responses=problems((422, "fee_out_of_range")))
 def add_fee(body: FeeCreate, ctx: CtxDep) -> dict:
     return service.fee_public(service.add_fee(ctx, body))
 
 
 @router.get("/lawyers/{lawyer_id}/fees")
-def fee_ledger(lawyer_id: str, ctx: CtxDep, month: str = MONTH) -> dict:
+def fee_ledger(lawyer_id: str, ctx: CtxDep, month: Annotated[Month, MONTH]) -> dict:
     lw = _own_or_overseer(ctx, lawyer_id)
     return service.ledger(ctx, lw.id, month)

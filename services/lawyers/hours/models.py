@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field as PField
+from pydantic import BaseModel
+from pydantic import Field as PField
 from sqlalchemy import Column, Date, Float, Index, Integer, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 

@@ -7,15 +7,15 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from shared.errors import Forbidden, Unprocessable
-from shared.events import emit
-from shared.timeutil import to_local
-
 from services.lawyers.context import SOURCE, Ctx, day, iso, new_id
 from services.lawyers.hours import repository as repo
 from services.lawyers.hours.models import FeeCreate, FeeEntry, HoursWarning, TimeEntry, TimeEntryCreate
 from services.lawyers.lawyer.models import Lawyer
 from services.lawyers.opinion.models import LegalOpinion
+from shared.errors import Forbidden, Unprocessable
+from shared.events import emit
+from shared.timeutil import to_local
+
 
 def entry_public(e: TimeEntry) -> dict[str, Any]:
     return {"id": e.id, "lawyer_id": e.lawyer_id, "date": day(e.day), "hours": e.hours, "case_no": e.case_no,
@@ -33,7 +33,7 @@ def month_bounds(month: str) -> tuple[date, date]:
         return date(y, m, 1), date(y, m, _calendar.monthrange(y, m)[1])
     except Exception:
         raise Unprocessable("month: expected YYYY-MM", code="validation_error",
-                            errors=[{"field": "month", "message": "expected YYYY-MM", "type": "value_error"}])
+                            errors=[{"field": "month", "message": "expected YYYY-MM", "type": "value_error"}]) from None
 
 
 def usage(ctx: Ctx, lawyer_id: str, year: int) -> dict[str, Any]:

@@ -3,19 +3,26 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from shared.pagination import PageDep, paginate
-from shared.routing import OneHopRoute
-
 from services.lawyers.context import CtxDep
 from services.lawyers.lawyer import repository as repo
 from services.lawyers.lawyer import service
-from services.lawyers.lawyer.models import (ContractIn, LawyerCreate, LawyerKind, LawyerUpdate, LeaveIn,
-                                            contract_public, leave_public)
+from services.lawyers.lawyer.models import (
+    ContractIn,
+    LawyerCreate,
+    LawyerKind,
+    LawyerUpdate,
+    LeaveIn,
+    contract_public,
+    leave_public,
+)
+from shared.pagination import PageDep, paginate
+from shared.problem_docs import problems
+from shared.routing import OneHopRoute
 
 router = APIRouter(prefix="/api/v1/lawyers", tags=["roster"], route_class=OneHopRoute)
 
 
-@router.post("/lawyers", status_code=201)
+@router.post("/lawyers", status_code=201, responses=problems((409, "license_no_taken", "user_taken")))
 def create_lawyer(body: LawyerCreate, ctx: CtxDep) -> dict:
     ctx.require("coordinator")
     return service.public(ctx, service.create(ctx, body))
@@ -38,12 +45,12 @@ def get_lawyer(lawyer_id: str, ctx: CtxDep) -> dict:
     return service.public(ctx, service.visible(ctx, lawyer_id))
 
 
-@router.patch("/lawyers/{lawyer_id}")
+@router.patch("/lawyers/{lawyer_id}", responses=problems((409, "user_taken")))
 def update_lawyer(lawyer_id: str, body: LawyerUpdate, ctx: CtxDep) -> dict:
     return service.public(ctx, service.update(ctx, lawyer_id, body))
 
 
-@router.post("/lawyers/{lawyer_id}/contracts", status_code=201)
+@router.post("/lawyers/{lawyer_id}/contracts", status_code=201, responses=problems((409, "contract_overlap")))
 def add_contract(lawyer_id: str, body: ContractIn, ctx: CtxDep) -> dict:
     return contract_public(service.add_contract(ctx, service.managed(ctx, lawyer_id), body))
 

@@ -5,11 +5,11 @@ import json
 from datetime import date
 
 from sqlalchemy import String, cast, select, update
-from sqlmodel import Session
-
-from shared import vocabulary
+from sqlmodel import Session, col
 
 from services.lawyers.lawyer.models import Lawyer, LawyerContract, LawyerLeave
+from shared import vocabulary
+from shared.db import rowcount
 
 
 def get(session: Session, lawyer_id: str) -> Lawyer | None:
@@ -17,11 +17,11 @@ def get(session: Session, lawyer_id: str) -> Lawyer | None:
 
 
 def by_login(session: Session, login: str) -> Lawyer | None:
-    return session.execute(select(Lawyer).where(Lawyer.login == login)).scalar_one_or_none()
+    return session.execute(select(Lawyer).where(col(Lawyer.login) == login)).scalar_one_or_none()
 
 
 def by_license(session: Session, license_no: str) -> Lawyer | None:
-    return session.execute(select(Lawyer).where(Lawyer.license_no == license_no)).scalar_one_or_none()
+    return session.execute(select(Lawyer).where(col(Lawyer.license_no) == license_no)).scalar_one_or_none()
 
 
 def json_list_contains(session: Session, column, value: str):
@@ -34,78 +34,78 @@ def page(session: Session, *, kind: str | None, specialty: str | None, active: b
          only_id: str | None, after: str | None, limit: int) -> list[Lawyer]:
     q = select(Lawyer).order_by(Lawyer.id).limit(limit + 1)
     if kind:
-        q = q.where(Lawyer.kind == kind)
+        q = q.where(col(Lawyer.kind) == kind)
     if specialty:  # the code, its label or a synonym (shared/vocabulary.py)
         term = vocabulary.specialty(specialty)
         q = q.where(json_list_contains(session, Lawyer.specialties, term.code if term else specialty))
     if active is not None:
-        q = q.where(Lawyer.active == active)
+        q = q.where(col(Lawyer.active) == active)
     if only_id is not None:
-        q = q.where(Lawyer.id == only_id)
+        q = q.where(col(Lawyer.id) == only_id)
     if after:
-        q = q.where(Lawyer.id > after)
+        q = q.where(col(Lawyer.id) > after)
     return list(session.execute(q).scalars())
 
 
 def contracts(session: Session, lawyer_id: str) -> list[LawyerContract]:
-    return list(session.execute(select(LawyerContract).where(LawyerContract.lawyer_id == lawyer_id)
-                                .order_by(LawyerContract.start)).scalars())
+    return list(session.execute(select(LawyerContract).where(col(LawyerContract.lawyer_id) == lawyer_id)
+                                .order_by(col(LawyerContract.start))).scalars())
 
 
 def contract_on(session: Session, lawyer_id: str, d: date) -> LawyerContract | None:
     return session.execute(select(LawyerContract).where(
-        LawyerContract.lawyer_id == lawyer_id, LawyerContract.start <= d, LawyerContract.end >= d)
-        .order_by(LawyerContract.start.desc()).limit(1)).scalar_one_or_none()
+        col(LawyerContract.lawyer_id) == lawyer_id, col(LawyerContract.start) <= d, col(LawyerContract.end) >= d)
+        .order_by(col(LawyerContract.start).desc()).limit(1)).scalar_one_or_none()
 
 
 def in_contract_ids(session: Session, d: date) -> set[str]:
-    return set(session.execute(select(LawyerContract.lawyer_id).where(
-        LawyerContract.start <= d, LawyerContract.end >= d)).scalars())
+    return set(session.execute(select(col(LawyerContract.lawyer_id)).where(
+        col(LawyerContract.start) <= d, col(LawyerContract.end) >= d)).scalars())
 
 
 def contracts_between(session: Session, start: date, end: date) -> list[LawyerContract]:
     return list(session.execute(select(LawyerContract).where(
-        LawyerContract.start <= end, LawyerContract.end >= start)).scalars())
+        col(LawyerContract.start) <= end, col(LawyerContract.end) >= start)).scalars())
 
 
 def leaves(session: Session, lawyer_id: str) -> list[LawyerLeave]:
-    return list(session.execute(select(LawyerLeave).where(LawyerLeave.lawyer_id == lawyer_id)
-                                .order_by(LawyerLeave.start)).scalars())
+    return list(session.execute(select(LawyerLeave).where(col(LawyerLeave.lawyer_id) == lawyer_id)
+                                .order_by(col(LawyerLeave.start))).scalars())
 
 
 def on_leave_ids(session: Session, d: date) -> set[str]:
-    return set(session.execute(select(LawyerLeave.lawyer_id).where(
-        LawyerLeave.start <= d, LawyerLeave.end >= d)).scalars())
+    return set(session.execute(select(col(LawyerLeave.lawyer_id)).where(
+        col(LawyerLeave.start) <= d, col(LawyerLeave.end) >= d)).scalars())
 
 
 def leaves_between(session: Session, start: date, end: date) -> list[LawyerLeave]:
     return list(session.execute(select(LawyerLeave).where(
-        LawyerLeave.start <= end, LawyerLeave.end >= start)).scalars())
+        col(LawyerLeave.start) <= end, col(LawyerLeave.end) >= start)).scalars())
 
 
 def is_on_leave(session: Session, lawyer_id: str, d: date) -> bool:
-    return session.execute(select(LawyerLeave.id).where(
-        LawyerLeave.lawyer_id == lawyer_id, LawyerLeave.start <= d, LawyerLeave.end >= d).limit(1)
+    return session.execute(select(col(LawyerLeave.id)).where(
+        col(LawyerLeave.lawyer_id) == lawyer_id, col(LawyerLeave.start) <= d, col(LawyerLeave.end) >= d).limit(1)
     ).first() is not None
 
 
 def active_of_kinds(session: Session, kinds: list[str]) -> list[Lawyer]:
-    return list(session.execute(select(Lawyer).where(Lawyer.kind.in_(kinds), Lawyer.active.is_(True))
-                                .order_by(Lawyer.id)).scalars())
+    return list(session.execute(select(Lawyer).where(col(Lawyer.kind).in_(kinds), col(Lawyer.active).is_(True))
+                                .order_by(col(Lawyer.id))).scalars())
 
 
 def take_slot(session: Session, lawyer_id: str, cap: int, now) -> bool:
     """Count one more open request for the lawyer if under `cap` (atomic; False when full or inactive)."""
-    res = session.execute(update(Lawyer).where(Lawyer.id == lawyer_id, Lawyer.open_requests < cap,
-                                               Lawyer.active.is_(True))
-                          .values(open_requests=Lawyer.open_requests + 1, last_assigned_at=now)
+    res = session.execute(update(Lawyer).where(col(Lawyer.id) == lawyer_id, col(Lawyer.open_requests) < cap,
+                                               col(Lawyer.active).is_(True))
+                          .values(open_requests=col(Lawyer.open_requests) + 1, last_assigned_at=now)
                           .execution_options(synchronize_session=False))
-    return res.rowcount == 1
+    return rowcount(res) == 1
 
 
 def release_slot(session: Session, lawyer_id: str) -> None:
-    session.execute(update(Lawyer).where(Lawyer.id == lawyer_id, Lawyer.open_requests > 0)
-                    .values(open_requests=Lawyer.open_requests - 1)
+    session.execute(update(Lawyer).where(col(Lawyer.id) == lawyer_id, col(Lawyer.open_requests) > 0)
+                    .values(open_requests=col(Lawyer.open_requests) - 1)
                     .execution_options(synchronize_session=False))
 
 
@@ -114,11 +114,12 @@ def _among(session: Session, ids: list[str]):
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy import any_, bindparam, func
         return Lawyer.id == any_(func.string_to_array(bindparam("candidate_ids", ",".join(ids)), ","))
-    return Lawyer.id.in_(ids)
+    return col(Lawyer.id).in_(ids)
 
 
 def at_cap(session: Session, ids: list[str], cap: int) -> set[str]:
-    return set(session.execute(select(Lawyer.id).where(_among(session, ids), Lawyer.open_requests >= cap)).scalars())
+    return set(session.execute(select(col(Lawyer.id)).where(_among(session, ids),
+                                                            col(Lawyer.open_requests) >= cap)).scalars())
 
 
 def take_best(session: Session, ids: list[str], cap: int, now) -> str | None:
@@ -126,11 +127,13 @@ def take_best(session: Session, ids: list[str], cap: int, now) -> str | None:
 
     One statement; on PostgreSQL the row is locked and rows locked by a concurrent assignment are skipped.
     """
-    best = (select(Lawyer.id).where(_among(session, ids), Lawyer.open_requests < cap, Lawyer.active.is_(True))
-            .order_by(Lawyer.open_requests, Lawyer.last_assigned_at.asc().nulls_first(), Lawyer.id).limit(1))
+    best = (select(col(Lawyer.id)).where(_among(session, ids), col(Lawyer.open_requests) < cap,
+                                         col(Lawyer.active).is_(True))
+            .order_by(col(Lawyer.open_requests), col(Lawyer.last_assigned_at).asc().nulls_first(),
+                      col(Lawyer.id)).limit(1))
     if session.get_bind().dialect.name == "postgresql":
         best = best.with_for_update(skip_locked=True)
-    stmt = (update(Lawyer).where(Lawyer.id == best.scalar_subquery(), Lawyer.open_requests < cap)
-            .values(open_requests=Lawyer.open_requests + 1, last_assigned_at=now).returning(Lawyer.id)
+    stmt = (update(Lawyer).where(col(Lawyer.id) == best.scalar_subquery(), col(Lawyer.open_requests) < cap)
+            .values(open_requests=col(Lawyer.open_requests) + 1, last_assigned_at=now).returning(col(Lawyer.id))
             .execution_options(synchronize_session=False))
     return session.execute(stmt).scalar_one_or_none()

@@ -5,14 +5,21 @@ import re
 from datetime import date
 from typing import Any
 
-from shared import vocabulary
-from shared.errors import Conflict, NotFound, Unprocessable
-
 from services.lawyers.context import Ctx, day, iso, new_id
 from services.lawyers.lawyer import repository as repo
+from services.lawyers.lawyer.models import (
+    ContractIn,
+    Lawyer,
+    LawyerContract,
+    LawyerCreate,
+    LawyerLeave,
+    LawyerUpdate,
+    LeaveIn,
+    contract_public,
+)
 from services.lawyers.lawyer.snapshot import roster_changed
-from services.lawyers.lawyer.models import (ContractIn, Lawyer, LawyerContract, LawyerCreate, LawyerLeave,
-                                            LawyerUpdate, LeaveIn, contract_public)
+from shared import vocabulary
+from shared.errors import Conflict, NotFound, Unprocessable
 
 READ_ALL = ("coordinator", "auditor", "mediator", "petition_system")
 

@@ -13,16 +13,16 @@ import hashlib
 import threading
 import uuid
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date
+from functools import cached_property
 
 import orjson
 from sqlalchemy import Column, Integer, String, select, update
-from sqlmodel import Field, Session, SQLModel
-
-from shared import vocabulary
+from sqlmodel import Field, Session, SQLModel, col
 
 from services.lawyers.lawyer.models import Lawyer, LawyerContract, LawyerLeave
+from shared import vocabulary
+from shared.db import rowcount
 
 
 class RosterState(SQLModel, table=True):
@@ -38,9 +38,9 @@ class RosterState(SQLModel, table=True):
 def roster_changed(session: Session) -> None:
     """Call in the transaction of any change to kind, active, specialties, languages, contracts or leave."""
     token = uuid.uuid4().hex
-    res = session.execute(update(RosterState).where(RosterState.id == 1).values(token=token)
+    res = session.execute(update(RosterState).where(col(RosterState.id) == 1).values(token=token)
                           .execution_options(synchronize_session=False))
-    if res.rowcount == 0:
+    if rowcount(res) == 0:
         session.add(RosterState(id=1, token=token))
         session.flush()
 
@@ -98,7 +98,7 @@ class RosterSnapshot:
         return self._current(session)[0]
 
     def _current(self, session: Session) -> tuple[list[RosterEntry], dict]:
-        token = session.execute(select(RosterState.token).where(RosterState.id == 1)).scalar_one_or_none()
+        token = session.execute(select(col(RosterState.token)).where(col(RosterState.id) == 1)).scalar_one_or_none()
         with self._lock:
             if token is not None and token == self._token:
                 return self._entries, self._memo
@@ -148,13 +148,15 @@ class RosterSnapshot:
     @staticmethod
     def _load(session: Session) -> list[RosterEntry]:
         contracts: dict[str, list] = {}
-        for lid, a, b in session.execute(select(LawyerContract.lawyer_id, LawyerContract.start, LawyerContract.end)):
+        for lid, a, b in session.execute(select(col(LawyerContract.lawyer_id), col(LawyerContract.start),
+                                                col(LawyerContract.end))):
             contracts.setdefault(lid, []).append((a, b))
         leaves: dict[str, list] = {}
-        for lid, a, b in session.execute(select(LawyerLeave.lawyer_id, LawyerLeave.start, LawyerLeave.end)):
+        for lid, a, b in session.execute(select(col(LawyerLeave.lawyer_id), col(LawyerLeave.start),
+                                                col(LawyerLeave.end))):
             leaves.setdefault(lid, []).append((a, b))
-        rows = session.execute(select(Lawyer.id, Lawyer.kind, Lawyer.active, Lawyer.specialties, Lawyer.languages,
-                                      Lawyer.specialties_text).order_by(Lawyer.id))
+        rows = session.execute(select(col(Lawyer.id), col(Lawyer.kind), col(Lawyer.active), col(Lawyer.specialties),
+                                      col(Lawyer.languages), col(Lawyer.specialties_text)).order_by(col(Lawyer.id)))
         # Specialties as the shared vocabulary compares them with a request's category (match_key).
         return [RosterEntry(lid, kind, bool(active), vocabulary.specialty_keys(specs, texts), frozenset(langs),
                             tuple(contracts.get(lid, ())), tuple(leaves.get(lid, ())))

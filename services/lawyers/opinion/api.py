@@ -3,15 +3,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from shared.errors import NotFound
-from shared.pagination import PageDep, paginate
-from shared.routing import OneHopRoute
-
 from services.lawyers.context import CtxDep
 from services.lawyers.opinion import repository as repo
 from services.lawyers.opinion import service
-from services.lawyers.opinion.models import (AssignIn, DeclineIn, LegalOpinion, OpinionCreate,
-                                             OpinionRequestCreate, RequestStatus)
+from services.lawyers.opinion.models import (
+    AssignIn,
+    DeclineIn,
+    LegalOpinion,
+    OpinionCreate,
+    OpinionRequestCreate,
+    RequestStatus,
+)
+from shared.errors import NotFound
+from shared.pagination import PageDep, paginate
+from shared.problem_docs import problems
+from shared.routing import OneHopRoute
 
 router = APIRouter(prefix="/api/v1/lawyers", tags=["opinions"], route_class=OneHopRoute)
 
@@ -65,7 +71,7 @@ def assignment_log(request_id: str, ctx: CtxDep) -> dict:
     sets = repo.skip_sets(ctx.session, {d.skip_set_id for d in decisions if d.skip_set_id})
     items = []
     for d in decisions:
-        item = service.decision_public(d, sets.get(d.skip_set_id))
+        item = service.decision_public(d, sets.get(d.skip_set_id) if d.skip_set_id else None)
         counts: dict[str, int] = {}
         for s in item["skipped"]:
             for reason in s["reasons"]:
@@ -79,18 +85,21 @@ def assignment_log(request_id: str, ctx: CtxDep) -> dict:
     return {"request_id": r.id, "items": items}
 
 
-@router.post("/opinion-requests/{request_id}/assign")
+@router.post("/opinion-requests/{request_id}/assign",
+             responses=problems((409, "already_answered", "conflict_of_interest", "lawyer_unavailable",
+                                      "over_cap")))
 def assign(request_id: str, body: AssignIn, ctx: CtxDep) -> dict:
     return service.public(ctx, service.assign(ctx, request_id, body.lawyer_id, body.note))
 
 
-@router.post("/opinion-requests/{request_id}/decline")
+@router.post("/opinion-requests/{request_id}/decline", responses=problems((409, "not_assigned")))
 def decline(request_id: str, body: DeclineIn, ctx: CtxDep) -> dict:
     r = service.decline(ctx, request_id, body.reason)
     return service.public(ctx, r, with_opinion=False) | {"declined": True}
 
 
-@router.post("/opinion-requests/{request_id}/opinion", status_code=201)
+@router.post("/opinion-requests/{request_id}/opinion", status_code=201,
+             responses=problems((409, "not_assigned", "already_answered")))
 def file_opinion(request_id: str, body: OpinionCreate, ctx: CtxDep) -> dict:
     ctx.require("lawyer", "coordinator")
     return service.opinion_public(service.file(ctx, request_id, body))

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from shared.events import emit
-from shared.jobs import claim
-
 from services.lawyers.context import SOURCE, day, job_ctx
 from services.lawyers.opinion import repository as repo
+from shared.events import emit
+from shared.jobs import claim
 
 
 def mark_opinion_deadlines(app, now: datetime | None = None) -> dict[str, int]:

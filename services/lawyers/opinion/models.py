@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field as PField, field_validator
+from pydantic import BaseModel, field_validator
+from pydantic import Field as PField
 from sqlalchemy import Column, Date, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -121,6 +122,11 @@ class LegalOpinion(SQLModel, table=True):
 class PartyIn(BaseModel):
     name: str = PField(min_length=1, max_length=200)
     role: PartyRole | None = None
+
+
+def as_parties(items: list[PartyIn | str]) -> list[PartyIn]:
+    """Parties as sent (a bare name stands for a party of no stated role) as PartyIn."""
+    return [PartyIn(name=p) if isinstance(p, str) else p for p in items]
 
 
 class OpinionRequestCreate(BaseModel):

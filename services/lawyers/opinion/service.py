@@ -11,19 +11,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared import vocabulary
-from shared.calendar import provisional_fields, rule_deadline_checked
-from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
-from shared.events import emit
-
 from services.lawyers.conflict import service as conflicts
 from services.lawyers.context import SOURCE, Ctx, day, iso, new_id
 from services.lawyers.lawyer import repository as lawyers_repo
 from services.lawyers.lawyer.models import Lawyer
 from services.lawyers.lawyer.snapshot import RosterVerdict
 from services.lawyers.opinion import repository as repo
-from services.lawyers.opinion.models import (AssignmentDecision, LegalOpinion, OpinionCreate, OpinionRequest,
-                                             OpinionRequestCreate)
+from services.lawyers.opinion.models import (
+    AssignmentDecision,
+    LegalOpinion,
+    OpinionCreate,
+    OpinionRequest,
+    OpinionRequestCreate,
+    as_parties,
+)
+from shared import vocabulary
+from shared.calendar import provisional_fields, rule_deadline_checked
+from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from shared.events import emit
 
 READ_ALL = ("coordinator", "auditor", "petition_system")
 
@@ -40,7 +45,8 @@ def opinion_public(o: LegalOpinion) -> dict[str, Any]:
 def public(ctx: Ctx, r: OpinionRequest, *, with_opinion: bool = True) -> dict[str, Any]:
     out = {"id": r.id, "case_no": r.case_no, "question": r.question,
            **vocabulary.category_fields(r.category, r.category_text),
-           **provisional_fields(r.deadline_missing_year), "language": r.language, "parties": r.parties, "status": r.status, "assignee_id": r.assignee_id,
+           **provisional_fields(r.deadline_missing_year), "language": r.language, "parties": r.parties,
+           "status": r.status, "assignee_id": r.assignee_id,
            "assigned_at": iso(r.assigned_at), "due_on": day(r.due_on), "due_soon": r.due_soon_at is not None,
            "overdue": r.overdue_at is not None and r.status != "answered", "declined_by": r.declined_by,
            "handoff_id": r.handoff_id, "created_at": iso(r.created_at), "answered_at": iso(r.answered_at)}
@@ -57,7 +63,8 @@ def decision_public(d: AssignmentDecision, skip_set: dict | None = None) -> dict
         for key, ids in groups.items():
             for lid in ids:
                 reasons_of[lid] = key.split("|")
-    reasons_of.pop(d.chosen_id, None)
+    if d.chosen_id is not None:
+        reasons_of.pop(d.chosen_id, None)
     skipped = []
     for lid in sorted(reasons_of):
         item: dict[str, Any] = {"lawyer_id": lid, "reasons": reasons_of[lid]}
@@ -174,7 +181,8 @@ def create(ctx: Ctx, body: OpinionRequestCreate, *, handoff_id: str | None = Non
         else (term.text if term else None)
     r = OpinionRequest(id=new_id(), case_no=body.case_no, question=body.question,
                        category=term.code if term else "", category_text=text, due_start=due_start,
-                       deadline_missing_year=missing, language=body.language, parties=[p.model_dump() for p in body.parties],
+                       deadline_missing_year=missing, language=body.language,
+                       parties=[p.model_dump() for p in as_parties(body.parties)],
                        status="unassigned", due_on=due, declined_by=[], handoff_id=handoff_id,
                        created_at=ctx.now, created_by=ctx.actor)
     ctx.session.add(r)

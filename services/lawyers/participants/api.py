@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from sqlalchemy import select, union
+from sqlmodel import col
 
 from services.lawyers.lawyer.models import Lawyer
 from services.lawyers.opinion.models import LegalOpinion, OpinionRequest
@@ -24,13 +25,13 @@ router = APIRouter(tags=["internal"], route_class=OneHopRoute)
 def case_participants(case_no: str, session: DbSession, _: ServicePrincipal) -> dict:
     case_no = case_no[:64]
     lawyer_ids = union(
-        select(OpinionRequest.assignee_id.label("lid")).where(OpinionRequest.case_no == case_no,
-                                                             OpinionRequest.assignee_id.is_not(None)),
-        select(LegalOpinion.lawyer_id.label("lid")).where(LegalOpinion.case_no == case_no),
-        select(ReviewPanelMember.lawyer_id.label("lid"))
-        .join(ReviewMatter, ReviewMatter.id == ReviewPanelMember.review_id)
-        .where(ReviewMatter.case_no == case_no),
+        select(col(OpinionRequest.assignee_id).label("lid")).where(col(OpinionRequest.case_no) == case_no,
+                                                             col(OpinionRequest.assignee_id).is_not(None)),
+        select(col(LegalOpinion.lawyer_id).label("lid")).where(col(LegalOpinion.case_no) == case_no),
+        select(col(ReviewPanelMember.lawyer_id).label("lid"))
+        .join(ReviewMatter, col(ReviewMatter.id) == ReviewPanelMember.review_id)
+        .where(col(ReviewMatter.case_no) == case_no),
     ).subquery()
-    users = session.execute(select(Lawyer.login).distinct().where(Lawyer.id.in_(select(lawyer_ids.c.lid)),
-                                                                 Lawyer.login.is_not(None))).scalars()
+    users = session.execute(select(col(Lawyer.login)).distinct().where(col(Lawyer.id).in_(select(lawyer_ids.c.lid)),
+                                                                 col(Lawyer.login).is_not(None))).scalars()
     return {"case_no": case_no, "service": "lawyers", "users": sorted(u for u in users if u)}

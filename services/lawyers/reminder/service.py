@@ -8,28 +8,21 @@
 They fall due at `LAWYERS_REMINDER_DAY_TIME` (08:30, Asia/Shanghai) that many days before the due date.
 A reassigned request, a changed panel or a moved due date drops the queued reminder and queues a new one.
 The texts name the case number and the date; never a party's personal data.
-"""
+"""  # noqa: E501 (the table's rows)
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session
-
-from shared.notify.models import Reminder
-from shared.notify.reminders import Due, Skip, day_due, end_of_day, nearest_lead, parse_leads
-from shared.timeutil import local_date
 
 from services.lawyers.opinion.models import OpinionRequest
 from services.lawyers.reminder import repository as repo
 from services.lawyers.review.models import ReviewMatter
+from shared.notify.models import Reminder
+from shared.notify.reminders import DayWindow, Due, Resolver, Skip, day_window, day_zh, end_of_day
 
 OPINION, REVIEW = "opinion_due", "review_due"
 KIND_ZH = {"review": "复查", "re_examination": "复核"}
-WEEKDAY = "一二三四五六日"
-
-
-def _day_zh(d) -> str:
-    return f"{d.year}年{d.month}月{d.day}日（星期{WEEKDAY[d.weekday()]}）"
 
 
 def _left(days: int) -> str:
@@ -38,7 +31,7 @@ def _left(days: int) -> str:
 
 def opinion_mail(r: OpinionRequest, days_left: int, bureau: str) -> tuple[str, str]:
     subject = f"法律意见到期提醒：案件 {r.case_no}，{r.due_on.month}月{r.due_on.day}日到期"
-    body = (f"您好！\n\n分配给您的法律意见征询（案件编号 {r.case_no}）应于{_day_zh(r.due_on)}前出具法律意见书"
+    body = (f"您好！\n\n分配给您的法律意见征询（案件编号 {r.case_no}）应于{day_zh(r.due_on)}前出具法律意见书"
             f"（{_left(days_left)}）。\n请及时在系统中提交意见；如无法按期完成，请尽早联系协调人。\n\n"
             f"本邮件由系统自动发送，请勿回复。\n{bureau}")
     return subject, body
@@ -47,16 +40,15 @@ def opinion_mail(r: OpinionRequest, days_left: int, bureau: str) -> tuple[str, s
 def review_mail(m: ReviewMatter, days_left: int, bureau: str) -> tuple[str, str]:
     kind = KIND_ZH.get(m.kind, "复查")
     subject = f"{kind}到期提醒：案件 {m.case_no}，{m.due_on.month}月{m.due_on.day}日到期"
-    body = (f"您好！\n\n您所在合议组办理的{kind}事项（案件编号 {m.case_no}）应于{_day_zh(m.due_on)}前出具书面"
+    body = (f"您好！\n\n您所在合议组办理的{kind}事项（案件编号 {m.case_no}）应于{day_zh(m.due_on)}前出具书面"
             f"{kind}意见（{_left(days_left)}）。\n请及时办理。\n\n本邮件由系统自动发送，请勿回复。\n{bureau}")
     return subject, body
 
 
-def _dues(settings, now: datetime, kind: str, obj, recipients: list[str], people: dict, leads: list[int],
+def _dues(window: DayWindow, kind: str, obj, recipients: list[str], people: dict,
           text: tuple[str, str]) -> list[Due]:
     day = obj.due_on
-    pick = nearest_lead([(f"{d}d", day_due(day, d, settings.reminder_day_time)) for d in leads], now,
-                        end_of_day(day))
+    pick = window.lead(day)
     if pick is None:
         return []
     lead, due_at = pick
@@ -71,28 +63,26 @@ def _dues(settings, now: datetime, kind: str, obj, recipients: list[str], people
 
 
 def opinion_dues(s: Session, settings, now: datetime) -> list[Due]:
-    leads = parse_leads(settings.remind_opinion_days)
-    if not leads:
+    window = day_window(settings.remind_opinion_days, now, settings.reminder_day_time)
+    if window is None:
         return []
-    today = local_date(now)
-    requests = repo.requests_due(s, today, today + timedelta(days=leads[0]))
+    requests = repo.requests_due(s, window.today, window.last)
     people = repo.lawyers(s, {r.assignee_id for r in requests if r.assignee_id})
     return [d for r in requests
-            for d in _dues(settings, now, OPINION, r, [r.assignee_id], people, leads,
-                           opinion_mail(r, (r.due_on - today).days, settings.bureau_name))]
+            for d in _dues(window, OPINION, r, [r.assignee_id] if r.assignee_id else [], people,
+                           opinion_mail(r, window.days_left(r.due_on), settings.bureau_name))]
 
 
 def review_dues(s: Session, settings, now: datetime) -> list[Due]:
-    leads = parse_leads(settings.remind_review_days)
-    if not leads:
+    window = day_window(settings.remind_review_days, now, settings.reminder_day_time)
+    if window is None:
         return []
-    today = local_date(now)
-    matters = repo.reviews_due(s, today, today + timedelta(days=leads[0]))
+    matters = repo.reviews_due(s, window.today, window.last)
     panels = repo.panels(s, [m.id for m in matters])
     people = repo.lawyers(s, {lid for m in matters for lid in panels[m.id]})
     return [d for m in matters
-            for d in _dues(settings, now, REVIEW, m, panels[m.id], people, leads,
-                           review_mail(m, (m.due_on - today).days, settings.bureau_name))]
+            for d in _dues(window, REVIEW, m, panels[m.id], people,
+                           review_mail(m, window.days_left(m.due_on), settings.bureau_name))]
 
 
 def due(s: Session, settings, now: datetime) -> list[Due]:
@@ -131,4 +121,4 @@ def resolve_review(s: Session, r: Reminder) -> str | Skip:
     return _address(s, lawyer_id)
 
 
-RESOLVERS = {OPINION: resolve_opinion, REVIEW: resolve_review}
+RESOLVERS: dict[str, Resolver] = {OPINION: resolve_opinion, REVIEW: resolve_review}

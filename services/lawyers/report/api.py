@@ -8,18 +8,19 @@ which is what `/reports/monthly.csv` answers by default (the path programs alrea
 """
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from shared.reports import CSV_MEDIA_TYPE, ReportFormat, report_response, to_csv
-from shared.routing import OneHopRoute
-
 from services.lawyers.context import CtxDep
 from services.lawyers.report import service
+from shared.problem_docs import problems
+from shared.reports import CSV_MEDIA_TYPE, CSV_RESPONSES, REPORT_RESPONSES, ReportFormat, report_response, to_csv
+from shared.routing import OneHopRoute
+from shared.timeutil import Month
 
 router = APIRouter(prefix="/api/v1/lawyers/reports", tags=["reports"], route_class=OneHopRoute)
-MONTH = Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM (Asia/Shanghai calendar month)")
+MonthQuery = Annotated[Month, Query(description="YYYY-MM (Asia/Shanghai calendar month)")]
 Lang = Literal["codes", "zh"]
 
 
@@ -28,8 +29,8 @@ def _csv(body: bytes, month: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="lawyers-{month}.csv"'})
 
 
-@router.get("/monthly", response_model=None)
-def monthly_report(ctx: CtxDep, month: str = MONTH, format: ReportFormat = "json", lawyer_id: str | None = None,
+@router.get("/monthly", response_model=None, responses={**REPORT_RESPONSES, **problems(404)})
+def monthly_report(ctx: CtxDep, month: MonthQuery, format: ReportFormat = "json", lawyer_id: str | None = None,
                    lang: Lang | None = None) -> dict | Response:
     """The month's figures: opinions and reviews (on time, late, open), duty days, assists, hours against
     the contract and fees, per lawyer and by category, with their definitions."""
@@ -40,8 +41,8 @@ def monthly_report(ctx: CtxDep, month: str = MONTH, format: ReportFormat = "json
     return report_response(service.tabular(ctx, data), format, f"lawyers-{month}", data)
 
 
-@router.get("/monthly.csv", response_model=None)
-def monthly_report_csv(ctx: CtxDep, month: str = MONTH, lawyer_id: str | None = None,
+@router.get("/monthly.csv", response_class=Response, responses={**CSV_RESPONSES, **problems(404)})
+def monthly_report_csv(ctx: CtxDep, month: MonthQuery, lawyer_id: str | None = None,
                        lang: Lang = "codes") -> Response:
     """The CSV: per-lawyer rows under field names (`lang=codes`), or the whole report in Chinese (`lang=zh`)."""
     ctx.require("coordinator", "auditor")

@@ -13,14 +13,13 @@ import io
 from datetime import date, time, timedelta
 from typing import Any
 
+from services.lawyers.context import Ctx
+from services.lawyers.hours.service import duty_day_worked, duty_fee, month_bounds
+from services.lawyers.labels import KIND_ZH, category_label
+from services.lawyers.report import repository as repo
 from shared.errors import NotFound
 from shared.reports import RATIO_UNIT, Column, Section, TabularReport, ratio
 from shared.timeutil import local_date, local_dt
-
-from services.lawyers.context import Ctx
-from services.lawyers.hours.service import duty_day_worked, duty_fee, month_bounds
-from services.lawyers.report import repository as repo
-from services.lawyers.labels import KIND_ZH, category_label
 
 # The per-lawyer row. The first 13 keys are the report's original fields (kept, in that order, for the
 # programs that read `items` or the CSV with field-name headings).
@@ -44,7 +43,8 @@ LAWYER_COLUMNS = [
 ]
 FIGURE_COLUMNS = [Column("label", "指标"), Column("value", "数值", "figure"), Column("numerator", "分子", "int"),
                   Column("denominator", "分母", "int"), Column("unit", "单位")]
-CATEGORY_COLUMNS = [Column("category", "类别代码"), Column("label", "类别"), Column("received", "本月收到（件）", "int"),
+CATEGORY_COLUMNS = [Column("category", "类别代码"), Column("label", "类别"),
+                    Column("received", "本月收到（件）", "int"),
                     Column("answered", "本月办结（件）", "int"), Column("due", "本月到期（件）", "int"),
                     Column("on_time", "按期办结（件）", "int"), Column("late", "逾期（件）", "int"),
                     Column("on_time_rate", "按期办结率", "ratio")]
@@ -241,8 +241,10 @@ def build(ctx: Ctx, month: str, lawyer_id: str | None = None) -> dict[str, Any]:
 
     figures = [
         figure("on_time_rate", "按期办结率", ratio(all_on_time, all_due), RATIO_UNIT, all_on_time, all_due),
-        figure("opinion_on_time_rate", "法律意见按期办结率", ratio(o["on_time"], o["due"]), RATIO_UNIT, o["on_time"], o["due"]),
-        figure("review_on_time_rate", "复查复核按期办结率", ratio(v["on_time"], v["due"]), RATIO_UNIT, v["on_time"], v["due"]),
+        figure("opinion_on_time_rate", "法律意见按期办结率", ratio(o["on_time"], o["due"]), RATIO_UNIT, o["on_time"],
+               o["due"]),
+        figure("review_on_time_rate", "复查复核按期办结率", ratio(v["on_time"], v["due"]), RATIO_UNIT, v["on_time"],
+               v["due"]),
         figure("average_working_days", "平均办理时长", round(sum(durations) / len(durations), 1) if durations else None,
                "工作日", sum(durations), len(durations)),
         figure("opinions_late", "逾期（法律意见、复查复核）", o["late"] + v["late"]),

@@ -5,9 +5,6 @@ from typing import Literal
 
 from fastapi import APIRouter
 
-from shared.pagination import PageDep, paginate
-from shared.routing import OneHopRoute
-
 from services.lawyers.context import CtxDep
 from services.lawyers.opinion import repository as opinions_repo
 from services.lawyers.opinion.models import OpinionCreate
@@ -15,11 +12,14 @@ from services.lawyers.opinion.service import opinion_public
 from services.lawyers.review import repository as repo
 from services.lawyers.review import service
 from services.lawyers.review.models import HearingIn, PanelIn, ReviewCreate
+from shared.pagination import PageDep, paginate
+from shared.problem_docs import problems
+from shared.routing import OneHopRoute
 
 router = APIRouter(prefix="/api/v1/lawyers", tags=["reviews"], route_class=OneHopRoute)
 
 
-@router.post("/reviews", status_code=201)
+@router.post("/reviews", status_code=201, responses=problems((409, "already_re_examined")))
 def open_review(body: ReviewCreate, ctx: CtxDep) -> dict:
     ctx.require("coordinator", "petition_system")
     return service.public(ctx, service.open_review(ctx, body))
@@ -43,12 +43,13 @@ def get_review(review_id: str, ctx: CtxDep) -> dict:
     return service.public(ctx, service.visible(ctx, review_id))
 
 
-@router.post("/reviews/{review_id}/panel")
+@router.post("/reviews/{review_id}/panel",
+             responses=problems((409, "lawyer_unavailable", "conflict_of_interest")))
 def set_panel(review_id: str, body: PanelIn, ctx: CtxDep) -> dict:
     return service.public(ctx, service.set_panel(ctx, review_id, body.lawyer_ids))
 
 
-@router.post("/reviews/{review_id}/hearings", status_code=201)
+@router.post("/reviews/{review_id}/hearings", status_code=201, responses=problems((409, "already_decided")))
 def add_hearing(review_id: str, body: HearingIn, ctx: CtxDep) -> dict:
     h = service.add_hearing(ctx, review_id, body)
     return service.hearing_public(h) | {"review": service.public(ctx, service.visible(ctx, review_id))}

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from shared.events import emit
-from shared.jobs import claim
-
 from services.lawyers.context import SOURCE, day, job_ctx
 from services.lawyers.review import repository as repo
+from shared.events import emit
+from shared.jobs import claim
 
 KIND_ZH = {"review": "复查", "re_examination": "复核"}
 

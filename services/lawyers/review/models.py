@@ -4,14 +4,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field as PField, field_validator
+from pydantic import BaseModel, field_validator
+from pydantic import Field as PField
 from sqlalchemy import Boolean, Column, Date, Index, Integer, String, text
 from sqlmodel import Field, SQLModel
 
+from services.lawyers.opinion.models import PartyIn
 from shared.db import JSONType, UTCDateTime
 from shared.timeutil import Day, Instant
-
-from services.lawyers.opinion.models import PartyIn
 
 OWNER = {"info": {"owner": "lawyers"}}
 ReviewKind = Literal["review", "re_examination"]

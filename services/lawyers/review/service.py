@@ -7,29 +7,35 @@ counted (art. 36). After a re-examination the same matter is not accepted again
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Collection
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-
-from shared.calendar import provisional_fields, rule_deadline, rule_deadline_checked
-from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
-from shared.events import emit
-from shared.timeutil import local_date
 
 from services.lawyers.conflict import service as conflicts
 from services.lawyers.context import SOURCE, Ctx, day, iso, new_id
 from services.lawyers.lawyer import repository as lawyers_repo
 from services.lawyers.lawyer.models import Lawyer
 from services.lawyers.opinion import repository as opinions_repo
-from services.lawyers.opinion.models import LegalOpinion, OpinionCreate
+from services.lawyers.opinion.models import LegalOpinion, OpinionCreate, as_parties
 from services.lawyers.opinion.service import opinion_public
 from services.lawyers.review import repository as repo
-from services.lawyers.review.models import (RULE_OF_KIND, HearingIn, ReviewCreate, ReviewHearing, ReviewMatter,
-                                            ReviewPanelMember)
+from services.lawyers.review.models import (
+    RULE_OF_KIND,
+    HearingIn,
+    ReviewCreate,
+    ReviewHearing,
+    ReviewMatter,
+    ReviewPanelMember,
+)
+from shared.calendar import provisional_fields, rule_deadline, rule_deadline_checked
+from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from shared.events import emit
+from shared.timeutil import local_date
 
 READ_ALL = ("coordinator", "auditor", "petition_system")
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def hearing_public(h: ReviewHearing) -> dict[str, Any]:
@@ -64,7 +70,7 @@ def deadline_missing_year(ctx: Ctx, kind: str, received_on: date, hearing_days: 
     return rule_deadline_checked(ctx.cal, RULE_OF_KIND[kind], received_on, excluded_days=hearing_days)[1]
 
 
-def choose_panel(ctx: Ctx, names: list[str], case_no: str, exclude: set[str] = frozenset()) -> list[str]:
+def choose_panel(ctx: Ctx, names: list[str], case_no: str, exclude: Collection[str] = frozenset()) -> list[str]:
     """Studio lawyers with no conflict, available today, fewest open reviews first."""
     today = ctx.today
     studio = lawyers_repo.active_of_kinds(ctx.session, ["studio_lawyer"])
@@ -92,17 +98,19 @@ def open_review(ctx: Ctx, body: ReviewCreate, *, handoff_id: str | None = None) 
         raise Conflict(f"{body.case_no} has been re-examined; the same matter is not accepted again (不再受理).",
                        code="already_re_examined")
     r = ReviewMatter(id=new_id(), case_no=body.case_no, kind=body.kind, received_on=body.received_on,
-                     due_on=deadline(ctx, body.kind, body.received_on), parties=[p.model_dump() for p in body.parties],
+                     due_on=deadline(ctx, body.kind,
+                                     body.received_on), parties=[p.model_dump() for p in as_parties(body.parties)],
                      summary=body.summary, status="open", handoff_id=handoff_id, created_at=ctx.now,
-                     created_by=ctx.actor, deadline_missing_year=deadline_missing_year(ctx, body.kind, body.received_on))
+                     created_by=ctx.actor,
+                     deadline_missing_year=deadline_missing_year(ctx, body.kind, body.received_on))
     try:
         with ctx.session.begin_nested():
             ctx.session.add(r)
             ctx.session.flush()
     except IntegrityError:
         raise Conflict(f"{body.case_no} has been re-examined; the same matter is not accepted again (不再受理).",
-                       code="already_re_examined")
-    panel = choose_panel(ctx, [p.name for p in body.parties], body.case_no)
+                       code="already_re_examined") from None
+    panel = choose_panel(ctx, [p.name for p in as_parties(body.parties)], body.case_no)
     _set_panel(ctx, r, panel)
     emit(ctx.session, source=SOURCE, type="lawyers.review.opened", subject=r.case_no,
          data={"review_id": r.id, "case_no": r.case_no, "kind": r.kind, "received_on": day(r.received_on),

@@ -27,8 +27,8 @@ from services.mediation.session.models import CASE_NO_PATTERN
 from services.mediation.session.service import agreement_public
 from shared.db import DbSession, utcnow
 from shared.pagination import Page, PageDep, paginate
-from shared.timeutil import local_date
 from shared.routing import OneHopRoute
+from shared.timeutil import local_date
 
 router = APIRouter(prefix="/api/v1/mediation/agreements", tags=["agreements"], route_class=OneHopRoute)
 

@@ -10,14 +10,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from sqlalchemy import or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.mediation.agreement.models import Agreement
 from shared import deadlines
 from shared.calendar import WorkingCalendar, next_working_day_checked, rule_deadline_checked
-from shared.db import utcnow
 from shared.events.envelope import CloudEvent
-from shared.timeutil import local_date
 
 SOURCE = "mediation"
 
@@ -32,10 +30,9 @@ def compute(cal: WorkingCalendar, effective_on: date, performance_due: date,
 
 
 def make_recompute(settings):
-    def recompute(session: Session, cal: WorkingCalendar, event: CloudEvent) -> None:
-        today = local_date(utcnow())
-        q = select(Agreement).where(or_(Agreement.judicial_confirmation_deadline >= today,
-                                        Agreement.followup_on >= today))
+    def recompute(session: Session, cal: WorkingCalendar, event: CloudEvent, today: date) -> None:
+        q = select(Agreement).where(or_(col(Agreement.judicial_confirmation_deadline) >= today,
+                                        col(Agreement.followup_on) >= today))
         for a in session.execute(q).scalars():
             jc, fu, missing = compute(cal, a.effective_on, a.performance_due,
                                       settings.followup_days_after_performance)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import and_, exists, or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.mediation.agreement.models import Agreement
 from services.mediation.followthrough.models import FollowupVisit, JudicialConfirmation
@@ -20,13 +20,13 @@ def page(session: Session, *, after: list | None, limit: int, today: date, open_
     """
     q = select(Agreement)
     if only_mediator:
-        q = q.where(Agreement.session_id.in_(
-            select(SessionMediator.session_id).where(SessionMediator.mediator_id == only_mediator)))
+        q = q.where(col(Agreement.session_id).in_(
+            select(col(SessionMediator.session_id)).where(col(SessionMediator.mediator_id) == only_mediator)))
     if case_no:
-        q = q.where(Agreement.case_no == case_no)
-    applied = exists().where(JudicialConfirmation.agreement_id == Agreement.id)
-    visited = exists().where(FollowupVisit.agreement_id == Agreement.id)
-    is_open = or_(and_(Agreement.judicial_confirmation_deadline >= today, ~applied), ~visited)
+        q = q.where(col(Agreement.case_no) == case_no)
+    applied = exists().where(col(JudicialConfirmation.agreement_id) == Agreement.id)
+    visited = exists().where(col(FollowupVisit.agreement_id) == Agreement.id)
+    is_open = or_(and_(col(Agreement.judicial_confirmation_deadline) >= today, ~applied), ~visited)
     if open_ is True:
         q = q.where(is_open)
     elif open_ is False:
@@ -35,5 +35,5 @@ def page(session: Session, *, after: list | None, limit: int, today: date, open_
         d = date.fromisoformat(after[0])
         q = q.where((Agreement.judicial_confirmation_deadline > d)
                     | ((Agreement.judicial_confirmation_deadline == d) & (Agreement.id > after[1])))
-    q = q.order_by(Agreement.judicial_confirmation_deadline, Agreement.id).limit(limit + 1)
+    q = q.order_by(col(Agreement.judicial_confirmation_deadline), col(Agreement.id)).limit(limit + 1)
     return list(session.execute(q).scalars())

@@ -10,8 +10,8 @@ from services.mediation.access import AnyReader
 from services.mediation.availability import service
 from services.mediation.deps import Rules
 from shared.db import DbSession
-from shared.timeutil import Day
 from shared.routing import OneHopRoute
+from shared.timeutil import Day
 
 router = APIRouter(prefix="/api/v1/mediation", tags=["availability"], route_class=OneHopRoute)
 

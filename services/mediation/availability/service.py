@@ -8,10 +8,10 @@ read one day at a time, so a search that fills its `limit` early reads little.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.mediation.intervals import covers, normalize, subtract
 from services.mediation.mediator.models import Mediator, MediatorLeave
@@ -20,7 +20,6 @@ from services.mediation.rules import WorkingRules, field_error
 from services.mediation.session.models import ResourceClaim
 from shared.db import utcnow
 from shared.timeutil import SHANGHAI, local_date, local_dt
-
 
 MAX_CLAIM = timedelta(hours=24)
 
@@ -54,13 +53,13 @@ def search(session: Session, rules: WorkingRules, *, from_: date, to: date, dura
     if last_day < first_day:
         return []
 
-    rq = select(Room.id).order_by(Room.id)
+    rq = select(col(Room.id)).order_by(col(Room.id))
     if room_id:
-        rq = rq.where(Room.id == room_id)
+        rq = rq.where(col(Room.id) == room_id)
     rooms = list(session.execute(rq).scalars())
-    mq = select(Mediator.id, Mediator.languages, Mediator.working_hours).order_by(Mediator.id)
+    mq = select(col(Mediator.id), col(Mediator.languages), col(Mediator.working_hours)).order_by(col(Mediator.id))
     if mediator_id:
-        mq = mq.where(Mediator.id == mediator_id)
+        mq = mq.where(col(Mediator.id) == mediator_id)
     meds = [(mid, wh) for mid, langs, wh in session.execute(mq) if not language or language in (langs or [])]
     if not rooms or not meds:
         return []
@@ -74,14 +73,14 @@ def search(session: Session, rules: WorkingRules, *, from_: date, to: date, dura
     # Closures and leave for the whole period (few rows).
     room_set, med_ids = set(rooms), [m for m, _ in meds]
     room_blocks: dict[str, list] = defaultdict(list)
-    cq = select(RoomClosure.room_id, RoomClosure.starts_at, RoomClosure.ends_at).where(
-        RoomClosure.starts_at < period_end, RoomClosure.ends_at > period_start)
+    cq = select(col(RoomClosure.room_id), col(RoomClosure.starts_at), col(RoomClosure.ends_at)).where(
+        col(RoomClosure.starts_at) < period_end, col(RoomClosure.ends_at) > period_start)
     for rid, s, e in session.execute(cq):
         if rid in room_set:
             room_blocks[rid].append((_ts(s), _ts(e)))
     med_blocks: dict[str, list] = defaultdict(list)
-    lq = select(MediatorLeave.mediator_id, MediatorLeave.starts_at, MediatorLeave.ends_at).where(
-        MediatorLeave.starts_at < period_end, MediatorLeave.ends_at > period_start)
+    lq = select(col(MediatorLeave.mediator_id), col(MediatorLeave.starts_at), col(MediatorLeave.ends_at)).where(
+        col(MediatorLeave.starts_at) < period_end, col(MediatorLeave.ends_at) > period_start)
     med_set = set(med_ids)
     for mid, s, e in session.execute(lq):
         if mid in med_set:
@@ -100,18 +99,18 @@ def search(session: Session, rules: WorkingRules, *, from_: date, to: date, dura
 
 def _claims_of_day(session: Session, day_start: float, day_end: float, buf: float, rooms: list[str],
                    med_ids: list[str], all_rooms: bool, all_meds: bool) -> tuple[dict, dict]:
-    lo = datetime.fromtimestamp(day_start - buf, timezone.utc)
-    hi = datetime.fromtimestamp(day_end + buf, timezone.utc)
+    lo = datetime.fromtimestamp(day_start - buf, UTC)
+    hi = datetime.fromtimestamp(day_end + buf, UTC)
     kinds = []
-    kinds.append(ResourceClaim.resource_kind == "room" if all_rooms else
-                 and_(ResourceClaim.resource_kind == "room", ResourceClaim.resource_key.in_(rooms)))
-    kinds.append(ResourceClaim.resource_kind == "mediator" if all_meds else
-                 and_(ResourceClaim.resource_kind == "mediator", ResourceClaim.resource_key.in_(med_ids)))
-    q = (select(ResourceClaim.resource_kind, ResourceClaim.resource_key, ResourceClaim.starts_at,
-                ResourceClaim.ends_at)
-         .where(or_(*kinds), ResourceClaim.starts_at < hi, ResourceClaim.ends_at > lo,
+    kinds.append(col(ResourceClaim.resource_kind) == "room" if all_rooms else
+                 and_(col(ResourceClaim.resource_kind) == "room", col(ResourceClaim.resource_key).in_(rooms)))
+    kinds.append(col(ResourceClaim.resource_kind) == "mediator" if all_meds else
+                 and_(col(ResourceClaim.resource_kind) == "mediator", col(ResourceClaim.resource_key).in_(med_ids)))
+    q = (select(col(ResourceClaim.resource_kind), col(ResourceClaim.resource_key), col(ResourceClaim.starts_at),
+                col(ResourceClaim.ends_at))
+         .where(or_(*kinds), col(ResourceClaim.starts_at) < hi, col(ResourceClaim.ends_at) > lo,
                 # No claim lasts a day: this bound turns the scan into an index range.
-                ResourceClaim.starts_at > lo - MAX_CLAIM))
+                col(ResourceClaim.starts_at) > lo - MAX_CLAIM))
     room_busy: dict[str, list] = defaultdict(list)
     med_busy: dict[str, list] = defaultdict(list)
     for kind, key, s, e in session.execute(q):

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Path, Query
 from services.mediation.access import SessionReader
 from services.mediation.casefile import service
 from services.mediation.casefile.models import IntakePublic, IntakeStatus
+from services.mediation.rules import field_error
 from services.mediation.session.models import CASE_NO_PATTERN
 from shared import audit
 from shared.db import DbSession
-from services.mediation.rules import field_error
 from shared.pagination import Page, PageDep, paginate
 from shared.routing import OneHopRoute
 

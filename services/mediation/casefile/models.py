@@ -6,7 +6,7 @@ from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel, model_validator
-from sqlalchemy import Column, Date, Index, String, Text
+from sqlalchemy import Column, Date, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
 from shared import vocabulary
@@ -41,9 +41,31 @@ class CaseIntake(SQLModel, table=True):
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     reason_code: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
     target_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    # The year `target_on` rested on the Monday–Friday fallback for (provisional); None when it did not.
+    deadline_missing_year: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
     outcome: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
     received_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     completed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+
+
+class IntakeParty(SQLModel, table=True):
+    """A party the petition system sent with a handoff, indexed by its keyed hashes (重复信访 lookups).
+
+    The intake keeps the party as sent (sealed, `case_intake.parties`); this row only says who it is:
+    the name as compared and the keyed hashes of phone and ID number (casefile/parties.py)."""
+
+    __tablename__ = "intake_party"
+    __table_args__ = (Index("ix_intake_party_id_hash", "id_hash"), Index("ix_intake_party_name_key", "name_key"),
+                      OWNER)
+
+    intake_id: str = Field(sa_column=Column(String(32), primary_key=True))
+    position: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    case_no: str = Field(sa_column=Column(String(64), nullable=False))
+    name: str = Field(sa_column=Column(String(200), nullable=False))
+    role: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
+    name_key: str = Field(sa_column=Column(String(200), nullable=False))
+    phone_hash: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    id_hash: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
 
 
 class LegalOpinion(SQLModel, table=True):
@@ -74,15 +96,18 @@ class IntakePublic(BaseModel):
     reason: str | None
     reason_code: str | None
     target_on: date | None
+    deadline_provisional: bool = False  # `target_on` rests on the Monday–Friday fallback (API.md "Calendar")
+    deadline_missing_year: int | None = None
     outcome: str | None
     received_at: Instant
     completed_at: Instant | None
 
     @model_validator(mode="after")
-    def _vocabulary(self) -> "IntakePublic":
+    def _vocabulary(self) -> IntakePublic:
         """The category's label and, for unknown words, the warning (shared/vocabulary.py)."""
         fields = vocabulary.category_fields(self.category, self.category_text)
         self.category_label, self.warnings = fields["category_label"], fields["warnings"]
+        self.deadline_provisional = self.deadline_missing_year is not None
         return self
 
 

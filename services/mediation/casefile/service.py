@@ -5,20 +5,21 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.mediation.access import Caller
 from services.mediation.agreement.models import Agreement, Satisfaction, SatisfactionPublic
+from services.mediation.casefile import deadlines as intake_deadlines
+from services.mediation.casefile import parties as intake_parties
 from services.mediation.casefile.models import CaseIntake, IntakePublic, IntakeStatus, LegalOpinion, LegalOpinionPublic
 from services.mediation.ids import new_id
-from services.mediation.session.models import SessionStatus
 from services.mediation.party import crypto as pii
-from shared import vocabulary
-from shared.calendar import WorkingCalendar, rule_deadline
+from services.mediation.session.models import SessionStatus
+from shared import handoff_pii, vocabulary
+from shared.calendar import WorkingCalendar, provisional_fields
 from shared.db import utcnow
 from shared.errors import NotFound
 from shared.events import emit
-from shared.timeutil import local_date
 
 SOURCE = "mediation"
 HANDOFF_ACCEPTED = "mediation.handoff.accepted"
@@ -37,15 +38,16 @@ REJECTIONS = {
 
 # -- intake ---------------------------------------------------------------------------------
 def active_intake(session: Session, case_no: str) -> CaseIntake | None:
-    q = (select(CaseIntake).where(CaseIntake.case_no == case_no,
-                                  CaseIntake.status.in_([IntakeStatus.pending.value, IntakeStatus.scheduled.value]))
-         .order_by(CaseIntake.received_at.desc()))
+    q = (select(CaseIntake).where(col(CaseIntake.case_no) == case_no,
+                                  col(CaseIntake.status).in_([IntakeStatus.pending.value,
+                                                              IntakeStatus.scheduled.value]))
+         .order_by(col(CaseIntake.received_at).desc()))
     return session.execute(q).scalars().first()
 
 
 def category_of(session: Session, case_no: str) -> str | None:
-    q = (select(CaseIntake.category).where(CaseIntake.case_no == case_no, CaseIntake.category != "")
-         .order_by(CaseIntake.received_at.desc()))
+    q = (select(col(CaseIntake.category)).where(col(CaseIntake.case_no) == case_no, col(CaseIntake.category) != "")
+         .order_by(col(CaseIntake.received_at).desc()))
     return session.execute(q).scalars().first()
 
 
@@ -69,21 +71,33 @@ DECIDED = "decided_handoffs"  # session.info: handoff ids with an intake, loaded
 
 def load_decided(session: Session, handoff_ids: list[str]) -> None:
     """Before a batch: which of its handoffs already have an intake (one query for the batch)."""
-    found = session.execute(select(CaseIntake.handoff_id).where(CaseIntake.handoff_id.in_(handoff_ids))).scalars()
+    q = select(col(CaseIntake.handoff_id)).where(col(CaseIntake.handoff_id).in_(handoff_ids))
+    found = session.execute(q).scalars()
     session.info[DECIDED] = (set(handoff_ids), set(found))
 
 
 def handoff_decided(session: Session, handoff_id: str) -> bool:
     """True when the handoff already has an intake; marks it decided for the rest of the batch."""
-    loaded, decided = session.info.get(DECIDED) or (set(), set())
+    cached: tuple[set[str], set[str]] = session.info.get(DECIDED) or (set(), set())
+    loaded, decided = cached
     if handoff_id in loaded:
         seen = handoff_id in decided
     else:
-        seen = session.execute(select(CaseIntake.id).where(CaseIntake.handoff_id == handoff_id)).scalar() is not None
+        q = select(col(CaseIntake.id)).where(col(CaseIntake.handoff_id) == handoff_id)
+        seen = session.execute(q).scalar() is not None
     decided.add(handoff_id)
     loaded.add(handoff_id)
     session.info[DECIDED] = (loaded, decided)
     return seen
+
+
+def requested_at(data: dict[str, Any], default: datetime) -> datetime:
+    """When the petition system requested the handoff (the gateway's `requested_at`), else `default`."""
+    try:
+        at = datetime.fromisoformat(str(data.get("requested_at") or ""))
+    except ValueError:
+        return default
+    return at if at.tzinfo is not None else default
 
 
 def on_handoff_requested(session: Session, calendar: WorkingCalendar, data: dict[str, Any],
@@ -91,14 +105,19 @@ def on_handoff_requested(session: Session, calendar: WorkingCalendar, data: dict
     """Accept or reject a handoff addressed to mediation; accepted ones wait for a session (pending)."""
     if data.get("target") != "mediation":
         return
+    received = requested_at(data, received)
     handoff_id, case_no = str(data.get("handoff_id") or ""), str(data.get("case_no") or "")
     if not handoff_id or not case_no:
         return
     if handoff_decided(session, handoff_id):
         return  # the same handoff routed again: already decided
     crypto = pii.current()  # phone and ID number sealed at rest, never in clear (party/crypto.py)
-    parties = [crypto.seal_intake_party(p) if isinstance(p, dict) else {"name": str(p)}
-               for p in (data.get("parties") or [])]
+    # The event carries them masked, sealed by the gateway beside (shared/handoff_pii.py): opened here and
+    # sealed at once under this service's keys. A key missing raises: the event is retried, then a dead
+    # letter to replay once the key is configured.
+    ring = pii.handoff_ring()
+    parties = [crypto.seal_intake_party(handoff_pii.open_party(ring, p)) if isinstance(p, dict)
+               else {"name": str(p)} for p in (data.get("parties") or [])]
     code = rejection(data)
     term = vocabulary.category(data.get("category"))  # the code; unknown words kept as category_text
     intake = CaseIntake(id=new_id(), case_no=case_no[:64], handoff_id=handoff_id,
@@ -107,24 +126,26 @@ def on_handoff_requested(session: Session, calendar: WorkingCalendar, data: dict
                         or None,
                         summary=str(data.get("summary") or ""), parties=parties,
                         received_at=received, status=IntakeStatus.pending.value)
+    intake_parties.index(session, intake, fresh=True)  # who they are, for 重复信访 lookups
     if code:
         intake.status, intake.reason_code, intake.reason = IntakeStatus.rejected.value, code, REJECTIONS[code]
         session.add(intake)
         emit(session, source=SOURCE, type=HANDOFF_REJECTED, subject=case_no,
              data={"handoff_id": handoff_id, "case_no": case_no, "reason": intake.reason, "reason_code": code})
         return
-    # A dispute is normally settled within one month (人民调解工作若干规定): the case's target date.
-    intake.target_on = rule_deadline(calendar, "mediation_target", local_date(received))
+    # A dispute is normally settled within one month (人民调解工作若干规定): the case's target date,
+    # computed again when the calendar changes (casefile/deadlines.py).
+    intake.target_on, intake.deadline_missing_year = intake_deadlines.target(calendar, received)
     session.add(intake)
     emit(session, source=SOURCE, type=HANDOFF_ACCEPTED, subject=case_no,
          data={"handoff_id": handoff_id, "case_no": case_no, "intake_id": intake.id,
-               "target_on": intake.target_on.isoformat()})
+               "target_on": intake.target_on.isoformat(), **provisional_fields(intake.deadline_missing_year)})
 
 
 def on_session_booked(session: Session, case_no: str) -> None:
     """A pending intake becomes scheduled once a session is booked for its case."""
-    session.execute(update(CaseIntake).where(CaseIntake.case_no == case_no,
-                                             CaseIntake.status == IntakeStatus.pending.value)
+    session.execute(update(CaseIntake).where(col(CaseIntake.case_no) == case_no,
+                                             col(CaseIntake.status) == IntakeStatus.pending.value)
                     .values(status=IntakeStatus.scheduled.value))
 
 
@@ -145,10 +166,10 @@ def on_opinion_filed(session: Session, event_id: str, data: dict[str, Any], when
     case_no = str(data.get("case_no") or "")
     if not case_no:
         return
-    if session.execute(select(LegalOpinion.id).where(LegalOpinion.event_id == event_id)).scalar():
+    if session.execute(select(col(LegalOpinion.id)).where(col(LegalOpinion.event_id) == event_id)).scalar():
         return
-    opinion = data.get("opinion") if isinstance(data.get("opinion"), dict) else {
-        k: v for k, v in data.items() if k != "case_no"}
+    sent = data.get("opinion")
+    opinion: dict[str, Any] = sent if isinstance(sent, dict) else {k: v for k, v in data.items() if k != "case_no"}
     session.add(LegalOpinion(id=new_id(), event_id=event_id, case_no=case_no[:64], opinion=opinion,
                              filed_at=when, received_at=utcnow()))
     session.flush()
@@ -156,10 +177,12 @@ def on_opinion_filed(session: Session, event_id: str, data: dict[str, Any], when
 
 # -- the case file --------------------------------------------------------------------------------
 def intake_public(i: CaseIntake, unmasked: bool = False) -> IntakePublic:
-    """An intake as answered: the parties' phone and ID number masked unless `unmasked` (party/crypto.py)."""
+    """An intake as answered: the parties' phone and ID number masked unless `unmasked` (party/crypto.py).
+    Each party has an `id` (`<intake id>-<position>`) for `GET /parties/{id}/cases` (重复信访)."""
     out = IntakePublic.model_validate(i, from_attributes=True)
     crypto = pii.current()
-    out.parties = [crypto.show_intake_party(p, unmasked) if isinstance(p, dict) else p for p in out.parties]
+    out.parties = [{"id": pii.party_id(i.id, n), **crypto.show_intake_party(p, unmasked)} if isinstance(p, dict)
+                   else p for n, p in enumerate(out.parties)]
     return out
 
 
@@ -168,10 +191,10 @@ def case_file(session: Session, caller: Caller, case_no: str) -> dict[str, Any]:
     from services.mediation.session.service import agreement_public, render_many
 
     rows = sessions_repo.of_case(session, case_no)
-    intakes = list(session.execute(select(CaseIntake).where(CaseIntake.case_no == case_no)
-                                   .order_by(CaseIntake.received_at)).scalars())
-    opinions = list(session.execute(select(LegalOpinion).where(LegalOpinion.case_no == case_no)
-                                    .order_by(LegalOpinion.filed_at)).scalars())
+    intakes = list(session.execute(select(CaseIntake).where(col(CaseIntake.case_no) == case_no)
+                                   .order_by(col(CaseIntake.received_at))).scalars())
+    opinions = list(session.execute(select(LegalOpinion).where(col(LegalOpinion.case_no) == case_no)
+                                    .order_by(col(LegalOpinion.filed_at))).scalars())
     sessions = render_many(session, rows, caller)
     if not caller.sees_all:
         # A mediator sees the case file only when they mediate one of its sessions that is not cancelled
@@ -182,10 +205,10 @@ def case_file(session: Session, caller: Caller, case_no: str) -> dict[str, Any]:
             raise NotFound("No such case.", detail_zh="未找到该案件。")
     if not rows and not intakes and not opinions:
         raise NotFound("No such case.", detail_zh="未找到该案件。")
-    agreements = list(session.execute(select(Agreement).where(Agreement.case_no == case_no)
-                                      .order_by(Agreement.created_at)).scalars())
-    ratings = list(session.execute(select(Satisfaction).where(Satisfaction.case_no == case_no)
-                                   .order_by(Satisfaction.created_at)).scalars())
+    agreements = list(session.execute(select(Agreement).where(col(Agreement.case_no) == case_no)
+                                      .order_by(col(Agreement.created_at))).scalars())
+    ratings = list(session.execute(select(Satisfaction).where(col(Satisfaction.case_no) == case_no)
+                                   .order_by(col(Satisfaction.created_at))).scalars())
     if not caller.sees_all:  # only what belongs to the caller's own sessions
         own = {s.id for s in sessions}
         agreements = [a for a in agreements if a.session_id in own]
@@ -213,20 +236,21 @@ PARTY_SCAN_BATCH = 500  # intakes read per round while looking for a party name 
 def _intake_query(status: str | None, after: list | None, case_prefix: str | None, only_mediator: str | None):
     q = select(CaseIntake)
     if status:
-        q = q.where(CaseIntake.status == status)
+        q = q.where(col(CaseIntake.status) == status)
     if case_prefix:
         q = q.where(func.upper(CaseIntake.case_no).like(case_prefix.upper() + "%"))
     if only_mediator:
         from services.mediation.session.models import MediationSession, SessionMediator
-        mediated = (select(MediationSession.case_no).join(SessionMediator,
-                                                          SessionMediator.session_id == MediationSession.id)
-                    .where(SessionMediator.mediator_id == only_mediator,
-                           MediationSession.status != SessionStatus.cancelled.value))  # a cancelled booking opens nothing
-        q = q.where(CaseIntake.case_no.in_(mediated))
+        mediated = (select(col(MediationSession.case_no)).join(SessionMediator,
+                                                          col(SessionMediator.session_id) == MediationSession.id)
+                    .where(col(SessionMediator.mediator_id) == only_mediator,
+                           # a cancelled booking opens nothing
+                           col(MediationSession.status) != SessionStatus.cancelled.value))
+        q = q.where(col(CaseIntake.case_no).in_(mediated))
     if after:
         t = datetime.fromisoformat(after[0])
         q = q.where((CaseIntake.received_at > t) | ((CaseIntake.received_at == t) & (CaseIntake.id > after[1])))
-    return q.order_by(CaseIntake.received_at, CaseIntake.id)
+    return q.order_by(col(CaseIntake.received_at), col(CaseIntake.id))
 
 
 def _names_party(intake: CaseIntake, key: str) -> bool:

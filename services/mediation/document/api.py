@@ -1,6 +1,8 @@
 """`GET /api/v1/mediation/sessions/{id}/agreement.pdf` and `/record.pdf`: the printed documents."""
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 
 from services.mediation.access import SessionReader
@@ -10,7 +12,8 @@ from shared.pdf import PDF_MEDIA_TYPE
 from shared.routing import OneHopRoute
 
 router = APIRouter(prefix="/api/v1/mediation/sessions", tags=["documents"], route_class=OneHopRoute)
-PDF = {200: {"content": {PDF_MEDIA_TYPE: {}}, "description": "The document (PDF, Chinese fonts embedded)."}}
+PDF: dict[int | str, dict[str, Any]] = {
+    200: {"content": {PDF_MEDIA_TYPE: {}}, "description": "The document (PDF, Chinese fonts embedded)."}}
 
 
 def _pdf(body: bytes, filename: str) -> Response:

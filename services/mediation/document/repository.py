@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import and_, func, or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.mediation.agreement.models import Agreement
 from services.mediation.casefile.models import CaseIntake
@@ -10,14 +10,15 @@ from services.mediation.room.models import Room
 
 
 def agreement_of(session: Session, session_id: str) -> Agreement | None:
-    return session.execute(select(Agreement).where(Agreement.session_id == session_id)).scalar()
+    return session.execute(select(Agreement).where(col(Agreement.session_id) == session_id)).scalar()
 
 
 def year_serial(session: Session, a: Agreement, year_start, year_end) -> int:
     """The agreement's number in its year (1, 2, ...): agreements are never deleted, so it is stable."""
     q = select(func.count()).select_from(Agreement).where(
-        Agreement.created_at >= year_start, Agreement.created_at < year_end,
-        or_(Agreement.created_at < a.created_at, and_(Agreement.created_at == a.created_at, Agreement.id <= a.id)))
+        col(Agreement.created_at) >= year_start, col(Agreement.created_at) < year_end,
+        or_(col(Agreement.created_at) < a.created_at, and_(col(Agreement.created_at) == a.created_at,
+                                                           col(Agreement.id) <= a.id)))
     return int(session.execute(q).scalar_one())
 
 
@@ -26,6 +27,6 @@ def room(session: Session, room_id: str) -> Room | None:
 
 
 def latest_intake(session: Session, case_no: str) -> CaseIntake | None:
-    q = (select(CaseIntake).where(CaseIntake.case_no == case_no, CaseIntake.status != "rejected")
-         .order_by(CaseIntake.received_at.desc()))
+    q = (select(CaseIntake).where(col(CaseIntake.case_no) == case_no, col(CaseIntake.status) != "rejected")
+         .order_by(col(CaseIntake.received_at).desc()))
     return session.execute(q).scalars().first()

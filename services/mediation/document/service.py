@@ -2,7 +2,8 @@
 
 Who may print: whoever may read the session's JSON (404 otherwise, as if absent). Phone and ID numbers
 are printed in full only for coordinators and the session's mediators, masked (`138****1234`,
-`440***********1234`) for anyone else, as in the JSON answers (services/mediation/party/crypto.py). The wording lives in templates/ (Jinja2 HTML, autoescaped).
+`440***********1234`) for anyone else, as in the JSON answers (services/mediation/party/crypto.py).
+The wording lives in templates/ (Jinja2 HTML, autoescaped).
 """
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ from services.mediation.session import repository as sessions_repo
 from services.mediation.session import service as sessions
 from services.mediation.session.models import MediationSession, SessionParty
 from services.mediation.settings import MediationSettings
-from shared import audit, pii as pii_masks
+from shared import audit
+from shared import pii as pii_masks
 from shared.calendar import RULES
 from shared.errors import NotFound
 from shared.pdf import DocumentTemplates, cn_date, render_pdf
@@ -66,7 +68,8 @@ def _load(session: Session, caller: Caller, session_id: str) -> SessionFacts:
     s, mids = sessions.load_visible(session, caller, session_id)
     parties = sessions_repo.parties(session, [s.id])[s.id]
     unmasked = caller.can_manage(mids)
-    if unmasked and any(p.phone_cipher or p.id_number_cipher for p in parties):  # audit: printed with phones / ID numbers
+    # audit: printed with phones / ID numbers
+    if unmasked and any(p.phone_cipher or p.id_number_cipher for p in parties):
         audit.record(session, "personal_data.view", object_type="session", object_id=s.id,
                      detail={"document": True})
     return SessionFacts(s, mids, parties, unmasked)

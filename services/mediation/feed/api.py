@@ -13,10 +13,12 @@ from shared.errors import NotFound
 from shared.routing import OneHopRoute
 
 router = APIRouter(prefix="/api/v1/mediation", tags=["calendar"], route_class=OneHopRoute)
+FEED_RESPONSES: dict[int | str, dict] = {200: {"description": "An iCalendar feed (RFC 5545).",
+                                              "content": {"text/calendar": {"schema": {"type": "string"}}}}}
 ICS = "text/calendar; charset=utf-8"
 
 
-@router.get("/mediators/{mediator_id}/calendar.ics", response_class=Response)
+@router.get("/mediators/{mediator_id}/calendar.ics", response_class=Response, responses=FEED_RESPONSES)
 def mediator_calendar(mediator_id: str, session: DbSession, caller: SessionReader) -> Response:
     """A mediator's own sessions (a mediator sees only their own feed)."""
     if not (caller.sees_all or caller.mediator_id == mediator_id):
@@ -26,7 +28,7 @@ def mediator_calendar(mediator_id: str, session: DbSession, caller: SessionReade
                     headers={"Content-Disposition": f'inline; filename="mediator-{m.id}.ics"'})
 
 
-@router.get("/rooms/{room_id}/calendar.ics", response_class=Response)
+@router.get("/rooms/{room_id}/calendar.ics", response_class=Response, responses=FEED_RESPONSES)
 def room_calendar(room_id: str, session: DbSession, caller: SessionReader) -> Response:
     """A room's bookings, without the parties' names."""
     room = rooms.get(session, room_id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from icalendar import Calendar, Event, Timezone
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.mediation.room.models import Room
 from services.mediation.session import repository as sessions_repo
@@ -31,7 +31,7 @@ def build(session: Session, name: str, rows: list[MediationSession], *, with_par
     cal.add("x-wr-timezone", "Asia/Shanghai")
     ids = [s.id for s in rows]
     parties = sessions_repo.parties(session, ids) if with_parties else {}
-    rooms = {r.id: r for r in session.query(Room).filter(Room.id.in_({s.room_id for s in rows}))} if rows else {}
+    rooms = {r.id: r for r in session.query(Room).filter(col(Room.id).in_({s.room_id for s in rows}))} if rows else {}
     for s in rows:
         ev = Event()
         ev.add("uid", f"{s.id}@{UID_DOMAIN}")

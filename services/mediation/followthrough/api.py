@@ -6,9 +6,15 @@ from fastapi import APIRouter
 from services.mediation.access import SessionReader, SessionWriter
 from services.mediation.followthrough import service
 from services.mediation.followthrough.models import (
-    FollowupIn, FollowupPublic, JudicialConfirmationIn, JudicialConfirmationPublic, SignaturesIn, SignaturesPublic,
+    FollowupIn,
+    FollowupPublic,
+    JudicialConfirmationIn,
+    JudicialConfirmationPublic,
+    SignaturesIn,
+    SignaturesPublic,
 )
 from shared.db import DbSession
+from shared.problem_docs import problems
 from shared.routing import OneHopRoute
 
 router = APIRouter(prefix="/api/v1/mediation/sessions", tags=["agreements"], route_class=OneHopRoute)
@@ -20,7 +26,8 @@ def get_signatures(session_id: str, session: DbSession, caller: SessionReader) -
     return service.get_signatures(session, caller, session_id)
 
 
-@router.post("/{session_id}/agreement/signatures", status_code=201, response_model=SignaturesPublic)
+@router.post("/{session_id}/agreement/signatures", status_code=201, response_model=SignaturesPublic,
+             responses=problems((409, "oral_agreement", "concurrent_update")))
 def record_signatures(session_id: str, body: SignaturesIn, session: DbSession,
                       caller: SessionWriter) -> SignaturesPublic:
     """Record that these parties signed, sealed or fingerprinted the 调解协议书 (人民调解法 art. 29)."""
@@ -34,7 +41,7 @@ def get_judicial_confirmation(session_id: str, session: DbSession,
 
 
 @router.post("/{session_id}/agreement/judicial-confirmation", status_code=201,
-             response_model=JudicialConfirmationPublic)
+             response_model=JudicialConfirmationPublic, responses=problems((409, "already_recorded")))
 def record_judicial_confirmation(session_id: str, body: JudicialConfirmationIn, session: DbSession,
                                  caller: SessionWriter) -> JudicialConfirmationPublic:
     """The parties applied to a court for 司法确认 (人民调解法 art. 33: within 30 days)."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import Enum
 
-from pydantic import BaseModel, Field as PField, field_validator
+from pydantic import BaseModel, field_validator
+from pydantic import Field as PField
 from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 

@@ -13,12 +13,21 @@ from services.mediation.access import Caller
 from services.mediation.agreement.models import Agreement, AgreementForm
 from services.mediation.followthrough import repository as repo
 from services.mediation.followthrough.models import (
-    AgreementSignature, FollowupIn, FollowupPublic, FollowupVisit, JudicialConfirmation, JudicialConfirmationIn,
-    JudicialConfirmationPublic, SignaturesIn, SignaturesPublic, SignedParty,
+    AgreementSignature,
+    FollowupIn,
+    FollowupPublic,
+    FollowupVisit,
+    JudicialConfirmation,
+    JudicialConfirmationIn,
+    JudicialConfirmationPublic,
+    SignaturesIn,
+    SignaturesPublic,
+    SignedParty,
 )
 from services.mediation.ids import new_id
 from services.mediation.rules import field_error
-from services.mediation.session import events, repository as sessions_repo
+from services.mediation.session import events
+from services.mediation.session import repository as sessions_repo
 from services.mediation.session import service as sessions
 from services.mediation.session.models import MediationSession, SessionParty
 from shared.db import utcnow
@@ -88,7 +97,7 @@ def sign(session: Session, caller: Caller, session_id: str, body: SignaturesIn) 
             session.flush()
     except IntegrityError:  # the same signature recorded concurrently: it stands once
         raise Conflict("The signatures changed meanwhile; read them again.", code="concurrent_update",
-                       detail_zh="签字记录已被他人更新，请刷新后重试。")
+                       detail_zh="签字记录已被他人更新，请刷新后重试。") from None
     out = signatures_public(s, a, parties, repo.signatures(session, [a.id])[a.id])
     if new:
         events.publish(session, SIGNED, s.case_no, {
@@ -133,7 +142,7 @@ def apply_judicial_confirmation(session: Session, caller: Caller, session_id: st
             session.flush()
     except IntegrityError:
         raise Conflict("The application is already recorded.", code="already_recorded",
-                       detail_zh="司法确认申请已登记。")
+                       detail_zh="司法确认申请已登记。") from None
     out = _jc_public(s, a, j)
     events.publish(session, JUDICIAL_CONFIRMATION_APPLIED, s.case_no, {
         "session_id": s.id, "agreement_id": a.id, "case_no": s.case_no, "applied_on": j.applied_on.isoformat(),

@@ -4,19 +4,26 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.mediation.access import AnyReader, Coordinator, SessionReader, SessionWriter
-from services.mediation.mediator import repository as repo, service
+from services.mediation.mediator import repository as repo
+from services.mediation.mediator import service
 from services.mediation.mediator.models import (
-    LeaveCreate, LeavePublic, MediatorCreate, MediatorPublic, RelationCreate, RelationPublic,
+    LeaveCreate,
+    LeavePublic,
+    MediatorCreate,
+    MediatorPublic,
+    RelationCreate,
+    RelationPublic,
 )
 from shared.db import DbSession
 from shared.errors import Forbidden, NotFound
 from shared.pagination import Page, PageDep, paginate
+from shared.problem_docs import problems
 from shared.routing import OneHopRoute
 
 router = APIRouter(prefix="/api/v1/mediation/mediators", tags=["mediators"], route_class=OneHopRoute)
 
 
-@router.post("", status_code=201, response_model=MediatorPublic)
+@router.post("", status_code=201, response_model=MediatorPublic, responses=problems((409, "user_taken")))
 def create_mediator(body: MediatorCreate, session: DbSession, _: Coordinator) -> MediatorPublic:
     return service.create(session, body)
 

@@ -5,7 +5,8 @@ from datetime import datetime, time
 from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel, Field as PField, field_validator, model_validator
+from pydantic import BaseModel, field_validator, model_validator
+from pydantic import Field as PField
 from sqlalchemy import Column, ForeignKey, Index, String
 from sqlmodel import Field, SQLModel
 

@@ -1,9 +1,8 @@
 """Every query about mediators, their leave and relations."""
 from __future__ import annotations
 
-
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.mediation.mediator.models import Mediator, MediatorLeave, MediatorRelation
 
@@ -13,11 +12,11 @@ def get(session: Session, mediator_id: str) -> Mediator | None:
 
 
 def get_many(session: Session, ids: list[str]) -> dict[str, Mediator]:
-    return {m.id: m for m in session.execute(select(Mediator).where(Mediator.id.in_(ids))).scalars()}
+    return {m.id: m for m in session.execute(select(Mediator).where(col(Mediator.id).in_(ids))).scalars()}
 
 
 def by_user(session: Session, user: str) -> Mediator | None:
-    return session.execute(select(Mediator).where(Mediator.user == user)).scalar()
+    return session.execute(select(Mediator).where(col(Mediator.user) == user)).scalar()
 
 
 def page(session: Session, after: list | None, limit: int) -> list[Mediator]:
@@ -30,10 +29,11 @@ def page(session: Session, after: list | None, limit: int) -> list[Mediator]:
 
 
 def leave_of(session: Session, mediator_id: str) -> list[MediatorLeave]:
-    q = select(MediatorLeave).where(MediatorLeave.mediator_id == mediator_id).order_by(MediatorLeave.starts_at)
+    q = (select(MediatorLeave).where(col(MediatorLeave.mediator_id) == mediator_id)
+         .order_by(col(MediatorLeave.starts_at)))
     return list(session.execute(q).scalars())
 
 
 def relations_of(session: Session, mediator_id: str) -> list[MediatorRelation]:
-    q = select(MediatorRelation).where(MediatorRelation.mediator_id == mediator_id)
-    return list(session.execute(q.order_by(MediatorRelation.created_at)).scalars())
+    q = select(MediatorRelation).where(col(MediatorRelation.mediator_id) == mediator_id)
+    return list(session.execute(q.order_by(col(MediatorRelation.created_at))).scalars())

@@ -7,8 +7,15 @@ from sqlmodel import Session
 from services.mediation.ids import new_id
 from services.mediation.mediator import repository as repo
 from services.mediation.mediator.models import (
-    LeaveCreate, LeavePublic, Mediator, MediatorCreate, MediatorLeave, MediatorPublic, MediatorRelation,
-    RelationCreate, RelationPublic,
+    LeaveCreate,
+    LeavePublic,
+    Mediator,
+    MediatorCreate,
+    MediatorLeave,
+    MediatorPublic,
+    MediatorRelation,
+    RelationCreate,
+    RelationPublic,
 )
 from services.mediation.session import repository as sessions
 from services.mediation.session.flags import flag_recusal
@@ -30,7 +37,7 @@ def create(session: Session, body: MediatorCreate) -> MediatorPublic:
         with session.begin_nested():
             session.flush()
     except IntegrityError:
-        raise Conflict(f"The login {body.user!r} is already linked to another mediator.", code="user_taken")
+        raise Conflict(f"The login {body.user!r} is already linked to another mediator.", code="user_taken") from None
     return public(m)
 
 

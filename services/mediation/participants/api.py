@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from sqlalchemy import select
+from sqlmodel import col
 
 from services.mediation.mediator.models import Mediator
 from services.mediation.session.models import MediationSession, SessionMediator
@@ -22,9 +23,9 @@ CANCELLED = "cancelled"
 @router.get("/internal/cases/{case_no}/participants", include_in_schema=False)
 def case_participants(case_no: str, session: DbSession, _: ServicePrincipal) -> dict:
     users = session.execute(
-        select(Mediator.user).distinct()
-        .join(SessionMediator, SessionMediator.mediator_id == Mediator.id)
-        .join(MediationSession, MediationSession.id == SessionMediator.session_id)
-        .where(MediationSession.case_no == case_no[:64], MediationSession.status != CANCELLED,
-               Mediator.user.is_not(None))).scalars()
+        select(col(Mediator.user)).distinct()
+        .join(SessionMediator, col(SessionMediator.mediator_id) == Mediator.id)
+        .join(MediationSession, col(MediationSession.id) == SessionMediator.session_id)
+        .where(col(MediationSession.case_no) == case_no[:64], col(MediationSession.status) != CANCELLED,
+               col(Mediator.user).is_not(None))).scalars()
     return {"case_no": case_no, "service": "mediation", "users": sorted(u for u in users if u)}

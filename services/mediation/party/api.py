@@ -14,11 +14,12 @@ router = APIRouter(prefix="/api/v1/mediation/parties", tags=["parties"], route_c
 @router.get("/{party_id}/cases")
 def party_cases(session: DbSession, caller: SessionReader,
                 party_id: str = Path(min_length=3, max_length=80)) -> dict:
-    """The cases of the person booked as `party_id` (a session's `parties[].id`), oldest first.
+    """The cases of the person `party_id` (a session's or a case intake's `parties[].id`), oldest first:
+    each with the sessions and the handoffs (访调对接) in which that person is a party.
 
     Matched on the ID number's keyed hash when known, otherwise on name + phone (`matched_on`); a party
-    booked by name alone also gets `possible_matches`: bookings of that name with a phone or ID number.
-    Same access rules as sessions (404 when the caller may not see the party's session); a mediator
-    sees only the sessions they mediate.
+    known by name alone also gets `possible_matches`: parties of that name with a phone or ID number.
+    404 when the caller may not see the party's session or case; a mediator sees only the sessions they
+    mediate and the handoffs of the cases they mediate in (party/service.py).
     """
     return service.cases_of(session, caller, party_id)

@@ -30,12 +30,22 @@ def configure(settings) -> None:
     _settings = settings
 
 
-def current() -> "PartyCrypto":
+def current() -> PartyCrypto:
     global _settings
     if _settings is None:
         from services.mediation.settings import MediationSettings
         _settings = MediationSettings()
     return PartyCrypto.of(_settings.pii_keys, _settings.pii_hash_key)
+
+
+def handoff_ring() -> KeyRing:
+    """The keys the gateway sealed a handoff's phones and ID numbers with (HANDOFF_PII_KEYS,
+    shared/handoff_pii.py): opened on intake, then sealed again under this service's own keys."""
+    global _settings
+    if _settings is None:
+        from services.mediation.settings import MediationSettings
+        _settings = MediationSettings()
+    return key_ring(_settings.handoff_pii_keys)
 
 
 @dataclass(frozen=True)
@@ -44,7 +54,7 @@ class PartyCrypto:
     hash_key: str
 
     @classmethod
-    def of(cls, keys: str, hash_key: str) -> "PartyCrypto":
+    def of(cls, keys: str, hash_key: str) -> PartyCrypto:
         return cls(key_ring(keys), hash_key)
 
     # -- hashes --------------------------------------------------------------------------------
@@ -53,11 +63,14 @@ class PartyCrypto:
         return keyed_hash(self.hash_key, "phone", digits) if digits else None
 
     def id_hash(self, id_number: str | None) -> str | None:
-        return keyed_hash(self.hash_key, "id", id_number.upper()) if id_number else None
+        return self._id_digest(id_number) if id_number else None
+
+    def _id_digest(self, id_number: str) -> str:
+        return keyed_hash(self.hash_key, "id", id_number.upper())
 
     def party_key(self, name: str, phone: str | None, id_number: str | None) -> str:
         if id_number:
-            return "id:" + self.id_hash(id_number)
+            return "id:" + self._id_digest(id_number)
         digits = phone_digits(phone)
         if digits:
             return "np:" + keyed_hash(self.hash_key, "name_phone", f"{name_key(name)}|{digits}")
@@ -81,9 +94,9 @@ class PartyCrypto:
     def reveal(self, p) -> tuple[str | None, str | None]:
         """(phone, id_number) of a stored party (a SessionParty, or a dict with the same keys)."""
         get = p.get if isinstance(p, dict) else (lambda k: getattr(p, k, None))
-        kid = get("pii_kid")
-        phone = self.ring.open(kid, get("phone_cipher"), PHONE) if get("phone_cipher") else None
-        idn = self.ring.open(kid, get("id_number_cipher"), ID_NUMBER) if get("id_number_cipher") else None
+        kid, phone_cipher, id_cipher = get("pii_kid"), get("phone_cipher"), get("id_number_cipher")
+        phone = self.ring.open(kid, phone_cipher, PHONE) if phone_cipher else None
+        idn = self.ring.open(kid, id_cipher, ID_NUMBER) if id_cipher else None
         return phone, idn
 
     def shown(self, p, unmasked: bool) -> tuple[str | None, str | None]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, text
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.mediation.session.models import ResourceClaim, SessionParty
 
@@ -45,14 +45,15 @@ def same_name_conflicts(session: Session, parties: list[SessionParty], start: da
         return []
     if session.get_bind().dialect.name == "postgresql":
         session.execute(LOCK_NAMES, {"keys": names})
-    q = (select(ResourceClaim.session_id, SessionParty.name_key, SessionParty.party_key, SessionParty.id_hash,
-                SessionParty.phone_hash)
-         .join(SessionParty, (SessionParty.session_id == ResourceClaim.session_id)
-               & (SessionParty.party_key == ResourceClaim.resource_key))
-         .where(ResourceClaim.resource_kind == "party", SessionParty.name_key.in_(names),
-                ResourceClaim.starts_at < until, ResourceClaim.ends_at > start,
-                ResourceClaim.starts_at > start - MAX_CLAIM, ResourceClaim.session_id != exclude_session)
-         .order_by(ResourceClaim.starts_at, ResourceClaim.session_id))
+    q = (select(col(ResourceClaim.session_id), col(SessionParty.name_key), col(SessionParty.party_key),
+                col(SessionParty.id_hash),
+                col(SessionParty.phone_hash))
+         .join(SessionParty, (col(SessionParty.session_id) == ResourceClaim.session_id)
+               & (col(SessionParty.party_key) == ResourceClaim.resource_key))
+         .where(col(ResourceClaim.resource_kind) == "party", col(SessionParty.name_key).in_(names),
+                col(ResourceClaim.starts_at) < until, col(ResourceClaim.ends_at) > start,
+                col(ResourceClaim.starts_at) > start - MAX_CLAIM, col(ResourceClaim.session_id) != exclude_session)
+         .order_by(col(ResourceClaim.starts_at), col(ResourceClaim.session_id)))
     found: list[dict] = []
     seen: set[tuple[str, str]] = set()
     for sid, nk, key, id_hash, phone_hash in session.execute(q):

@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.mediation.agreement.models import Satisfaction
+from services.mediation.casefile import parties as intake_parties
 from services.mediation.casefile.models import CaseIntake
 from services.mediation.party.crypto import STORED_KEYS, PartyCrypto
 from services.mediation.session.models import ResourceClaim, SessionParty
@@ -32,12 +33,12 @@ class RotationReport:
 def _parties_batch(session: Session, crypto: PartyCrypto, after: tuple[str, int] | None, batch: int,
                    rehash: bool, report: RotationReport) -> tuple[str, int] | None:
     P = SessionParty
-    q = select(P).where(or_(P.phone_cipher.is_not(None), P.id_number_cipher.is_not(None)))
+    q = select(P).where(or_(col(P.phone_cipher).is_not(None), col(P.id_number_cipher).is_not(None)))
     if not rehash:
-        q = q.where(or_(P.pii_kid.is_(None), P.pii_kid != crypto.ring.current))
+        q = q.where(or_(col(P.pii_kid).is_(None), col(P.pii_kid) != crypto.ring.current))
     if after:
-        q = q.where((P.session_id > after[0]) | ((P.session_id == after[0]) & (P.position > after[1])))
-    rows = list(session.execute(q.order_by(P.session_id, P.position).limit(batch)).scalars())
+        q = q.where((col(P.session_id) > after[0]) | ((col(P.session_id) == after[0]) & (col(P.position) > after[1])))
+    rows = list(session.execute(q.order_by(col(P.session_id), col(P.position)).limit(batch)).scalars())
     for p in rows:
         phone, idn = crypto.reveal(p)
         cols = crypto.columns(p.name, phone, idn)
@@ -47,8 +48,8 @@ def _parties_batch(session: Session, crypto: PartyCrypto, after: tuple[str, int]
         report.parties += 1
         if cols["party_key"] != old_key:
             session.execute(update(ResourceClaim).where(
-                ResourceClaim.session_id == p.session_id, ResourceClaim.resource_kind == "party",
-                ResourceClaim.resource_key == old_key).values(resource_key=cols["party_key"]))
+                col(ResourceClaim.session_id) == p.session_id, col(ResourceClaim.resource_kind) == "party",
+                col(ResourceClaim.resource_key) == old_key).values(resource_key=cols["party_key"]))
             session.execute(update(Satisfaction).where(Satisfaction.session_id == p.session_id,
                                                        Satisfaction.party_key == old_key)
                             .values(party_key=cols["party_key"]))
@@ -61,7 +62,7 @@ def _intakes_batch(session: Session, crypto: PartyCrypto, after: str | None, bat
                    report: RotationReport) -> str | None:
     q = select(CaseIntake).order_by(CaseIntake.id).limit(batch)
     if after:
-        q = q.where(CaseIntake.id > after)
+        q = q.where(col(CaseIntake.id) > after)
     rows = list(session.execute(q).scalars())
     for intake in rows:
         changed = False
@@ -78,6 +79,7 @@ def _intakes_batch(session: Session, crypto: PartyCrypto, after: str | None, bat
             parties.append(p)
         if changed:
             intake.parties = parties
+            intake_parties.index(session, intake)  # the new hashes in the 重复信访 index
             report.intakes += 1
     session.flush()
     return rows[-1].id if len(rows) == batch else None
@@ -106,6 +108,7 @@ def count_by_key(session: Session) -> dict[str, int]:
     """Sealed parties per key id (session_party)."""
     from sqlalchemy import func
     P = SessionParty
-    q = (select(P.pii_kid, func.count()).where(or_(P.phone_cipher.is_not(None), P.id_number_cipher.is_not(None)))
+    q = (select(col(P.pii_kid), func.count()).where(or_(col(P.phone_cipher).is_not(None),
+                                                        col(P.id_number_cipher).is_not(None)))
          .group_by(P.pii_kid))
     return {str(k): int(n) for k, n in session.execute(q)}

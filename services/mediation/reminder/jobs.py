@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from services.mediation.reminder import service
 from shared.db import utcnow
 from shared.jobs import Job
 from shared.notify.reminders import queue, reminder_jobs, send_due
-
-from services.mediation.reminder import service
 
 
 def scan_reminders(app, now: datetime | None = None) -> int:

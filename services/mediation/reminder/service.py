@@ -8,33 +8,39 @@
 
 Day-based reminders fall due at `MEDIATION_REMINDER_DAY_TIME` (08:30, Asia/Shanghai) on the day.
 No text carries an ID number, a phone number or a party's name.
-"""
+"""  # noqa: E501 (the table's rows)
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session
-
-from shared.notify.models import Reminder
-from shared.notify.reminders import Due, Skip, day_due, end_of_day, nearest_lead, parse_leads
-from shared.timeutil import local_date, to_local, to_utc
 
 from services.mediation.agreement.models import Agreement
 from services.mediation.party import crypto as party_crypto
 from services.mediation.reminder import repository as repo
 from services.mediation.session import repository as sessions
 from services.mediation.session.models import MediationSession, SessionStatus
+from shared.notify.models import Reminder
+from shared.notify.reminders import (
+    WEEKDAY_ZH,
+    DayWindow,
+    Due,
+    Resolver,
+    Skip,
+    day_window,
+    day_zh,
+    end_of_day,
+    nearest_lead,
+    parse_leads,
+)
+from shared.timeutil import to_local, to_utc
 
 SESSION, JUDICIAL, FOLLOWUP = "session", "judicial_confirmation", "followup"
-WEEKDAY = "一二三四五六日"
 
 
 def instant_key(value: datetime) -> str:
     return to_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _day_zh(value) -> str:
-    return f"{value.year}年{value.month}月{value.day}日（星期{WEEKDAY[value.weekday()]}）"
 
 
 def _place(room) -> str:
@@ -47,14 +53,14 @@ def _place(room) -> str:
 def party_sms(sess: MediationSession, room) -> str:
     """A party's SMS: the time and the place, nothing else about the case."""
     start = to_local(sess.starts_at)
-    return (f"提醒：您的调解定于{start.month}月{start.day}日（星期{WEEKDAY[start.weekday()]}）{start:%H:%M}"
+    return (f"提醒：您的调解定于{start.month}月{start.day}日（星期{WEEKDAY_ZH[start.weekday()]}）{start:%H:%M}"
             f"在{_place(room)}进行，请携带身份证件准时到场。如需改期，请尽早联系调解室。")
 
 
 def mediator_session_mail(sess: MediationSession, room, organisation: str) -> tuple[str, str]:
     start, end = to_local(sess.starts_at), to_local(sess.ends_at)
     subject = f"调解会提醒：案件 {sess.case_no}，{start.month}月{start.day}日 {start:%H:%M}"
-    body = (f"您好！\n\n您主持的调解会定于{_day_zh(start)} {start:%H:%M}—{end:%H:%M}在{_place(room)}举行。\n"
+    body = (f"您好！\n\n您主持的调解会定于{day_zh(start)} {start:%H:%M}—{end:%H:%M}在{_place(room)}举行。\n"
             f"案件编号：{sess.case_no}\n\n请提前查阅案卷、做好准备。\n\n"
             f"本邮件由系统自动发送，请勿回复。\n{organisation}")
     return subject, body
@@ -64,7 +70,7 @@ def judicial_mail(a: Agreement, days_left: int, organisation: str) -> tuple[str,
     d = a.judicial_confirmation_deadline
     left = "今天" if days_left == 0 else f"还有{days_left}天"
     subject = f"司法确认期限提醒：案件 {a.case_no}，{d.month}月{d.day}日届满"
-    body = (f"您好！\n\n案件 {a.case_no} 的调解协议申请司法确认的期限将于{_day_zh(d)}届满（{left}）。\n"
+    body = (f"您好！\n\n案件 {a.case_no} 的调解协议申请司法确认的期限将于{day_zh(d)}届满（{left}）。\n"
             "双方当事人认为有必要的，应在期限内共同向人民法院申请司法确认（《人民调解法》第三十三条），"
             "请及时提示当事人。如已申请，请在系统中登记。\n\n"
             f"本邮件由系统自动发送，请勿回复。\n{organisation}")
@@ -74,8 +80,8 @@ def judicial_mail(a: Agreement, days_left: int, organisation: str) -> tuple[str,
 def followup_mail(a: Agreement, organisation: str) -> tuple[str, str]:
     d = a.followup_on
     subject = f"回访提醒：案件 {a.case_no}，{d.month}月{d.day}日回访"
-    body = (f"您好！\n\n案件 {a.case_no} 的调解协议约定履行期限为{_day_zh(a.performance_due)}，"
-            f"回访日期为{_day_zh(d)}。\n请回访当事人，了解协议履行情况并督促履行，回访后在系统中登记。\n\n"
+    body = (f"您好！\n\n案件 {a.case_no} 的调解协议约定履行期限为{day_zh(a.performance_due)}，"
+            f"回访日期为{day_zh(d)}。\n请回访当事人，了解协议履行情况并督促履行，回访后在系统中登记。\n\n"
             f"本邮件由系统自动发送，请勿回复。\n{organisation}")
     return subject, body
 
@@ -98,8 +104,9 @@ def session_dues(s: Session, settings, now: datetime) -> list[Due]:
         if pick is None:
             continue
         lead, due_at = pick
-        common = dict(kind=SESSION, object_id=sess.id, lead=lead, target=instant_key(sess.starts_at),
-                      due_at=due_at, expires_at=sess.starts_at, case_no=sess.case_no)
+        common: dict[str, Any] = {"kind": SESSION, "object_id": sess.id, "lead": lead,
+                                  "target": instant_key(sess.starts_at), "due_at": due_at,
+                                  "expires_at": sess.starts_at, "case_no": sess.case_no}
         room = rooms.get(sess.room_id)
         for p in parties[sess.id]:
             if p.phone_cipher:  # sealed at rest; opened only when the SMS is sent
@@ -112,22 +119,20 @@ def session_dues(s: Session, settings, now: datetime) -> list[Due]:
     return out
 
 
-def _agreement_mail_dues(s: Session, settings, now: datetime, kind: str, agreements: list[Agreement],
-                         leads: list[int], day_of, text) -> list[Due]:
+def _agreement_mail_dues(s: Session, window: DayWindow, kind: str, agreements: list[Agreement], day_of,
+                         text) -> list[Due]:
     if not agreements:
         return []
     mids = sessions.mediator_ids(s, [a.session_id for a in agreements])
     people = repo.mediators(s, {m for a in agreements for m in mids[a.session_id]})
-    today = local_date(now)
     out: list[Due] = []
     for a in agreements:
         day = day_of(a)
-        pick = nearest_lead([(f"{d}d", day_due(day, d, settings.reminder_day_time)) for d in leads], now,
-                            end_of_day(day))
+        pick = window.lead(day)
         if pick is None:
             continue
         lead, due_at = pick
-        subject, body = text(a, (day - today).days)
+        subject, body = text(a, window.days_left(day))
         for mid in mids[a.session_id]:
             m = people.get(mid)
             if m is not None and m.email:
@@ -138,23 +143,20 @@ def _agreement_mail_dues(s: Session, settings, now: datetime, kind: str, agreeme
 
 
 def judicial_dues(s: Session, settings, now: datetime) -> list[Due]:
-    leads = parse_leads(settings.remind_judicial_days)
-    if not leads:
+    window = day_window(settings.remind_judicial_days, now, settings.reminder_day_time)
+    if window is None:
         return []
-    today = local_date(now)
-    agreements = repo.judicial_windows_closing(s, today, today + timedelta(days=leads[0]))
-    return _agreement_mail_dues(s, settings, now, JUDICIAL, agreements, leads,
-                                lambda a: a.judicial_confirmation_deadline,
+    agreements = repo.judicial_windows_closing(s, window.today, window.last)
+    return _agreement_mail_dues(s, window, JUDICIAL, agreements, lambda a: a.judicial_confirmation_deadline,
                                 lambda a, left: judicial_mail(a, left, settings.organisation_name))
 
 
 def followup_dues(s: Session, settings, now: datetime) -> list[Due]:
-    leads = parse_leads(settings.remind_followup_days)
-    if not leads:
+    window = day_window(settings.remind_followup_days, now, settings.reminder_day_time)
+    if window is None:
         return []
-    today = local_date(now)
-    agreements = repo.followups_coming(s, today, today + timedelta(days=leads[0]))
-    return _agreement_mail_dues(s, settings, now, FOLLOWUP, agreements, leads, lambda a: a.followup_on,
+    agreements = repo.followups_coming(s, window.today, window.last)
+    return _agreement_mail_dues(s, window, FOLLOWUP, agreements, lambda a: a.followup_on,
                                 lambda a, _left: followup_mail(a, settings.organisation_name))
 
 
@@ -204,4 +206,4 @@ def resolve_followup(s: Session, r: Reminder) -> str | Skip:
     return _mediator_address(s, a.session_id, r.recipient)
 
 
-RESOLVERS = {SESSION: resolve_session, JUDICIAL: resolve_judicial, FOLLOWUP: resolve_followup}
+RESOLVERS: dict[str, Resolver] = {SESSION: resolve_session, JUDICIAL: resolve_judicial, FOLLOWUP: resolve_followup}

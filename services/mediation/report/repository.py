@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.mediation.agreement.models import Agreement, Satisfaction
 from services.mediation.casefile.models import CaseIntake
@@ -25,22 +25,23 @@ def _chunks(ids: Iterable[str]) -> Iterator[list[str]]:
 
 
 def concluded_between(session: Session, start: datetime, end: datetime) -> list[MediationSession]:
-    q = (select(MediationSession).where(MediationSession.concluded_at >= start, MediationSession.concluded_at < end)
-         .order_by(MediationSession.concluded_at, MediationSession.id))
+    q = (select(MediationSession).where(col(MediationSession.concluded_at) >= start,
+                                        col(MediationSession.concluded_at) < end)
+         .order_by(col(MediationSession.concluded_at), col(MediationSession.id)))
     return list(session.execute(q).scalars())
 
 
 def starting_between(session: Session, start: datetime, end: datetime) -> list[MediationSession]:
-    q = (select(MediationSession).where(MediationSession.starts_at >= start, MediationSession.starts_at < end)
-         .order_by(MediationSession.starts_at, MediationSession.id))
+    q = (select(MediationSession).where(col(MediationSession.starts_at) >= start, col(MediationSession.starts_at) < end)
+         .order_by(col(MediationSession.starts_at), col(MediationSession.id)))
     return list(session.execute(q).scalars())
 
 
 def mediators_of(session: Session, session_ids: Iterable[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for chunk in _chunks(session_ids):
-        q = (select(SessionMediator.session_id, SessionMediator.mediator_id)
-             .where(SessionMediator.session_id.in_(chunk)).order_by(SessionMediator.position))
+        q = (select(col(SessionMediator.session_id), col(SessionMediator.mediator_id))
+             .where(col(SessionMediator.session_id).in_(chunk)).order_by(col(SessionMediator.position)))
         for sid, mid in session.execute(q):
             out.setdefault(sid, []).append(mid)
     return out
@@ -49,7 +50,8 @@ def mediators_of(session: Session, session_ids: Iterable[str]) -> dict[str, list
 def party_counts(session: Session, session_ids: Iterable[str]) -> dict[str, int]:
     out: dict[str, int] = {}
     for chunk in _chunks(session_ids):
-        for sid, in session.execute(select(SessionParty.session_id).where(SessionParty.session_id.in_(chunk))):
+        q = select(col(SessionParty.session_id)).where(col(SessionParty.session_id).in_(chunk))
+        for sid, in session.execute(q):
             out[sid] = out.get(sid, 0) + 1
     return out
 
@@ -57,33 +59,34 @@ def party_counts(session: Session, session_ids: Iterable[str]) -> dict[str, int]
 def ratings_of(session: Session, session_ids: Iterable[str]) -> list[Satisfaction]:
     out: list[Satisfaction] = []
     for chunk in _chunks(session_ids):
-        out += session.execute(select(Satisfaction).where(Satisfaction.session_id.in_(chunk))).scalars()
+        out += session.execute(select(Satisfaction).where(col(Satisfaction.session_id).in_(chunk))).scalars()
     return out
 
 
 def agreements_of(session: Session, session_ids: Iterable[str]) -> dict[str, Agreement]:
     out: dict[str, Agreement] = {}
     for chunk in _chunks(session_ids):
-        for a in session.execute(select(Agreement).where(Agreement.session_id.in_(chunk))).scalars():
+        for a in session.execute(select(Agreement).where(col(Agreement.session_id).in_(chunk))).scalars():
             out[a.session_id] = a
     return out
 
 
 def written_with_deadline_between(session: Session, start: date, end: date) -> list[Agreement]:
-    q = select(Agreement).where(Agreement.form == "written", Agreement.judicial_confirmation_deadline >= start,
-                                Agreement.judicial_confirmation_deadline <= end)
+    q = select(Agreement).where(col(Agreement.form) == "written",
+                                col(Agreement.judicial_confirmation_deadline) >= start,
+                                col(Agreement.judicial_confirmation_deadline) <= end)
     return list(session.execute(q).scalars())
 
 
 def followups_due_between(session: Session, start: date, end: date) -> list[Agreement]:
-    q = select(Agreement).where(Agreement.followup_on >= start, Agreement.followup_on <= end)
+    q = select(Agreement).where(col(Agreement.followup_on) >= start, col(Agreement.followup_on) <= end)
     return list(session.execute(q).scalars())
 
 
 def applications(session: Session, agreement_ids: Iterable[str]) -> dict[str, JudicialConfirmation]:
     out: dict[str, JudicialConfirmation] = {}
     for chunk in _chunks(agreement_ids):
-        q = select(JudicialConfirmation).where(JudicialConfirmation.agreement_id.in_(chunk))
+        q = select(JudicialConfirmation).where(col(JudicialConfirmation.agreement_id).in_(chunk))
         out.update({j.agreement_id: j for j in session.execute(q).scalars()})
     return out
 
@@ -91,7 +94,8 @@ def applications(session: Session, agreement_ids: Iterable[str]) -> dict[str, Ju
 def first_visits(session: Session, agreement_ids: Iterable[str]) -> dict[str, date]:
     out: dict[str, date] = {}
     for chunk in _chunks(agreement_ids):
-        q = select(FollowupVisit.agreement_id, FollowupVisit.visited_on).where(FollowupVisit.agreement_id.in_(chunk))
+        q = select(col(FollowupVisit.agreement_id),
+                   col(FollowupVisit.visited_on)).where(col(FollowupVisit.agreement_id).in_(chunk))
         for aid, d in session.execute(q):
             if aid not in out or d < out[aid]:
                 out[aid] = d
@@ -105,12 +109,12 @@ def signatures_complete(session: Session, agreement_ids: Iterable[str]) -> set[s
         return set()
     signed: dict[str, int] = {}
     for chunk in _chunks(ids):
-        q = select(AgreementSignature.agreement_id).where(AgreementSignature.agreement_id.in_(chunk))
-        for aid, in session.execute(q):
+        signers = select(col(AgreementSignature.agreement_id)).where(col(AgreementSignature.agreement_id).in_(chunk))
+        for aid, in session.execute(signers):
             signed[aid] = signed.get(aid, 0) + 1
     session_of: dict[str, str] = {}
     for chunk in _chunks(ids):
-        q = select(Agreement.id, Agreement.session_id).where(Agreement.id.in_(chunk))
+        q = select(col(Agreement.id), col(Agreement.session_id)).where(col(Agreement.id).in_(chunk))
         session_of.update(dict(session.execute(q).all()))
     parties = party_counts(session, session_of.values())
     return {aid for aid, sid in session_of.items() if parties.get(sid, 0) and signed.get(aid, 0) >= parties[sid]}
@@ -120,8 +124,9 @@ def categories_of(session: Session, case_nos: Iterable[str]) -> dict[str, str]:
     """The category of each case (its latest intake that carries one)."""
     out: dict[str, str] = {}
     for chunk in _chunks(case_nos):
-        q = (select(CaseIntake.case_no, CaseIntake.category)
-             .where(CaseIntake.case_no.in_(chunk), CaseIntake.category != "").order_by(CaseIntake.received_at))
+        q = (select(col(CaseIntake.case_no), col(CaseIntake.category))
+             .where(col(CaseIntake.case_no).in_(chunk),
+                    col(CaseIntake.category) != "").order_by(col(CaseIntake.received_at)))
         out.update(dict(session.execute(q).all()))  # later intakes override earlier ones
     return out
 
@@ -129,12 +134,13 @@ def categories_of(session: Session, case_nos: Iterable[str]) -> dict[str, str]:
 def room_names(session: Session, ids: Iterable[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for chunk in _chunks(ids):
-        out.update(dict(session.execute(select(Room.id, Room.name).where(Room.id.in_(chunk))).all()))
+        out.update(dict(session.execute(select(col(Room.id), col(Room.name)).where(col(Room.id).in_(chunk))).all()))
     return out
 
 
 def mediator_names(session: Session, ids: Iterable[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for chunk in _chunks(ids):
-        out.update(dict(session.execute(select(Mediator.id, Mediator.name).where(Mediator.id.in_(chunk))).all()))
+        out.update(dict(session.execute(select(col(Mediator.id),
+                                               col(Mediator.name)).where(col(Mediator.id).in_(chunk))).all()))
     return out

@@ -26,10 +26,12 @@ AGREED = ("agreement", "partial_agreement")
 FAVOURABLE = ("satisfied", "basically_satisfied")
 
 DEFINITIONS = [
-    ("调解成功率", "本月结束的调解中，达成协议（含达成部分协议）的场次 ÷ 本月结束的调解场次（不含当事人未到场的场次）。"),
+    ("调解成功率",
+     "本月结束的调解中，达成协议（含达成部分协议）的场次 ÷ 本月结束的调解场次（不含当事人未到场的场次）。"),
     ("参评率", "本月结束的调解中，作出满意度评价的当事人人数 ÷ 这些调解的当事人人数。"),
     ("满意率", "（满意 + 基本满意）的评价数 ÷ 评价总数（本月结束的调解所收到的评价）。"),
-    ("司法确认申请率", f"司法确认申请期限（协议生效之日起 {RULES['judicial_confirmation'].amount} 日，《人民调解法》第三十三条）"
+    ("司法确认申请率",
+     f"司法确认申请期限（协议生效之日起 {RULES['judicial_confirmation'].amount} 日，《人民调解法》第三十三条）"
                 "在本月届满的书面调解协议中，"
                 "当事人在期限内申请司法确认的件数 ÷ 这些协议的件数；期限尚未届满且尚未申请的不计入。"),
     ("回访完成率", "回访日期在本月的调解协议中，在回访日期当日或之前完成回访的件数 ÷ 这些协议的件数；"
@@ -66,7 +68,7 @@ def month_bounds(month: str) -> tuple[date, date]:
     except Exception:
         raise Unprocessable("month: expected YYYY-MM", code="validation_error", detail_zh="month：格式应为 YYYY-MM",
                             errors=[{"field": "month", "message": "expected YYYY-MM", "message_zh": "格式应为 YYYY-MM",
-                                     "type": "value_error"}])
+                                     "type": "value_error"}]) from None
 
 
 def _figure(code: str, label: str, value: Any, unit: str, numerator: Any = None, denominator: Any = None) -> dict:
@@ -110,7 +112,7 @@ def build(session: Session, month: str, today: date) -> dict[str, Any]:
             g["booked"] += 1
             if s.status == "cancelled":
                 g["cancelled"] += 1
-    outcomes: dict[str, int] = {o: 0 for o in labels.OUTCOME_ZH}
+    outcomes: dict[str, int] = dict.fromkeys(labels.OUTCOME_ZH, 0)
     for s in concluded:
         outcome = s.outcome or ""
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
@@ -157,7 +159,8 @@ def build(session: Session, month: str, today: date) -> dict[str, Any]:
         _figure("success_rate", "调解成功率", ratio(agreed, held), RATIO_UNIT, agreed, held),
         _figure("rating_participation_rate", "参评率", ratio(raters, party_total), RATIO_UNIT, raters, party_total),
         _figure("satisfaction_rate", "满意率", ratio(favourable, raters), RATIO_UNIT, favourable, raters),
-        _figure("judicial_confirmation_rate", "司法确认申请率", ratio(jc_met, jc_counted), RATIO_UNIT, jc_met, jc_counted),
+        _figure("judicial_confirmation_rate", "司法确认申请率", ratio(jc_met, jc_counted), RATIO_UNIT, jc_met,
+                jc_counted),
         _figure("followup_completion_rate", "回访完成率", ratio(fu_met, fu_counted), RATIO_UNIT, fu_met, fu_counted),
         _figure("sessions_booked", "预约场次", len(booked), "场"),
         _figure("sessions_cancelled", "取消场次", sum(1 for s in booked if s.status == "cancelled"), "场"),
@@ -168,7 +171,8 @@ def build(session: Session, month: str, today: date) -> dict[str, Any]:
         _figure("oral_agreements", "其中口头协议", len(agreements) - len(written), "件"),
     ]
     for code, label in labels.RATING_ZH.items():
-        figures.append(_figure(f"ratings_{code}", f"评价：{label}", sum(1 for r in ratings if r.rating == code), "人次"))
+        figures.append(_figure(f"ratings_{code}", f"评价：{label}", sum(1 for r in ratings if r.rating == code),
+                               "人次"))
 
     rooms = repo.room_names(session, groups["room"].keys())
     meds = repo.mediator_names(session, groups["mediator"].keys())

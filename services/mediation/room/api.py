@@ -4,7 +4,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.mediation.access import AnyReader, Coordinator
-from services.mediation.room import repository as repo, service
+from services.mediation.room import repository as repo
+from services.mediation.room import service
 from services.mediation.room.models import ClosureCreate, ClosurePublic, RoomCreate, RoomPublic
 from shared.db import DbSession
 from shared.pagination import Page, PageDep, paginate

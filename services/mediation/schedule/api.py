@@ -19,6 +19,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy import select
+from sqlmodel import col
 
 from services.mediation.access import AnyReader, SessionReader
 from services.mediation.deps import Rules
@@ -26,8 +27,8 @@ from services.mediation.rules import field_error
 from services.mediation.session.models import MediationSession, SessionStatus
 from shared.db import DbSession, utcnow
 from shared.pagination import Page, PageDep, paginate
-from shared.timeutil import Day, Instant, local_dt
 from shared.routing import OneHopRoute
+from shared.timeutil import Day, Instant, local_dt
 
 router = APIRouter(prefix="/api/v1/mediation", tags=["schedule"], route_class=OneHopRoute)
 MAX_OCCUPANCY_DAYS = 31
@@ -90,16 +91,16 @@ def occupancy(session: DbSession, _: SessionReader, page: PageDep, from_: Annota
     """When each room is taken (sessions not cancelled) over the days [from, to]."""
     _days(from_, to, MAX_OCCUPANCY_DAYS)
     start, end = local_dt(from_, time(0)), local_dt(to + timedelta(days=1), time(0))
-    q = select(MediationSession).where(MediationSession.status != SessionStatus.cancelled.value,
-                                       MediationSession.ends_at > start, MediationSession.starts_at < end)
+    q = select(MediationSession).where(col(MediationSession.status) != SessionStatus.cancelled.value,
+                                       col(MediationSession.ends_at) > start, col(MediationSession.starts_at) < end)
     if room_id:
-        q = q.where(MediationSession.room_id == room_id)
+        q = q.where(col(MediationSession.room_id) == room_id)
     after = page.after()
     if after:
         t = datetime.fromisoformat(after[0])
         q = q.where((MediationSession.starts_at > t)
                     | ((MediationSession.starts_at == t) & (MediationSession.id > after[1])))
-    rows = list(session.execute(q.order_by(MediationSession.starts_at, MediationSession.id)
+    rows = list(session.execute(q.order_by(col(MediationSession.starts_at), col(MediationSession.id))
                                 .limit(page.limit + 1)).scalars())
     rows, cursor = paginate(rows, page, lambda s: [s.starts_at.isoformat(), s.id])
     return Page(items=[Occupied(room_id=s.room_id, session_id=s.id, case_no=s.case_no, start=s.starts_at,

@@ -1,7 +1,7 @@
 """Sessions: `/api/v1/mediation/sessions`."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -9,18 +9,23 @@ from fastapi import APIRouter, Query
 from services.mediation.access import Rater, SessionReader, SessionWriter
 from services.mediation.agreement.models import AgreementPublic, ConcludeIn, SatisfactionIn, SatisfactionPublic
 from services.mediation.deps import Rules
-from services.mediation.session import repository as repo, service
-from services.mediation.session.models import (
-    CASE_NO_PATTERN, CancelIn, RescheduleIn, SessionCreate, SessionPublic, SessionStatus,
-)
 from services.mediation.rules import field_error
+from services.mediation.session import repository as repo
+from services.mediation.session import service
+from services.mediation.session.models import (
+    CASE_NO_PATTERN,
+    CancelIn,
+    RescheduleIn,
+    SessionCreate,
+    SessionPublic,
+    SessionStatus,
+)
 from shared import audit
 from shared.db import DbSession
 from shared.pagination import Page, PageDep, paginate
-from shared.timeutil import Day, local_dt
-from shared.routing import OneHopRoute
 from shared.problem_docs import problems
-from datetime import time
+from shared.routing import OneHopRoute
+from shared.timeutil import Day, local_dt
 
 router = APIRouter(prefix="/api/v1/mediation/sessions", tags=["sessions"], route_class=OneHopRoute)
 
@@ -60,7 +65,8 @@ def list_sessions(session: DbSession, caller: SessionReader, page: PageDep,
                      only_mediator=only, case_prefix=q, party=party)
     rows, cursor = paginate(rows, page, lambda s: [s.starts_at.isoformat(), s.id])
     items = service.render_many(session, rows, caller)
-    shown = [x.id for x in items if caller.can_manage(x.mediator_ids) and any(p.phone or p.id_number for p in x.parties)]
+    shown = [x.id for x in items
+             if caller.can_manage(x.mediator_ids) and any(p.phone or p.id_number for p in x.parties)]
     if shown:  # audit: phones / ID numbers answered unmasked in a list
         audit.record(session, "personal_data.view", object_type="session", detail={"session_ids": shown})
     return Page(items=items, next_cursor=cursor)

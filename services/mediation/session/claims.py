@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, insert, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.mediation.session.models import ResourceClaim
 from shared.errors import Conflict
@@ -47,13 +47,13 @@ def conflicts(session: Session, wanted: list[Resource], start: datetime, end: da
               exclude_session: str | None = None) -> list[dict]:
     """Claims of other sessions that overlap [start, end) on any wanted resource."""
     by_key = {(r.kind, r.key): r for r in wanted}
-    q = (select(ResourceClaim.resource_kind, ResourceClaim.resource_key, ResourceClaim.session_id)
-         .where(tuple_(ResourceClaim.resource_kind, ResourceClaim.resource_key).in_(list(by_key)),
-                ResourceClaim.starts_at < end, ResourceClaim.ends_at > start,
-                ResourceClaim.starts_at > start - MAX_CLAIM)  # no claim lasts a day: an index range
-         .order_by(ResourceClaim.resource_kind, ResourceClaim.resource_key, ResourceClaim.starts_at))
+    q = (select(col(ResourceClaim.resource_kind), col(ResourceClaim.resource_key), col(ResourceClaim.session_id))
+         .where(tuple_(col(ResourceClaim.resource_kind), col(ResourceClaim.resource_key)).in_(list(by_key)),
+                col(ResourceClaim.starts_at) < end, col(ResourceClaim.ends_at) > start,
+                col(ResourceClaim.starts_at) > start - MAX_CLAIM)  # no claim lasts a day: an index range
+         .order_by(col(ResourceClaim.resource_kind), col(ResourceClaim.resource_key), col(ResourceClaim.starts_at)))
     if exclude_session:
-        q = q.where(ResourceClaim.session_id != exclude_session)
+        q = q.where(col(ResourceClaim.session_id) != exclude_session)
     order = {"room": 0, "mediator": 1, "party": 2}
     found = [{"resource": kind, "id": by_key[(kind, key)].label, "session_id": sid}
              for kind, key, sid in session.execute(q)]
@@ -92,8 +92,8 @@ def lock_slots(session: Session, wanted: list[Resource], start: datetime, until:
     200 bookings of one slot). Queued here instead, the second inserts after the first has committed
     and gets 23P01 (409), or succeeds if the first rolled back. The constraint still decides.
     """
-    day, days = start.astimezone(timezone.utc).date(), []
-    last = (until - timedelta(microseconds=1)).astimezone(timezone.utc).date()
+    day, days = start.astimezone(UTC).date(), []
+    last = (until - timedelta(microseconds=1)).astimezone(UTC).date()
     while day <= last:
         days.append(day.isoformat())
         day += timedelta(days=1)
@@ -115,7 +115,7 @@ def guarded(session: Session, session_id: str, wanted: list[Resource], start: da
         if getattr(e.orig, "sqlstate", None) != EXCLUSION_VIOLATION:
             raise
         session.rollback()
-        raise slot_conflict(conflicts(session, wanted, start, until, exclude_session=session_id))
+        raise slot_conflict(conflicts(session, wanted, start, until, exclude_session=session_id)) from None
 
 
 def take(session: Session, session_id: str, wanted: list[Resource], start: datetime, end: datetime,
@@ -144,7 +144,7 @@ def take(session: Session, session_id: str, wanted: list[Resource], start: datet
 
 def release(session: Session, session_id: str) -> None:
     """Free every slot the session holds (cancel, reschedule)."""
-    session.execute(delete(ResourceClaim).where(ResourceClaim.session_id == session_id))
+    session.execute(delete(ResourceClaim).where(col(ResourceClaim.session_id) == session_id))
 
 
 def shorten(session: Session, session_id: str, until: datetime) -> None:
@@ -152,9 +152,9 @@ def shorten(session: Session, session_id: str, until: datetime) -> None:
 
     Shrinking a claim can never create an overlap; a claim that starts after `until` is dropped.
     """
-    session.execute(delete(ResourceClaim).where(ResourceClaim.session_id == session_id,
-                                                ResourceClaim.starts_at >= until))
-    session.execute(update(ResourceClaim).where(ResourceClaim.session_id == session_id,
-                                                ResourceClaim.ends_at > until)
+    session.execute(delete(ResourceClaim).where(col(ResourceClaim.session_id) == session_id,
+                                                col(ResourceClaim.starts_at) >= until))
+    session.execute(update(ResourceClaim).where(col(ResourceClaim.session_id) == session_id,
+                                                col(ResourceClaim.ends_at) > until)
                     .values(ends_at=until).execution_options(synchronize_session=False))
 

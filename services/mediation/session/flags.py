@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Column, Index, String, select, update
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session, SQLModel, col
 
 from services.mediation.ids import new_id
 from services.mediation.session import events
@@ -50,15 +50,16 @@ def _key(name: str) -> str:
 def flag_recusal(session: Session, *, mediator_id: str, party_name: str, relation: str,
                  relation_id: str) -> list[str]:
     """Flag the mediator's scheduled sessions with that party; returns their ids (in start order)."""
-    q = (select(MediationSession).join(SessionMediator, SessionMediator.session_id == MediationSession.id)
-         .where(SessionMediator.mediator_id == mediator_id, MediationSession.status == "scheduled")
-         .order_by(MediationSession.starts_at))
+    q = (select(MediationSession).join(SessionMediator, col(SessionMediator.session_id) == MediationSession.id)
+         .where(col(SessionMediator.mediator_id) == mediator_id, col(MediationSession.status) == "scheduled")
+         .order_by(col(MediationSession.starts_at)))
     rows = list(session.execute(q).scalars())
     if not rows:
         return []
     wanted = _key(party_name)
     parties: dict[str, list[SessionParty]] = {}
-    for p in session.execute(select(SessionParty).where(SessionParty.session_id.in_([s.id for s in rows]))).scalars():
+    party_q = select(SessionParty).where(col(SessionParty.session_id).in_([s.id for s in rows]))
+    for p in session.execute(party_q).scalars():
         parties.setdefault(p.session_id, []).append(p)
     now, flagged = utcnow(), []
     for s in rows:
@@ -68,9 +69,9 @@ def flag_recusal(session: Session, *, mediator_id: str, party_name: str, relatio
         detail = f"调解员与当事人{hit[0].name}存在关系（{relation}），应当回避"
         session.add(SessionFlag(id=new_id(), session_id=s.id, flag=RECUSAL_CONFLICT, mediator_id=mediator_id,
                                 party_name=hit[0].name, relation_id=relation_id, detail=detail, created_at=now))
-        mids = [m for (m,) in session.execute(select(SessionMediator.mediator_id)
-                                              .where(SessionMediator.session_id == s.id)
-                                              .order_by(SessionMediator.position)).all()]
+        mids = [m for (m,) in session.execute(select(col(SessionMediator.mediator_id))
+                                              .where(col(SessionMediator.session_id) == s.id)
+                                              .order_by(col(SessionMediator.position))).all()]
         events.publish(session, SESSION_FLAGGED, s.case_no, events.session_data(
             s, mids, parties.get(s.id, []), flag=RECUSAL_CONFLICT, flag_zh=FLAG_ZH[RECUSAL_CONFLICT],
             mediator_id=mediator_id, party_name=hit[0].name, relation=relation, relation_id=relation_id,
@@ -85,16 +86,16 @@ def active(session: Session, session_ids: list[str]) -> dict[str, list[SessionFl
     out: dict[str, list[SessionFlag]] = {}
     if not session_ids:
         return out
-    q = (select(SessionFlag).where(SessionFlag.session_id.in_(session_ids), SessionFlag.resolved_at.is_(None))
-         .order_by(SessionFlag.created_at))
+    q = (select(SessionFlag).where(col(SessionFlag.session_id).in_(session_ids), col(SessionFlag.resolved_at).is_(None))
+         .order_by(col(SessionFlag.created_at)))
     for f in session.execute(q).scalars():
         out.setdefault(f.session_id, []).append(f)
     return out
 
 
 def resolve(session: Session, session_id: str, resolution: str) -> None:
-    session.execute(update(SessionFlag).where(SessionFlag.session_id == session_id,
-                                              SessionFlag.resolved_at.is_(None))
+    session.execute(update(SessionFlag).where(col(SessionFlag.session_id) == session_id,
+                                              col(SessionFlag.resolved_at).is_(None))
                     .values(resolved_at=utcnow(), resolution=resolution))
 
 

@@ -9,9 +9,11 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from services.mediation.agreement.models import Agreement
-from services.mediation.session import events, repository as repo
+from services.mediation.session import events
+from services.mediation.session import repository as repo
 from services.mediation.session.models import MediationSession, SessionReminder, SessionStatus
 from shared.db import utcnow
 from shared.jobs import Job, claim
@@ -33,16 +35,16 @@ def send_reminders(app, now: datetime | None = None) -> int:
     now = now or utcnow()
     sent = 0
     with app.state.db.session() as s:
-        rows = claim(s, select(SessionReminder).where(SessionReminder.sent_at.is_(None),
-                                                      SessionReminder.due_at <= now)
-                     .order_by(SessionReminder.due_at).limit(BATCH))
+        rows = claim(s, select(SessionReminder).where(col(SessionReminder.sent_at).is_(None),
+                                                      col(SessionReminder.due_at) <= now)
+                     .order_by(col(SessionReminder.due_at)).limit(BATCH))
         by_session: dict[str, list[SessionReminder]] = defaultdict(list)
         for r in rows:
             by_session[r.session_id].append(r)
         if not by_session:
             return 0
         sessions = {x.id: x for x in s.execute(select(MediationSession)
-                                               .where(MediationSession.id.in_(list(by_session)))).scalars()}
+                                               .where(col(MediationSession.id).in_(list(by_session)))).scalars()}
         mids = repo.mediator_ids(s, list(by_session))
         parties = repo.parties(s, list(by_session))
         for sid, due in by_session.items():
@@ -73,9 +75,9 @@ def followups_due(app, now: datetime | None = None) -> int:
     now = now or utcnow()
     today = local_date(now)
     with app.state.db.session() as s:
-        rows = claim(s, select(Agreement).where(Agreement.followup_notified_at.is_(None),
-                                                Agreement.followup_on <= today)
-                     .order_by(Agreement.followup_on).limit(BATCH))
+        rows = claim(s, select(Agreement).where(col(Agreement.followup_notified_at).is_(None),
+                                                col(Agreement.followup_on) <= today)
+                     .order_by(col(Agreement.followup_on)).limit(BATCH))
         for a in rows:
             a.followup_notified_at = now
             events.publish(s, events.FOLLOWUP_DUE, a.case_no, {
@@ -92,10 +94,10 @@ def judicial_confirmation_closing(app, now: datetime | None = None) -> int:
     today = local_date(now)
     horizon = today + timedelta(days=app.state.settings.judicial_warning_days)
     with app.state.db.session() as s:
-        rows = claim(s, select(Agreement).where(Agreement.judicial_warned_at.is_(None),
-                                                Agreement.judicial_confirmation_deadline <= horizon,
-                                                Agreement.judicial_confirmation_deadline >= today)
-                     .order_by(Agreement.judicial_confirmation_deadline).limit(BATCH))
+        rows = claim(s, select(Agreement).where(col(Agreement.judicial_warned_at).is_(None),
+                                                col(Agreement.judicial_confirmation_deadline) <= horizon,
+                                                col(Agreement.judicial_confirmation_deadline) >= today)
+                     .order_by(col(Agreement.judicial_confirmation_deadline)).limit(BATCH))
         for a in rows:
             a.judicial_warned_at = now
             d = a.judicial_confirmation_deadline

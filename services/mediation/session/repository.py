@@ -6,22 +6,25 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import cast, delete, func, insert, literal, null, select, text, union_all
-from sqlmodel import Session
-
-from shared.db import UTCDateTime
+from sqlmodel import Session, col
 
 from services.mediation.mediator.models import MediatorLeave, MediatorRelation
 from services.mediation.room.models import Room, RoomClosure
 from services.mediation.session.models import (
-    MediationSession, SessionMediator, SessionParty, SessionReminder, SessionStatus,
+    MediationSession,
+    SessionMediator,
+    SessionParty,
+    SessionReminder,
+    SessionStatus,
 )
+from shared.db import UTCDateTime
 
 ACTIVE = (SessionStatus.scheduled.value, SessionStatus.in_progress.value)
 
 
 def get(session: Session, session_id: str, *, lock: bool = False) -> MediationSession | None:
     if lock and session.get_bind().dialect.name == "postgresql":
-        q = select(MediationSession).where(MediationSession.id == session_id).with_for_update()
+        q = select(MediationSession).where(col(MediationSession.id) == session_id).with_for_update()
         return session.execute(q).scalar()
     return session.get(MediationSession, session_id)
 
@@ -30,8 +33,8 @@ def mediator_ids(session: Session, session_ids: list[str]) -> dict[str, list[str
     out: dict[str, list[str]] = defaultdict(list)
     if not session_ids:
         return out
-    q = (select(SessionMediator.session_id, SessionMediator.mediator_id)
-         .where(SessionMediator.session_id.in_(session_ids)).order_by(SessionMediator.position))
+    q = (select(col(SessionMediator.session_id), col(SessionMediator.mediator_id))
+         .where(col(SessionMediator.session_id).in_(session_ids)).order_by(col(SessionMediator.position)))
     for sid, mid in session.execute(q):
         out[sid].append(mid)
     return out
@@ -41,7 +44,7 @@ def parties(session: Session, session_ids: list[str]) -> dict[str, list[SessionP
     out: dict[str, list[SessionParty]] = defaultdict(list)
     if not session_ids:
         return out
-    q = select(SessionParty).where(SessionParty.session_id.in_(session_ids)).order_by(SessionParty.position)
+    q = select(SessionParty).where(col(SessionParty.session_id).in_(session_ids)).order_by(col(SessionParty.position))
     for p in session.execute(q).scalars():
         out[p.session_id].append(p)
     return out
@@ -59,29 +62,29 @@ def page(session: Session, *, after: list | None, limit: int, case_no: str | Non
     """
     q = select(MediationSession)
     for mid in {m for m in (mediator_id, only_mediator) if m}:
-        sub = select(SessionMediator.session_id).where(SessionMediator.mediator_id == mid)
-        q = q.where(MediationSession.id.in_(sub))
+        sub = select(col(SessionMediator.session_id)).where(col(SessionMediator.mediator_id) == mid)
+        q = q.where(col(MediationSession.id).in_(sub))
     if case_no:
-        q = q.where(MediationSession.case_no == case_no)
+        q = q.where(col(MediationSession.case_no) == case_no)
     if case_prefix:
         q = q.where(func.upper(MediationSession.case_no).like(case_prefix.upper() + "%"))
     if party:
-        sub = select(SessionParty.session_id).where(
-            SessionParty.name_key.startswith(party_name_key(party), autoescape=True))
-        q = q.where(MediationSession.id.in_(sub))
+        sub = select(col(SessionParty.session_id)).where(
+            col(SessionParty.name_key).startswith(party_name_key(party), autoescape=True))
+        q = q.where(col(MediationSession.id).in_(sub))
     if room_id:
-        q = q.where(MediationSession.room_id == room_id)
+        q = q.where(col(MediationSession.room_id) == room_id)
     if status:
-        q = q.where(MediationSession.status == status)
+        q = q.where(col(MediationSession.status) == status)
     if start is not None:
-        q = q.where(MediationSession.ends_at > start)
+        q = q.where(col(MediationSession.ends_at) > start)
     if end is not None:
-        q = q.where(MediationSession.starts_at < end)
+        q = q.where(col(MediationSession.starts_at) < end)
     if after:
         t = datetime.fromisoformat(after[0])
         q = q.where((MediationSession.starts_at > t)
                     | ((MediationSession.starts_at == t) & (MediationSession.id > after[1])))
-    q = q.order_by(MediationSession.starts_at, MediationSession.id).limit(limit + 1)
+    q = q.order_by(col(MediationSession.starts_at), col(MediationSession.id)).limit(limit + 1)
     return list(session.execute(q).scalars())
 
 
@@ -91,31 +94,32 @@ def party_name_key(name: str) -> str:
 
 
 def of_case(session: Session, case_no: str) -> list[MediationSession]:
-    q = select(MediationSession).where(MediationSession.case_no == case_no).order_by(MediationSession.starts_at)
+    q = (select(MediationSession).where(col(MediationSession.case_no) == case_no)
+         .order_by(col(MediationSession.starts_at)))
     return list(session.execute(q).scalars())
 
 
 def for_feed(session: Session, *, room_id: str | None = None, mediator_id: str | None = None,
              since: datetime) -> list[MediationSession]:
-    q = select(MediationSession).where(MediationSession.ends_at > since)
+    q = select(MediationSession).where(col(MediationSession.ends_at) > since)
     if room_id:
-        q = q.where(MediationSession.room_id == room_id)
+        q = q.where(col(MediationSession.room_id) == room_id)
     if mediator_id:
-        q = q.where(MediationSession.id.in_(
-            select(SessionMediator.session_id).where(SessionMediator.mediator_id == mediator_id)))
-    return list(session.execute(q.order_by(MediationSession.starts_at)).scalars())
+        q = q.where(col(MediationSession.id).in_(
+            select(col(SessionMediator.session_id)).where(col(SessionMediator.mediator_id) == mediator_id)))
+    return list(session.execute(q.order_by(col(MediationSession.starts_at))).scalars())
 
 
 def active_ids_overlapping(session: Session, *, start: datetime, end: datetime, room_id: str | None = None,
                            mediator_id: str | None = None) -> list[str]:
-    q = select(MediationSession.id).where(MediationSession.status.in_(ACTIVE),
-                                          MediationSession.starts_at < end, MediationSession.ends_at > start)
+    q = select(col(MediationSession.id)).where(col(MediationSession.status).in_(ACTIVE),
+                                          col(MediationSession.starts_at) < end, col(MediationSession.ends_at) > start)
     if room_id:
-        q = q.where(MediationSession.room_id == room_id)
+        q = q.where(col(MediationSession.room_id) == room_id)
     if mediator_id:
-        q = q.where(MediationSession.id.in_(
-            select(SessionMediator.session_id).where(SessionMediator.mediator_id == mediator_id)))
-    return list(session.execute(q.order_by(MediationSession.starts_at)).scalars())
+        q = q.where(col(MediationSession.id).in_(
+            select(col(SessionMediator.session_id)).where(col(SessionMediator.mediator_id) == mediator_id)))
+    return list(session.execute(q.order_by(col(MediationSession.starts_at))).scalars())
 
 
 def insert_booking(session: Session, s: MediationSession, mediator_ids: list[str], parties: list[SessionParty],
@@ -152,7 +156,8 @@ r AS (
 i AS (
   UPDATE case_intake SET status = 'scheduled' WHERE case_no = :case_no AND status = 'pending')
 INSERT INTO resource_claim (session_id, resource_kind, resource_key, starts_at, ends_at)
-SELECT :id, t.k, t.key, :starts_at, :until FROM unnest(CAST(:ckinds AS varchar[]), CAST(:ckeys AS varchar[])) AS t(k, key)
+SELECT :id, t.k, t.key, :starts_at, :until
+FROM unnest(CAST(:ckinds AS varchar[]), CAST(:ckeys AS varchar[])) AS t(k, key)
 """)
 
 
@@ -178,20 +183,20 @@ def insert_booking_pg(session: Session, s: MediationSession, mediator_ids: list[
 
 def replace_reminders(session: Session, session_id: str, due: dict[int, datetime]) -> None:
     """Drop the unsent reminders of a session and plan `due` ({lead hours: due instant})."""
-    session.execute(delete(SessionReminder).where(SessionReminder.session_id == session_id,
-                                                  SessionReminder.sent_at.is_(None)))
-    sent = set(session.execute(select(SessionReminder.lead_hours)
-                               .where(SessionReminder.session_id == session_id)).scalars())
+    session.execute(delete(SessionReminder).where(col(SessionReminder.session_id) == session_id,
+                                                  col(SessionReminder.sent_at).is_(None)))
+    sent = set(session.execute(select(col(SessionReminder.lead_hours))
+                               .where(col(SessionReminder.session_id) == session_id)).scalars())
     for lead, at in due.items():
         if lead in sent:  # sent before a reschedule: plan it again
-            session.execute(delete(SessionReminder).where(SessionReminder.session_id == session_id,
-                                                          SessionReminder.lead_hours == lead))
+            session.execute(delete(SessionReminder).where(col(SessionReminder.session_id) == session_id,
+                                                          col(SessionReminder.lead_hours) == lead))
         session.add(SessionReminder(session_id=session_id, lead_hours=lead, due_at=at))
 
 
 def drop_pending_reminders(session: Session, session_id: str) -> None:
-    session.execute(delete(SessionReminder).where(SessionReminder.session_id == session_id,
-                                                  SessionReminder.sent_at.is_(None)))
+    session.execute(delete(SessionReminder).where(col(SessionReminder.session_id) == session_id,
+                                                  col(SessionReminder.sent_at).is_(None)))
 
 
 @dataclass
@@ -209,16 +214,18 @@ def obstacles(session: Session, room_id: str, mediator_ids: list[str], party_nam
     names = list({" ".join(n.split()).lower() for n in party_names})
     none_t = cast(null(), UTCDateTime)
     q = union_all(
-        select(literal("room").label("kind"), Room.id.label("who"), none_t.label("s"), none_t.label("e"),
-               literal("").label("a"), literal("").label("b")).where(Room.id == room_id),
-        select(literal("closure"), RoomClosure.room_id, RoomClosure.starts_at, RoomClosure.ends_at,
-               RoomClosure.reason, literal("")).where(RoomClosure.room_id == room_id,
-                                                      RoomClosure.starts_at < end, RoomClosure.ends_at > start),
-        select(literal("leave"), MediatorLeave.mediator_id, MediatorLeave.starts_at, MediatorLeave.ends_at,
-               MediatorLeave.reason, literal("")).where(MediatorLeave.mediator_id.in_(mediator_ids),
-                                                        MediatorLeave.starts_at < end, MediatorLeave.ends_at > start),
-        select(literal("relation"), MediatorRelation.mediator_id, none_t, none_t, MediatorRelation.party_name,
-               MediatorRelation.relation).where(MediatorRelation.mediator_id.in_(mediator_ids),
+        select(literal("room").label("kind"), col(Room.id).label("who"), none_t.label("s"), none_t.label("e"),
+               literal("").label("a"), literal("").label("b")).where(col(Room.id) == room_id),
+        select(literal("closure"), col(RoomClosure.room_id), col(RoomClosure.starts_at), col(RoomClosure.ends_at),
+               col(RoomClosure.reason), literal(""))
+        .where(col(RoomClosure.room_id) == room_id, col(RoomClosure.starts_at) < end, col(RoomClosure.ends_at) > start),
+        select(literal("leave"), col(MediatorLeave.mediator_id), col(MediatorLeave.starts_at),
+               col(MediatorLeave.ends_at),
+               col(MediatorLeave.reason), literal(""))
+        .where(col(MediatorLeave.mediator_id).in_(mediator_ids), col(MediatorLeave.starts_at) < end,
+               col(MediatorLeave.ends_at) > start),
+        select(literal("relation"), col(MediatorRelation.mediator_id), none_t, none_t, col(MediatorRelation.party_name),
+               col(MediatorRelation.relation)).where(col(MediatorRelation.mediator_id).in_(mediator_ids),
                                                 func.lower(MediatorRelation.party_name).in_(names)),
     )
     out = Obstacles()

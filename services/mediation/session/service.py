@@ -2,28 +2,45 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.mediation.access import Caller, ensure_manageable, ensure_visible
+from services.mediation.agreement import deadlines as agreement_deadlines
 from services.mediation.agreement.models import (
-    Agreement, AgreementForm, AgreementPublic, ConcludeIn, OtherRoute, Satisfaction, SatisfactionIn,
+    Agreement,
+    AgreementForm,
+    AgreementPublic,
+    ConcludeIn,
+    OtherRoute,
+    Satisfaction,
+    SatisfactionIn,
     SatisfactionPublic,
 )
-from services.mediation.agreement import deadlines as agreement_deadlines
 from services.mediation.casefile import service as casefile
 from services.mediation.ids import new_id
 from services.mediation.intervals import covers
 from services.mediation.mediator import repository as mediators_repo
 from services.mediation.mediator.models import Mediator
+from services.mediation.party import crypto as pii
+from services.mediation.party import identity
 from services.mediation.rules import WorkingRules, describe, field_error
-from services.mediation.party import crypto as pii, identity
-from services.mediation.session import claims, events, flags, repository as repo
+from services.mediation.session import claims, events, flags
+from services.mediation.session import repository as repo
 from services.mediation.session.models import (
-    CancelIn, MediationSession, Outcome, PartyPublic, RescheduleIn, SessionCreate, SessionMediator, SessionParty,
-    SessionPublic, SessionStatus,
+    CancelIn,
+    MediationSession,
+    Outcome,
+    PartyPublic,
+    RescheduleIn,
+    SessionCreate,
+    SessionMediator,
+    SessionParty,
+    SessionPublic,
+    SessionStatus,
 )
 from shared.calendar import rule_deadline  # noqa: F401
 from shared.db import utcnow
@@ -61,7 +78,7 @@ def render_many(session: Session, rows: list[MediationSession], caller: Caller |
     mids, parties = repo.mediator_ids(session, ids), repo.parties(session, ids)
     agreements = {}
     if any(s.outcome in (Outcome.agreement.value, Outcome.partial_agreement.value) for s in rows):
-        q = select(Agreement.session_id, Agreement.id).where(Agreement.session_id.in_(ids))
+        q = select(col(Agreement.session_id), col(Agreement.id)).where(col(Agreement.session_id).in_(ids))
         agreements = dict(session.execute(q).all())
     flagged = flags.active(session, ids)  # e.g. recusal_conflict (session/flags.py)
     return [flags.attach(to_public(s, mids[s.id], parties[s.id], agreements.get(s.id), caller), flagged.get(s.id))
@@ -237,11 +254,11 @@ def reschedule(session: Session, rules: WorkingRules, caller: Caller, session_id
     claims.take(session, s.id, wanted, body.start, body.end, rules.buffer, release_first=True)
     if not pg:
         check_same_name(session, s.id, parties, wanted, body.start, body.end + rules.buffer, taken=True)
-    old = {"previous_start": to_local(s.starts_at).isoformat(),
-           "previous_end": to_local(s.ends_at).isoformat(), "previous_room_id": s.room_id}
+    old: dict[str, Any] = {"previous_start": to_local(s.starts_at).isoformat(),
+                           "previous_end": to_local(s.ends_at).isoformat(), "previous_room_id": s.room_id}
     if mids != old_mids:
         old["previous_mediator_ids"] = old_mids
-        session.execute(delete(SessionMediator).where(SessionMediator.session_id == s.id))
+        session.execute(delete(SessionMediator).where(col(SessionMediator.session_id) == s.id))
         session.add_all([SessionMediator(session_id=s.id, mediator_id=m, position=i) for i, m in enumerate(mids)])
     s.room_id, s.starts_at, s.ends_at = room_id, body.start, body.end
     s.reschedule_reason = body.reason or None
@@ -298,7 +315,7 @@ def conclude(session: Session, rules: WorkingRules, caller: Caller, session_id: 
         outcome = Outcome(body.outcome)
     except ValueError:
         raise field_error("outcome", "must be one of " + ", ".join(o.value for o in Outcome),
-                          zh="必须是以下之一：" + "、".join(o.value for o in Outcome))
+                          zh="必须是以下之一：" + "、".join(o.value for o in Outcome)) from None
     agreed = outcome in (Outcome.agreement, Outcome.partial_agreement)
     if agreed and body.agreement is None:
         raise field_error("agreement", f"an {outcome.value} needs the agreement (form, terms, performance_due)",
@@ -321,7 +338,7 @@ def conclude(session: Session, rules: WorkingRules, caller: Caller, session_id: 
         s.routes_told = [r.value for r in (body.routes_told or list(OtherRoute))]
     parties = repo.parties(session, [s.id])[s.id]
     agreement = None
-    if agreed:
+    if body.agreement is not None:  # given exactly when agreed (checked above)
         a = body.agreement
         # An oral agreement takes effect when reached; a written one when all have signed (default today).
         effective = today if a.form is AgreementForm.oral else (a.effective_on or today)
@@ -375,7 +392,7 @@ def agreement_public(a: Agreement) -> AgreementPublic:
 
 def get_agreement(session: Session, caller: Caller, session_id: str) -> AgreementPublic:
     load_visible(session, caller, session_id)
-    a = session.execute(select(Agreement).where(Agreement.session_id == session_id)).scalar()
+    a = session.execute(select(Agreement).where(col(Agreement.session_id) == session_id)).scalar()
     if a is None:
         raise NotFound("This session has no agreement.", detail_zh="该调解没有调解协议。")
     from services.mediation.followthrough.repository import signatures
@@ -385,7 +402,7 @@ def get_agreement(session: Session, caller: Caller, session_id: str) -> Agreemen
 
 def rate(session: Session, caller: Caller, session_id: str, body: SatisfactionIn) -> SatisfactionPublic:
     """满意度评价: one rating per party per session, once the session is concluded."""
-    s, mids = load_visible(session, caller, session_id)
+    s, _ = load_visible(session, caller, session_id)
     if s.status != SessionStatus.concluded.value:
         raise Conflict("Only a concluded session can be rated.", code="invalid_status", status_now=s.status,
                        detail_zh="只有已结束的调解才能评价。")
@@ -405,8 +422,8 @@ def rate(session: Session, caller: Caller, session_id: str, body: SatisfactionIn
     row = Satisfaction(id=new_id(), session_id=s.id, case_no=s.case_no, party_name=party.name,
                        party_key=party.party_key, rating=body.rating.value, comment=body.comment,
                        recorded_by=caller.login, created_at=utcnow())
-    exists = session.execute(select(Satisfaction.id).where(Satisfaction.session_id == s.id,
-                                                           Satisfaction.party_key == party.party_key)).scalar()
+    exists = session.execute(select(col(Satisfaction.id)).where(col(Satisfaction.session_id) == s.id,
+                                                           col(Satisfaction.party_key) == party.party_key)).scalar()
     if exists:
         raise Conflict(f"{party.name} has already rated this session.", code="already_rated",
                        detail_zh=f"{party.name} 已评价过本次调解。")
@@ -416,7 +433,7 @@ def rate(session: Session, caller: Caller, session_id: str, body: SatisfactionIn
             session.flush()
     except IntegrityError:
         raise Conflict(f"{party.name} has already rated this session.", code="already_rated",
-                       detail_zh=f"{party.name} 已评价过本次调解。")
+                       detail_zh=f"{party.name} 已评价过本次调解。") from None
     events.publish(session, events.SATISFACTION_RECORDED, s.case_no,
                    {"session_id": s.id, "case_no": s.case_no, "party_name": party.name, "rating": row.rating})
     return SatisfactionPublic.model_validate(row, from_attributes=True)
