@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 
 from shared import migrate
-from shared.settings import REPO_ROOT, VAR_DIR
+from shared.settings import REPO_ROOT, VAR_DIR, secret_value
 
 DATABASE_SERVICES = ("gateway", "mediation", "lawyers")  # migrated, seeded, given a DATABASE_URL
 SERVICES = DATABASE_SERVICES  # the older name
@@ -315,8 +315,9 @@ def seed(db_urls: dict[str, str], *, with_test_users: bool = False) -> None:
 
 
 def default_db_urls() -> dict[str, str]:
-    """`<PREFIX>DATABASE_URL` from the environment, else SQLite files under var/."""
-    return {svc: os.environ.get(PREFIX[svc] + "DATABASE_URL") or f"sqlite:///{VAR_DIR / (svc + '.db')}"
+    """`<PREFIX>DATABASE_URL` from the environment or its file in SUITE_SECRETS_DIR (the migration Job),
+    else SQLite files under var/."""
+    return {svc: secret_value(PREFIX[svc] + "DATABASE_URL") or f"sqlite:///{VAR_DIR / (svc + '.db')}"
             for svc in DATABASE_SERVICES}
 
 

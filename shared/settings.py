@@ -3,14 +3,25 @@
 `SUITE_ENV` is `dev` (default for local runs), `test` or `prod`. In `prod` a
 service refuses to start while any development secret or the development
 signing key is configured (see `refuse_dev_secrets`).
+
+Secrets as files (密钥文件): with `SUITE_SECRETS_DIR` set (Kubernetes mounts the `suite-secrets` Secret
+there), every setting may also come from a file in that directory named after its variable, e.g.
+`MEDIATION_DATABASE_URL` or `CURSOR_SECRET` (any case); surrounding whitespace, such as the trailing newline
+an editor adds, is stripped. An environment variable still wins over a file (local runs, tests).
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SecretsSettingsSource,
+    SettingsConfigDict,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = REPO_ROOT / "var"
@@ -30,6 +41,39 @@ DEV_SECRETS = frozenset(
         "petition-suite-dev-cursor-secret",
     }
 )
+
+
+SECRETS_DIR_VAR = "SUITE_SECRETS_DIR"
+
+
+def secrets_dir() -> Path | None:
+    """The secrets directory named by `SUITE_SECRETS_DIR`, or None when it is unset or empty.
+
+    Set to something that is not a directory, it stops the service at once (a mount gone wrong must not
+    quietly fall back to the defaults)."""
+    raw = os.environ.get(SECRETS_DIR_VAR, "").strip()
+    if not raw:
+        return None
+    path = Path(raw)
+    if not path.is_dir():
+        raise ValueError(f"{SECRETS_DIR_VAR}={raw}: not a directory")
+    return path
+
+
+def secret_value(name: str) -> str | None:
+    """The variable `name` from the environment, else from its file in the secrets directory, else None.
+
+    For the few readers outside the settings classes (e.g. `shared.runner migrate`'s database URLs)."""
+    if value := os.environ.get(name):
+        return value
+    directory = secrets_dir()
+    if directory is None:
+        return None
+    for candidate in (name, name.lower()):
+        path = directory / candidate
+        if path.is_file():
+            return path.read_text(encoding="utf-8").strip() or None
+    return None
 
 
 def suite_wide(default, name: str, **kw):
@@ -87,6 +131,22 @@ class SuiteSettings(BaseSettings):
     # The service's own machine credentials at the gateway (client credentials, role `service`).
     service_client_id: str = ""
     service_client_secret: str = ""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """pydantic-settings' usual order (arguments, environment, .env, secret files), the secret files
+        read from `SUITE_SECRETS_DIR` when the class names no `secrets_dir` of its own."""
+        # The source pydantic-settings built keeps the call's prefix and case options; only its directory is set.
+        if isinstance(file_secret_settings, SecretsSettingsSource) and file_secret_settings.secrets_dir is None:
+            file_secret_settings.secrets_dir = secrets_dir()
+        return init_settings, env_settings, dotenv_settings, file_secret_settings
 
     def default_database_url(self) -> str:
         return f"sqlite:///{VAR_DIR / (self.service_name + '.db')}"
