@@ -54,11 +54,6 @@ class Principal:
     def has(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
 
-    @property
-    def is_service(self) -> bool:
-        return "service" in self.roles
-
-
 class KeySet:
     """Public verification keys by `kid`: static, or fetched from a JWKS URL."""
 

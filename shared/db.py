@@ -279,21 +279,6 @@ class Database:
         self.engine.dispose()
 
 
-def retry_on_lock(fn, attempts: int = 5):
-    """Run `fn()` again when SQLite reports a transient lock (rare with busy_timeout)."""
-    for i in range(attempts):
-        try:
-            return fn()
-        except OperationalError as e:  # pragma: no cover - timing dependent
-            if "locked" not in str(e) or i == attempts - 1:
-                raise
-            time.sleep(0.05 * (i + 1))
-
-
-def get_db(request: Request) -> Database:
-    return request.app.state.db
-
-
 @contextlib.contextmanager
 def write_problems() -> Iterator[None]:
     """Map a failed write to problem+json: a lost uniqueness race is a 409, a busy database a 503."""
@@ -448,9 +433,3 @@ async def db_session(request: Request) -> Session:
 
 
 DbSession = Annotated[Session, Depends(db_session)]
-
-
-def json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(type(value))

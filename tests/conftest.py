@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from nats_kit import start_nats_suite, stop_nats_suite
 
 from shared import migrate
 from shared.runner import dev_token
@@ -112,9 +113,17 @@ class Suite:
         for svc in ("gateway", "mediation", "lawyers"):
             truncate_all(self.db(svc), keep=KEEP_TABLES if svc == "gateway" else set())
             self.app[svc].state.calendar.invalidate()
-        reset = getattr(self.app["gateway"].state, "reset_for_tests", None)
-        if reset:
-            reset()
+        self.forget_gateway_memory()
+
+    def forget_gateway_memory(self) -> None:
+        """Clear what the gateway keeps in memory between requests: sign-in throttle, rate limits and token
+        cache (the edge), case participants (10 s cache), the merged OpenAPI document, hub subscriptions."""
+        state = self.app["gateway"].state
+        for name, forget in (("sign_in_throttle", "clear"), ("edge", "reset"), ("case_participants", "clear"),
+                             ("openapi", "clear"), ("hub", "reset_subscriptions")):
+            holder = getattr(state, name, None)  # some are made on first use
+            if holder is not None:
+                getattr(holder, forget)()
 
 
 def _backend_urls(tmp_path_factory) -> tuple[dict[str, str], str, str | None]:
@@ -146,3 +155,26 @@ def _clean_tables(request):
     yield
     if "suite" in request.fixturenames:
         request.getfixturevalue("suite").clean()
+
+
+@pytest.fixture(scope="session")
+def nats_suite(tmp_path_factory, suite):
+    """The same suite on NATS JetStream (tests/nats_kit.py); started once, by the first test that asks."""
+    nsuite, db_prefix = start_nats_suite(tmp_path_factory, type(suite))
+    try:
+        yield nsuite
+    finally:
+        stop_nats_suite(nsuite, db_prefix)
+
+
+@pytest.fixture(autouse=True)
+def _clean_nats_suite(request):
+    yield
+    if "nats_suite" in request.fixturenames:
+        request.getfixturevalue("nats_suite").clean()
+
+
+@pytest.fixture(params=["hub", "nats"])
+def bus(request):
+    """The running suite on the given event transport (`.drain()` moves every event)."""
+    return request.getfixturevalue("suite" if request.param == "hub" else "nats_suite")

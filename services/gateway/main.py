@@ -23,7 +23,6 @@ from services.gateway.oauth.api import router as oauth_router
 from services.gateway.oauth.revocation import db_source as revocation_db_source
 from services.gateway.oauth.revocation import router as revocation_router
 from services.gateway.openapi import install_merged_openapi
-from services.gateway.proxy.api import router as proxy_router
 from services.gateway.proxy.edge import ProxyRoute, install_edge  # proxy/idempotency/ratelimit
 from services.gateway.settings import GatewaySettings
 from services.gateway.timeline.api import router as timeline_router  # hub/handoffs
@@ -64,8 +63,7 @@ def create_app(settings: GatewaySettings | None = None, **overrides) -> FastAPI:
         title="Petition suite gateway (网关)",
         routers=[home_router, oauth_router, revocation_router, hub_router, handoff_router, timeline_router,
                  calendar_router,
-                 calendar_years_router, webhook_router, audit_router,
-                 proxy_router],  # the proxy's catch-all routes go last
+                 calendar_years_router, webhook_router, audit_router],
         handlers=handlers,
         jobs=[webhook_job(settings), expiry_job(settings), *handoff_jobs(settings),
               Job("audit-anchor", anchor_job,

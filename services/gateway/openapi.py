@@ -236,11 +236,3 @@ def install_merged_openapi(app: FastAPI, settings) -> None:
         return JSONResponse(await merged.document(client))
 
     app.add_route(app.openapi_url, openapi_json, include_in_schema=False)
-    previous = getattr(app.state, "reset_for_tests", None)
-
-    def reset_for_tests() -> None:
-        merged.clear()
-        if previous:
-            previous()
-
-    app.state.reset_for_tests = reset_for_tests

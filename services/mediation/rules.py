@@ -83,14 +83,5 @@ def _t(v) -> time:
     return v if isinstance(v, time) else time.fromisoformat(str(v))
 
 
-def local_days(start: datetime, end: datetime) -> list[date]:
-    d, last = local_date(start), local_date(end)
-    out = []
-    while d <= last:
-        out.append(d)
-        d += timedelta(days=1)
-    return out
-
-
 def describe(dt: datetime) -> str:
     return to_local(dt).strftime("%Y-%m-%d %H:%M")

@@ -1,7 +1,6 @@
 """The CloudEvents 1.0 envelope every event travels in."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -38,7 +37,3 @@ class CloudEvent(BaseModel):
 
     def wire(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=True)
-
-    @property
-    def time_utc(self) -> datetime:
-        return self.time

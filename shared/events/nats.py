@@ -21,7 +21,7 @@ import logging
 import re
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -505,16 +505,3 @@ class NatsStoreConsumer(NatsConsumerBase):
         for m, _ in good:
             await m.ack()
         return len(good)
-
-
-async def wait_idle(consumers: list[NatsConsumerBase], pump: Callable[[], Awaitable[int]],
-                    timeout: float = 30.0) -> None:
-    """Test helper: pump until every consumer has nothing pending or unacknowledged."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        moved = await pump()
-        if moved == 0 and all([await c.pending() == 0 for c in consumers]):
-            return
-        if moved == 0:
-            await asyncio.sleep(0.05)
-    raise TimeoutError("NATS consumers did not become idle")

@@ -8,18 +8,13 @@ loop; the gateway's relay moves its outbox into the hub in one transaction.
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 from event_kit import event, inbox_count, publish_raw
+from handoff_kit import case_no, handoff, mediation_body, post_handoff
 from sqlalchemy import select
 
 from services.gateway.handoff import service as handoff_service
 from services.gateway.hub.models import DELIVERED, PENDING, HubDelivery, HubEvent
 from shared.events.models import InboxEntry, OutboxEvent
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "handoffs"))
-from handoff_kit import case_no, handoff, mediation_body, post_handoff
 
 
 def requested(bus) -> tuple[str, str]:

@@ -1,10 +1,6 @@
 """The case timeline (oldest first, every service) and the event feed for pull consumers."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "handoffs"))
 from handoff_kit import case_no, mediation_body, post_handoff
 
 

@@ -6,6 +6,7 @@ import logging
 import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
+from problem_kit import problem
 from pydantic import BaseModel, Field
 
 from shared.app import create_service_app
@@ -47,23 +48,14 @@ def client(tmp_path):
         yield c
 
 
-def assert_problem(r, status: int, code: str) -> dict:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith("application/problem+json")
-    body = r.json()
-    assert body["status"] == status and body["code"] == code
-    assert body["type"] and body["title"] and body["detail"]
-    return body
-
-
 def test_bad_json_is_400_problem(client):
     r = client.post("/things", content=b'{"name": "x", ', headers={"content-type": "application/json"})
-    assert_problem(r, 400, "invalid_json")
+    problem(r, 400, "invalid_json")
 
 
 def test_bad_fields_are_listed(client):
     r = client.post("/things", json={"name": "", "count": 0, "at": "2026-12-01T09:30:00"})
-    body = assert_problem(r, 422, "validation_error")
+    body = problem(r, 422, "validation_error")
     fields = {e["field"] for e in body["errors"]}
     assert fields == {"name", "count", "at"}
 
@@ -76,19 +68,19 @@ def test_naive_datetime_rejected_aware_answered_in_shanghai(client):
 
 
 def test_unknown_route_and_wrong_method(client):
-    assert_problem(client.get("/nope"), 404, "not_found")
-    assert_problem(client.get("/things"), 405, "method_not_allowed")
+    problem(client.get("/nope"), 404, "not_found")
+    problem(client.get("/things"), 405, "method_not_allowed")
 
 
 def test_domain_error_carries_code_and_extras(client):
-    body = assert_problem(client.post("/things/conflict"), 409, "slot_conflict")
+    body = problem(client.post("/things/conflict"), 409, "slot_conflict")
     assert body["conflicts"] == [{"resource": "room", "id": "r1"}]
 
 
 def test_unexpected_error_is_500_without_traceback(client, caplog):
     with caplog.at_level(logging.ERROR):
         r = client.get("/boom", headers={"X-Request-ID": "req-123"})
-    body = assert_problem(r, 500, "internal_error")
+    body = problem(r, 500, "internal_error")
     assert "hunter2" not in r.text and "Traceback" not in r.text
     assert r.headers["x-request-id"] == "req-123"
     assert any(getattr(rec, "request_id", None) == "req-123" for rec in caplog.records)
@@ -109,7 +101,7 @@ def test_metrics_and_readiness(client):
 
 def test_missing_token_is_401_problem(suite):
     r = suite.direct("mediation", None).post("/internal/events", json={"events": []})
-    assert_problem(r, 401, "unauthorized")
+    problem(r, 401, "unauthorized")
 
 
 # -- one transaction per write: nothing half-written -----------------------------------------
@@ -146,10 +138,10 @@ def write_client(tmp_path):
 
 def test_failed_request_writes_nothing(write_client):
     c, app = write_client
-    assert_problem(c.post("/days/2030-01-01?fail=true"), 409, "refused")
+    problem(c.post("/days/2030-01-01?fail=true"), 409, "refused")
     assert c.post("/days/2030-01-02").status_code == 200
     # the same primary key again: a clean 409, not a 500
-    assert_problem(c.post("/days/2030-01-02"), 409, "write_conflict")
+    problem(c.post("/days/2030-01-02"), 409, "write_conflict")
     with app.state.db.session() as s:
         days = s.execute(select(CalendarOverride.day)).scalars().all()
     assert days == [_date(2030, 1, 2)]

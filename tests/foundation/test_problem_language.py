@@ -7,6 +7,7 @@ import logging
 import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
+from problem_kit import problem
 from pydantic import BaseModel, Field
 
 from shared.app import create_service_app
@@ -64,14 +65,6 @@ def client(tmp_path):
     app = create_service_app(settings, title="probe", routers=[router])
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
-
-
-def problem(r, status: int, code: str) -> dict:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith("application/problem+json")
-    body = r.json()
-    assert body["code"] == code and body["detail"], body
-    return body
 
 
 def has_chinese(text: str) -> bool:

@@ -147,16 +147,6 @@ def client(base: str, token: str | None = None, **headers) -> httpx.Client:
     return httpx.Client(base_url=base, headers=h, timeout=30)
 
 
-def is_problem(r: httpx.Response, status: int, code: str | None = None) -> dict:
-    assert r.status_code == status, (r.status_code, r.text)
-    assert r.headers["content-type"].startswith("application/problem+json"), r.headers
-    body = r.json()
-    assert body["status"] == status and body["title"] and body["detail"], body
-    if code:
-        assert body["code"] == code, body
-    return body
-
-
 READ_TIMEOUT = 1.0
 
 

@@ -9,9 +9,10 @@ import os
 
 import httpx
 import pytest
-from gateway_edge_kit import DEV_KEY, bad_tokens, client, fresh_key, is_problem, start_gateway
+from gateway_edge_kit import DEV_KEY, bad_tokens, client, fresh_key, start_gateway
 from joserfc import jwt
 from joserfc.jwk import KeySet as JoseKeySet
+from problem_kit import problem
 
 from shared.testing import free_port
 
@@ -112,10 +113,10 @@ def test_token_request_must_be_form_encoded(suite):
 def test_gateway_refuses_bad_token(suite, kind):
     with client(suite.url["gateway"], TOKENS[kind]) as c:
         for path in ("/api/v1/mediation/rooms", "/api/v1/lawyers/lawyers"):
-            body = is_problem(c.get(path), 401)
+            body = problem(c.get(path), 401)
             assert body["code"] in ("unauthorized", "invalid_token", "token_expired")
         r = c.post("/api/v1/mediation/rooms", json={"name": "x", "capacity": 2})
-        is_problem(r, 401)
+        problem(r, 401)
         assert r.headers["www-authenticate"].lower().startswith("bearer")
 
 
@@ -123,14 +124,14 @@ def test_gateway_refuses_bad_token(suite, kind):
 @pytest.mark.parametrize("kind", sorted(TOKENS))
 def test_service_refuses_bad_token_directly(suite, svc, kind):
     with client(suite.url[svc], TOKENS[kind]) as c:
-        is_problem(c.post("/internal/events", json={"events": []}), 401)
+        problem(c.post("/internal/events", json={"events": []}), 401)
         public = "/api/v1/mediation/rooms" if svc == "mediation" else "/api/v1/lawyers/lawyers"
-        is_problem(c.get(public), 401)
+        problem(c.get(public), 401)
 
 
 def test_expired_token_says_so(suite):
     with client(suite.url["gateway"], TOKENS["expired"]) as c:
-        assert is_problem(c.get("/api/v1/mediation/rooms"), 401)["code"] == "token_expired"
+        assert problem(c.get("/api/v1/mediation/rooms"), 401)["code"] == "token_expired"
 
 
 def test_good_token_is_accepted_everywhere(suite):
@@ -144,7 +145,7 @@ def test_good_token_is_accepted_everywhere(suite):
 @pytest.mark.parametrize("who", ["coordinator", "petition-system", "auditor"])
 def test_internal_events_take_only_service_tokens(suite, svc, who):
     with client(suite.url[svc], suite.token(who)) as c:
-        is_problem(c.post("/internal/events", json={"events": []}), 403, "forbidden")
+        problem(c.post("/internal/events", json={"events": []}), 403, "forbidden")
     with client(suite.url[svc], suite.token(f"{svc}-service")) as c:
         r = c.post("/internal/events", json={"events": []})
         assert r.status_code == 200, r.text
@@ -152,7 +153,7 @@ def test_internal_events_take_only_service_tokens(suite, svc, who):
 
 def test_write_without_role_is_403(suite):
     with suite.client("auditor") as c:
-        is_problem(c.post("/api/v1/mediation/rooms", json={"name": "一号调解室", "capacity": 6}), 403, "forbidden")
+        problem(c.post("/api/v1/mediation/rooms", json={"name": "一号调解室", "capacity": 6}), 403, "forbidden")
     with suite.client("coordinator") as c:
         assert c.post("/api/v1/mediation/rooms", json={"name": "一号调解室", "capacity": 6}).status_code == 201
 

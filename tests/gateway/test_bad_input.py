@@ -7,7 +7,7 @@ import base64
 import json
 
 import pytest
-from gateway_edge_kit import is_problem
+from problem_kit import problem
 
 from shared.testing import ServerThread
 
@@ -22,7 +22,7 @@ def field_named(body: dict, name: str) -> None:
 
 
 def assert_422(r, name: str) -> dict:
-    body = is_problem(r, 422, "validation_error")
+    body = problem(r, 422, "validation_error")
     field_named(body, name)
     return body
 

@@ -8,7 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from gateway_edge_kit import client, echo, gw, is_problem  # noqa: F401 (fixtures)
+from gateway_edge_kit import client, echo, gw  # noqa: F401 (fixtures)
+from problem_kit import problem
 from sqlalchemy import update
 from sqlmodel import select
 
@@ -55,8 +56,8 @@ def test_without_a_key_every_post_runs(suite, gw, echo):
 def test_same_key_other_body_or_path_is_422(suite, gw, echo):
     _post(suite, gw, "coordinator", CREATED, {"a": 1}, "key-2")
     before = echo.count(CREATED)
-    is_problem(_post(suite, gw, "coordinator", CREATED, {"a": 2}, "key-2"), 422, "idempotency_key_reused")
-    is_problem(_post(suite, gw, "coordinator", "/api/v1/mediation/other", {"a": 1}, "key-2"), 422,
+    problem(_post(suite, gw, "coordinator", CREATED, {"a": 2}, "key-2"), 422, "idempotency_key_reused")
+    problem(_post(suite, gw, "coordinator", "/api/v1/mediation/other", {"a": 1}, "key-2"), 422,
                "idempotency_key_reused")
     assert echo.count(CREATED) == before
 
@@ -71,7 +72,7 @@ def test_while_running_is_409_then_replayed(suite, gw, echo):
     while echo.count("/api/v1/mediation/slow") == before and time.time() < deadline:
         time.sleep(0.01)
     r = _post(suite, gw, "coordinator", path, {}, "k3")
-    is_problem(r, 409, "idempotency_in_progress")
+    problem(r, 409, "idempotency_in_progress")
     assert r.headers["retry-after"]
     t.join()
     assert results["first"].status_code == 201
@@ -93,13 +94,13 @@ def test_keys_are_per_client(suite, gw, echo):
 def test_server_error_releases_the_key(suite, gw, echo):
     path = "/api/v1/mediation/fail"
     before = echo.count(path)
-    is_problem(_post(suite, gw, "coordinator", path, {}, "k5"), 500)
-    is_problem(_post(suite, gw, "coordinator", path, {}, "k5"), 500)
+    problem(_post(suite, gw, "coordinator", path, {}, "k5"), 500)
+    problem(_post(suite, gw, "coordinator", path, {}, "k5"), 500)
     assert echo.count(path) == before + 2 and _rows(suite) == []
 
 
 def test_upstream_unreachable_releases_the_key(suite, gw):
-    is_problem(_post(suite, gw, "coordinator", "/api/v1/lawyers/lawyers", {}, "k5b"), 503)
+    problem(_post(suite, gw, "coordinator", "/api/v1/lawyers/lawyers", {}, "k5b"), 503)
     assert _rows(suite) == []
 
 
@@ -108,7 +109,7 @@ def test_client_errors_are_kept_and_replayed(suite, gw, echo):
     before = echo.count(path)
     first = _post(suite, gw, "coordinator", path, {}, "k6")
     again = _post(suite, gw, "coordinator", path, {}, "k6")
-    is_problem(again, 409, "slot_conflict")
+    problem(again, 409, "slot_conflict")
     assert again.content == first.content and again.headers["idempotent-replayed"] == "true"
     assert echo.count(path) == before + 1
 
@@ -163,7 +164,7 @@ def test_concurrent_same_key_runs_once(suite, gw, echo):
 def test_malformed_key_is_400(suite, gw, key):
     with client(gw.url, suite.token("coordinator")) as c:
         r = c.post(CREATED, json={}, headers={"Idempotency-Key": key.encode("utf-8")})
-    is_problem(r, 400, "invalid_idempotency_key")
+    problem(r, 400, "invalid_idempotency_key")
 
 
 def test_real_service_post_through_the_gateway(suite):
@@ -185,7 +186,7 @@ def test_gateway_own_post_routes(suite):
         assert a.status_code == 201, a.text
         assert b.status_code == 201 and b.json() == a.json() and b.headers["idempotent-replayed"] == "true"
         assert len(c.get("/api/v1/webhooks").json()["items"]) == 1
-        is_problem(c.post("/api/v1/webhooks", json={**body, "event_types": ["handoff.accepted"]},
+        problem(c.post("/api/v1/webhooks", json={**body, "event_types": ["handoff.accepted"]},
                           headers={"Idempotency-Key": "wh-1"}), 422, "idempotency_key_reused")
 
 

@@ -6,7 +6,7 @@ import uuid
 
 import httpx
 import pytest
-from gateway_edge_kit import is_problem
+from problem_kit import problem
 from sqlmodel import select
 
 from shared.db import utcnow
@@ -31,7 +31,7 @@ def test_public_port_answers_404_for_internal_paths_even_with_a_service_token(su
     auth = {"Authorization": f"Bearer {_service_token(suite)}"}
     for method in ("GET", "POST"):
         r = httpx.request(method, suite.url["gateway"] + path, headers=auth, json={"events": [_event()]})
-        is_problem(r, 404, "not_found")
+        problem(r, 404, "not_found")
 
 
 def test_a_forged_event_sent_to_the_public_port_is_not_stored(suite):
@@ -133,7 +133,7 @@ def test_an_event_whose_source_is_another_service_is_refused_and_not_stored(suit
     own = _event(client.removesuffix("-service"))
     r = httpx.post(suite.internal_url + "/internal/events", json={"events": [own, forged]},
                    headers={"Authorization": f"Bearer {_token_for(suite, client)}"})
-    is_problem(r, 403, "event_source_mismatch")
+    problem(r, 403, "event_source_mismatch")
     with suite.db("gateway").session() as s:  # nothing of the delivery stored
         assert s.exec(select(HubEvent).where(HubEvent.id.in_([own["id"], forged["id"]]))).first() is None
 

@@ -6,7 +6,8 @@ import json
 import time
 
 import pytest
-from gateway_edge_kit import READ_TIMEOUT, BrokenServer, client, echo, gw, is_problem, raw_request, start_gateway  # noqa: F401 (fixtures)
+from gateway_edge_kit import READ_TIMEOUT, BrokenServer, client, echo, gw, raw_request, start_gateway  # noqa: F401 (fixtures)
+from problem_kit import problem
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +94,7 @@ def test_one_long_lived_client(suite, gw):
 def test_service_problem_passes_through(suite, gw):
     with client(gw.url, suite.token("coordinator")) as c:
         r = c.post("/api/v1/mediation/conflict", json={})
-    body = is_problem(r, 409, "slot_conflict")
+    body = problem(r, 409, "slot_conflict")
     assert body["conflicts"] == [{"resource": "room", "id": "r1"}]
 
 
@@ -104,16 +105,16 @@ def test_real_service_answers_unchanged(suite):
         direct = suite.direct("mediation", "coordinator").get(f"/api/v1/mediation/rooms/{r.json()['id']}")
         via = c.get(f"/api/v1/mediation/rooms/{r.json()['id']}")
         assert via.status_code == direct.status_code == 200 and via.content == direct.content
-        is_problem(c.post("/api/v1/mediation/rooms", json={"name": ""}), 422, "validation_error")
-        is_problem(c.get("/api/v1/mediation/rooms/nope"), 404)
+        problem(c.post("/api/v1/mediation/rooms", json={"name": ""}), 422, "validation_error")
+        problem(c.get("/api/v1/mediation/rooms/nope"), 404)
 
 
 # -- upstream failures ---------------------------------------------------------------------------
 def test_service_down_is_503(suite, gw):
     with client(gw.url, suite.token("coordinator")) as c:
         t = time.monotonic()
-        is_problem(c.get("/api/v1/lawyers/lawyers"), 503, "service_unavailable")
-        is_problem(c.post("/api/v1/lawyers/lawyers", json={}), 503, "service_unavailable")
+        problem(c.get("/api/v1/lawyers/lawyers"), 503, "service_unavailable")
+        problem(c.post("/api/v1/lawyers/lawyers", json={}), 503, "service_unavailable")
     assert time.monotonic() - t < 3
 
 
@@ -121,7 +122,7 @@ def test_service_down_is_503(suite, gw):
 def test_slow_service_is_504_within_the_read_timeout(suite, gw, method):
     with client(gw.url, suite.token("coordinator")) as c:
         t = time.monotonic()
-        is_problem(c.request(method, "/api/v1/mediation/slow?seconds=5"), 504, "gateway_timeout")
+        problem(c.request(method, "/api/v1/mediation/slow?seconds=5"), 504, "gateway_timeout")
     assert READ_TIMEOUT <= time.monotonic() - t < READ_TIMEOUT + 1.5
 
 
@@ -129,17 +130,17 @@ def test_slow_service_is_504_within_the_read_timeout(suite, gw, method):
 def test_connection_closed_is_502(suite, gw_broken, method):
     with client(gw_broken.url, suite.token("coordinator")) as c:
         t = time.monotonic()
-        is_problem(c.request(method, "/api/v1/mediation/rooms"), 502, "bad_gateway")
-        is_problem(c.request(method, "/api/v1/lawyers/lawyers"), 502, "bad_gateway")  # garbage answer
+        problem(c.request(method, "/api/v1/mediation/rooms"), 502, "bad_gateway")
+        problem(c.request(method, "/api/v1/lawyers/lawyers"), 502, "bad_gateway")  # garbage answer
     assert time.monotonic() - t < 3
 
 
 def test_no_token_nothing_forwarded(suite, gw, echo):
     before = sum(echo.calls.values())
     with client(gw.url, None) as c:
-        is_problem(c.get("/api/v1/mediation/x"), 401, "unauthorized")
+        problem(c.get("/api/v1/mediation/x"), 401, "unauthorized")
     with client(gw.url, "garbage") as c:
-        is_problem(c.post("/api/v1/mediation/x", json={}), 401)
+        problem(c.post("/api/v1/mediation/x", json={}), 401)
     assert sum(echo.calls.values()) == before
 
 
@@ -187,4 +188,4 @@ def test_clean_paths_still_pass(suite, gw):
 
 def test_real_gateway_refuses_internal_path(suite):
     with suite.client("mediation-service") as c:
-        is_problem(c.post("/api/v1/mediation/internal/events", json={"events": []}), 404, "not_found")
+        problem(c.post("/api/v1/mediation/internal/events", json={"events": []}), 404, "not_found")

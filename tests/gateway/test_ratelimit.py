@@ -6,7 +6,8 @@ import uuid
 
 import pytest
 import redis
-from gateway_edge_kit import client, echo, is_problem, start_gateway  # noqa: F401 (fixtures)
+from gateway_edge_kit import client, echo, start_gateway  # noqa: F401 (fixtures)
+from problem_kit import problem
 
 from services.gateway.ratelimit.limiter import MemoryLimiter, RedisLimiter
 
@@ -33,7 +34,7 @@ def _exhaust_then_refused(suite, gw, limit=3):
     for _ in range(limit):
         assert _get(suite, gw, "coordinator").status_code == 200
     r = _get(suite, gw, "coordinator")
-    is_problem(r, 429, "rate_limited")
+    problem(r, 429, "rate_limited")
     assert 1 <= int(r.headers["retry-after"]) <= 60 // limit
     return r
 
@@ -67,7 +68,7 @@ def test_redis_limit_is_shared_by_replicas(suite, echo, prefix):
         assert _get(suite, a, "coordinator").status_code == 200
         assert _get(suite, b, "coordinator").status_code == 200
         assert _get(suite, a, "coordinator").status_code == 200
-        is_problem(_get(suite, b, "coordinator"), 429, "rate_limited")
+        problem(_get(suite, b, "coordinator"), 429, "rate_limited")
     finally:
         a.stop()
         b.stop()
@@ -92,7 +93,7 @@ def test_anonymous_callers_limited_by_address(suite, echo):
             auth = ("petition-system", "wrong")
             assert c.post("/oauth/token", data=form, auth=auth).status_code == 401
             assert c.post("/oauth/token", data=form, auth=auth).status_code == 401
-            is_problem(c.post("/oauth/token", data=form, auth=auth), 429, "rate_limited")
+            problem(c.post("/oauth/token", data=form, auth=auth), 429, "rate_limited")
     finally:
         gw.stop()
 

@@ -10,7 +10,8 @@ import time
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
-from gateway_edge_kit import DEV_KEY, DEV_PEM, _b64, _compact, bad_tokens, claims, is_problem
+from gateway_edge_kit import DEV_KEY, DEV_PEM, _b64, _compact, bad_tokens, claims
+from problem_kit import problem
 
 from shared.auth import CLOCK_SKEW
 
@@ -67,7 +68,7 @@ SERVICE_PATHS = {"mediation": "/api/v1/mediation/rooms", "lawyers": "/api/v1/law
 
 
 def check_401(r) -> dict:
-    body = is_problem(r, 401)
+    body = problem(r, 401)
     assert body["code"] in ("unauthorized", "invalid_token", "token_expired"), body
     assert r.headers["www-authenticate"].lower().startswith("bearer")
     return body

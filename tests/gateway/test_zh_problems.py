@@ -8,7 +8,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from gateway_edge_kit import client, closed_port_url, is_problem, start_gateway
+from gateway_edge_kit import client, closed_port_url, start_gateway
+from problem_kit import problem
 
 from shared.calendar import WorkingCalendar
 
@@ -19,7 +20,7 @@ _seq = itertools.count(1)
 
 
 def zh_problem(r, status: int, code: str) -> dict:
-    body = is_problem(r, status, code)
+    body = problem(r, status, code)
     assert r.headers["content-language"] == "zh-CN"
     assert any("\u4e00" <= ch <= "\u9fff" for ch in body["detail"]), body
     return body
@@ -77,7 +78,7 @@ def test_booking_errors_in_chinese(c):
                              headers=ZH), 409, "slot_conflict")
     assert body["detail"].startswith("时段冲突") and body["conflicts"][0]["resource"] == "room"
     assert "detail_zh" not in body
-    english = is_problem(c.post(f"{M}/sessions", json=booking(rm, [mediator(c)], at(day, "09:30"), at(day, "10:30"))),
+    english = problem(c.post(f"{M}/sessions", json=booking(rm, [mediator(c)], at(day, "09:30"), at(day, "10:30"))),
                          409, "slot_conflict")
     assert english["detail"].startswith("The slot is taken") and "detail_zh" not in english
 
@@ -135,7 +136,7 @@ def test_opinion_errors_in_chinese(suite, c):
     opinion = {"summary": "有依据。", "analysis": "依据……", "legality": "lawful", "recommended_channel": "arbitration"}
     body = zh_problem(c.post(f"{L}/opinion-requests/{rid}/opinion", json=opinion, headers=ZH), 403, "forbidden")
     assert body["detail"] == "只有被指派的律师才能提交法律意见。"
-    assert is_problem(c.post(f"{L}/opinion-requests/{rid}/opinion", json=opinion), 403, "forbidden")["detail"] == \
+    assert problem(c.post(f"{L}/opinion-requests/{rid}/opinion", json=opinion), 403, "forbidden")["detail"] == \
         "Only the assigned lawyer may file the opinion."
     zh_problem(c.post(f"{L}/opinion-requests/{rid}/decline", json={"reason": "忙"}, headers=ZH), 403, "forbidden")
     l1 = suite.client("lawyer1")
@@ -159,7 +160,7 @@ def test_edge_answers_in_chinese(suite):
         "需要 Bearer 访问令牌，请先登录。"
     zh_problem(anon.get(f"{M}/internal/events", headers=ZH), 404, "not_found")
     zh_problem(suite.client("coordinator").get("/api/v1/nothing-here", headers=ZH), 404, "not_found")
-    assert is_problem(anon.get(f"{M}/rooms"), 401)["detail"] == "A bearer access token is required."
+    assert problem(anon.get(f"{M}/rooms"), 401)["detail"] == "A bearer access token is required."
 
 
 def test_idempotency_key_reuse_in_chinese(suite):

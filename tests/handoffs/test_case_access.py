@@ -51,7 +51,7 @@ def test_a_mediator_reads_only_cases_they_mediate(suite):
     hid = _handoff(suite, case)
     assert _reads(suite, "mediator1", case, hid) == [404, 404, 404]  # not (yet) working on it
     _mediator_session(suite, case, "mediator1")
-    suite.app["gateway"].state.reset_for_tests()  # the participants cache (10 s) forgotten
+    suite.forget_gateway_memory()  # the participants cache (10 s) forgotten
     assert _reads(suite, "mediator1", case, hid) == [200, 200, 200]
     assert _reads(suite, "mediator2", case, hid) == [404, 404, 404]  # another mediator
     assert _reads(suite, "lawyer1", case, hid) == [404, 404, 404]
@@ -86,7 +86,7 @@ def test_a_lawyer_reads_only_cases_they_work_on(suite):
         "parties": [{"name": "张三", "role": "petitioner"}]})
     assert req.status_code == 201, req.text
     assert req.json()["assignee_id"] == r.json()["id"], req.json()
-    suite.app["gateway"].state.reset_for_tests()
+    suite.forget_gateway_memory()
     assert _reads(suite, "lawyer1", case, hid) == [200, 200, 200]
     assert _reads(suite, "lawyer2", case, hid) == [404, 404, 404]
     assert _reads(suite, "mediator1", case, hid) == [404, 404, 404]
@@ -172,7 +172,7 @@ def test_an_owning_service_that_does_not_answer_gives_503_not_access(suite, monk
     hid = _handoff(suite, case)
     settings = suite.app["gateway"].state.settings
     monkeypatch.setattr(settings, "mediation_url", "http://127.0.0.1:9")  # nothing listens
-    suite.app["gateway"].state.reset_for_tests()
+    suite.forget_gateway_memory()
     r = suite.client("mediator1").get(f"/api/v1/cases/{case}/timeline")
     assert r.status_code == 503, r.text
     assert r.json()["code"] == "participants_unavailable"

@@ -71,6 +71,8 @@ def test_mediation_rejects_an_administrative_dispute_and_a_refusing_party(bus):
 
 
 def test_legal_opinion_review_and_assist_handoffs_reach_the_lawyers(bus):
+    """With no lawyer on file: the opinion request and the review are taken (the request waits
+    unassigned), the reception assist is refused with its reason."""
     coord = bus.client("coordinator")
     ids = {}
     for name, body in (("opinion", opinion_body()), ("review", review_body()), ("assist", assist_body())):
@@ -78,16 +80,27 @@ def test_legal_opinion_review_and_assist_handoffs_reach_the_lawyers(bus):
         assert r.status_code == 202, r.text
         ids[name] = r.json()["id"]
     bus.drain()
-    for name, hid in ids.items():
-        h = handoff(coord, hid)
-        assert h["status"] in ("accepted", "completed", "rejected"), (name, h)
+    got = {name: handoff(coord, hid) for name, hid in ids.items()}
+    assert {name: h["status"] for name, h in got.items()} == \
+        {"opinion": "accepted", "review": "accepted", "assist": "rejected"}
+    for name, h in got.items():
         assert h["history"][1]["actor"] == "lawyers", (name, h)
-    # A reception assist is done once a lawyer is assigned.
-    assist = handoff(coord, ids["assist"])
-    if assist["status"] != "rejected":  # no public lawyer on file yet is a valid answer with its reason
-        assert assist["status"] == "completed"
-    else:
-        assert assist["reason"]
+    assert got["assist"]["reason_code"] == "no_lawyer_available"
+    assert got["assist"]["reason"]
+
+
+def test_a_reception_assist_is_completed_once_a_public_lawyer_is_assigned(bus):
+    coord = bus.client("coordinator")
+    lawyer = {"name": "周律师", "kind": "public_lawyer", "license_no": "14401201510000001", "firm": "明理律师事务所",
+              "specialties": ["labour"], "languages": ["zh"],
+              "qualification": {"certificate_no": "A2015001", "legal_work_since": "2015-07-01"}}
+    r = bus.direct("lawyers", "coordinator").post("/api/v1/lawyers/lawyers", json=lawyer)
+    assert r.status_code == 201, r.text
+    hid = post_handoff(coord, case_no(), assist_body()).json()["id"]
+    bus.drain()
+    h = handoff(coord, hid)
+    assert statuses(h) == ["requested", "accepted", "completed"], h
+    assert h["history"][1]["actor"] == "lawyers"
 
 
 def test_a_handoff_nobody_accepts_expires_after_one_working_day(bus):
@@ -130,7 +143,7 @@ def test_a_session_that_requests_a_legal_opinion_becomes_a_legal_opinion_handoff
     h = items[0]
     assert h["target"] == "legal_opinion"
     assert h["details"]["question"] == "协议条款是否合法？"
-    assert h["status"] in ("accepted", "rejected")
+    assert h["status"] == "accepted"  # no lawyer on file: the opinion request is taken and waits unassigned
     assert h["history"][0]["actor"] == "mediation"
 
 

@@ -119,9 +119,3 @@ def set_day(suite, d: date, kind: str, name: str = "") -> None:
         app.state.calendar.set_day(s, d, kind, name)
 
 
-def problem(r, status: int, code: str) -> dict:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith("application/problem+json"), r.headers
-    body = r.json()
-    assert body["code"] == code, body
-    return body

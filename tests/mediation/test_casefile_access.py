@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import uuid
 
-from mediation_kit import BASE, at, problem
+from mediation_kit import BASE, at
+from problem_kit import problem
 
 PHONE = "13812341234"
 

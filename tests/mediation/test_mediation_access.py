@@ -2,7 +2,8 @@
 sessions (others 404); the petition system reads; auditors read; lawyers stay out of sessions."""
 from __future__ import annotations
 
-from mediation_kit import BASE, at, problem
+from mediation_kit import BASE, at
+from problem_kit import problem
 
 
 def test_roles(api, day):

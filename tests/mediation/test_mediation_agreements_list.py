@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from mediation_kit import BASE, at, problem, rest_day, today, working_day
+from mediation_kit import BASE, at, rest_day, today, working_day
+from problem_kit import problem
 from sqlalchemy import update
 
 from services.mediation.agreement.models import Agreement

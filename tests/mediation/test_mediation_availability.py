@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from mediation_kit import BASE, at, problem, rest_day, working_day
+from mediation_kit import BASE, at, rest_day, working_day
+from problem_kit import problem
 
 
 def slots(api, **params):

@@ -6,7 +6,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from mediation_kit import BASE, SH, at, outbox, problem, rest_day, set_day, today, uniq, utc, working_day
+from mediation_kit import BASE, SH, at, outbox, rest_day, set_day, today, uniq, utc, working_day
+from problem_kit import problem
 
 
 def test_twenty_parallel_bookings_of_one_room_and_slot(suite, api, day):

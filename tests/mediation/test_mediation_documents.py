@@ -7,7 +7,8 @@ import os
 import re
 from datetime import timedelta
 
-from mediation_kit import BASE, at, outbox, problem, today, uniq, working_day
+from mediation_kit import BASE, at, outbox, today, uniq, working_day
+from problem_kit import problem
 from pypdf import PdfReader
 
 PETITIONER, RESPONDENT = "张三丰", "某某建筑工程有限公司"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from mediation_kit import BASE, at, outbox, problem, uniq, working_day
+from mediation_kit import BASE, at, outbox, uniq, working_day
+from problem_kit import problem
 
 from shared.calendar import WorkingCalendar, rule_deadline
 

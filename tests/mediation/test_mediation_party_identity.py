@@ -4,7 +4,8 @@ overlapping session is a conflict to resolve (409 `slot_conflict`), never a sile
 `GET /parties/{id}/cases` lists a person's cases across time (重复信访)."""
 from __future__ import annotations
 
-from mediation_kit import BASE, at, problem, uniq, working_day
+from mediation_kit import BASE, at, uniq, working_day
+from problem_kit import problem
 
 ID_A = "11010519491231002X"
 ID_B = "440106199001011235"

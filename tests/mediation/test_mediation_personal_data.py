@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from mediation_kit import BASE, at, outbox, problem, uniq, working_day
+from mediation_kit import BASE, at, outbox, uniq, working_day
+from problem_kit import problem
 from sqlalchemy import inspect, text
 
 from services.mediation.party import crypto

@@ -3,7 +3,8 @@ the session's answer carries `flags: ["recusal_conflict"]`, `mediation.session.f
 reaches the webhooks), and the flag is resolved when the session is rescheduled to another mediator."""
 from __future__ import annotations
 
-from mediation_kit import BASE, at, outbox, problem, working_day
+from mediation_kit import BASE, at, outbox, working_day
+from problem_kit import problem
 from sqlalchemy import select
 
 

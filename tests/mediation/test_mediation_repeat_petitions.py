@@ -8,7 +8,8 @@ and ID number are masked except for coordinators and the case's mediators.
 """
 from __future__ import annotations
 
-from mediation_kit import BASE, at, problem, uniq, working_day
+from mediation_kit import BASE, at, uniq, working_day
+from problem_kit import problem
 
 ID_A = "11010519491231002X"
 ID_B = "440106199001011235"

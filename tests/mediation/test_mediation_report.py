@@ -6,8 +6,9 @@ import csv
 import io
 from datetime import timedelta
 
-from mediation_kit import BASE, at, problem, today, uniq, working_day
+from mediation_kit import BASE, at, today, uniq, working_day
 from openpyxl import load_workbook
+from problem_kit import problem
 
 URL = f"{BASE}/reports/monthly"
 

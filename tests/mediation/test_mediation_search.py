@@ -2,7 +2,8 @@
 GET /sessions and GET /cases, each answering only what the caller may see."""
 from __future__ import annotations
 
-from mediation_kit import BASE, at, problem, uniq
+from mediation_kit import BASE, at, uniq
+from problem_kit import problem
 
 
 def deliver(suite, *events):

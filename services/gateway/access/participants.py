@@ -91,14 +91,6 @@ def participants_of(app) -> CaseParticipants:
     if cp is None:
         ttl = float(getattr(app.state.settings, "participants_cache_seconds", 10.0))
         cp = app.state.case_participants = CaseParticipants(app, ttl=ttl)
-        previous = getattr(app.state, "reset_for_tests", None)
-
-        def reset_for_tests() -> None:
-            cp.clear()
-            if previous:
-                previous()
-
-        app.state.reset_for_tests = reset_for_tests
     return cp
 
 

@@ -435,14 +435,6 @@ def hub_startup(app: FastAPI) -> None:
             lambda consumer, ev, err, n: record_nats_dead_letter(app, consumer, ev, err, n))
     if app.state.settings.jobs_enabled:
         hub.start()
-    previous = getattr(app.state, "reset_for_tests", None)
-
-    def reset_for_tests() -> None:
-        hub.reset_subscriptions()
-        if previous:
-            previous()
-
-    app.state.reset_for_tests = reset_for_tests
 
 
 async def hub_shutdown(app: FastAPI) -> None:

@@ -52,9 +52,3 @@ def default_subscriptions(settings, internal: dict[str, EventHandlers]) -> list[
     for name, handlers in internal.items():
         subs.append(Subscription(name, frozenset(handlers.types), handlers=handlers))
     return subs
-
-
-def source_of_type(event_type: str) -> str:
-    """The producing domain of an event type (`mediation.*`, `lawyers.*`, else the gateway)."""
-    head = event_type.split(".", 1)[0]
-    return head if head in ("mediation", "lawyers") else "gateway"

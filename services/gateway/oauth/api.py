@@ -111,14 +111,6 @@ def sign_in_throttle(app) -> SignInThrottle:
     t = getattr(app.state, "sign_in_throttle", None)
     if t is None:
         t = app.state.sign_in_throttle = SignInThrottle(app.state.settings)
-        previous = getattr(app.state, "reset_for_tests", None)
-
-        def reset_for_tests() -> None:
-            t.clear()
-            if previous:
-                previous()
-
-        app.state.reset_for_tests = reset_for_tests
     return t
 
 

@@ -193,13 +193,3 @@ def install_edge(app, settings) -> None:
                 await edge.close()
 
     app.router.lifespan_context = lifespan
-    previous = getattr(app.state, "reset_for_tests", None)
-
-    def reset_for_tests() -> None:
-        edge = getattr(app.state, "edge", None)
-        if edge is not None:
-            edge.reset()
-        if previous:
-            previous()
-
-    app.state.reset_for_tests = reset_for_tests

@@ -58,11 +58,6 @@ def contract_on(session: Session, lawyer_id: str, d: date) -> LawyerContract | N
         .order_by(col(LawyerContract.start).desc()).limit(1)).scalar_one_or_none()
 
 
-def in_contract_ids(session: Session, d: date) -> set[str]:
-    return set(session.execute(select(col(LawyerContract.lawyer_id)).where(
-        col(LawyerContract.start) <= d, col(LawyerContract.end) >= d)).scalars())
-
-
 def contracts_between(session: Session, start: date, end: date) -> list[LawyerContract]:
     return list(session.execute(select(LawyerContract).where(
         col(LawyerContract.start) <= end, col(LawyerContract.end) >= start)).scalars())

@@ -1,4 +1,5 @@
-"""The suite on NATS JetStream (EVENT_TRANSPORT=nats) for the contract tests that run on both transports.
+"""The suite on NATS JetStream (EVENT_TRANSPORT=nats) for the contract tests that run on both transports
+(the `nats_suite` and `bus` fixtures in tests/conftest.py).
 
 Same shape as tests/conftest.py's `Suite` (client, direct, db, drain, clean), with
 a unique stream/subject prefix per run so runs never collide on the shared server.
