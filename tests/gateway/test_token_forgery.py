@@ -63,7 +63,9 @@ def forged() -> dict[str, str]:
     }
 
 
-TOKENS = forged()
+# Only the kinds are fixed at collection: each test signs its tokens anew, so a slow run never turns a
+# forgery into a merely expired token (claims() expire 10 minutes after they are made).
+KINDS = sorted(forged())
 SERVICE_PATHS = {"mediation": "/api/v1/mediation/rooms", "lawyers": "/api/v1/lawyers/lawyers"}
 
 
@@ -74,19 +76,19 @@ def check_401(r) -> dict:
     return body
 
 
-@pytest.mark.parametrize("kind", sorted(TOKENS))
+@pytest.mark.parametrize("kind", KINDS)
 def test_gateway_refuses(suite, kind):
     c = suite.client(None)
-    auth = {"Authorization": f"Bearer {TOKENS[kind]}".encode()}  # bytes: the non-ASCII token goes out as UTF-8
+    auth = {"Authorization": f"Bearer {forged()[kind]}".encode()}  # bytes: the non-ASCII token goes out as UTF-8
     for path in (*SERVICE_PATHS.values(), "/api/v1/events", "/api/v1/webhooks"):
         check_401(c.get(path, headers=auth))
 
 
 @pytest.mark.parametrize("svc", sorted(SERVICE_PATHS))
-@pytest.mark.parametrize("kind", sorted(TOKENS))
+@pytest.mark.parametrize("kind", KINDS)
 def test_service_refuses_on_its_own_port(suite, svc, kind):
     c = suite.direct(svc, None)
-    auth = {"Authorization": f"Bearer {TOKENS[kind]}".encode()}
+    auth = {"Authorization": f"Bearer {forged()[kind]}".encode()}
     check_401(c.get(SERVICE_PATHS[svc], headers=auth))
     check_401(c.post("/internal/events", json={"events": []}, headers=auth))
 
@@ -103,12 +105,12 @@ def test_nbf_within_the_clock_skew_is_accepted_and_past_nbf_too(suite):
 
 def test_future_nbf_says_why(suite):
     body = check_401(suite.direct("mediation", None).get(
-        "/api/v1/mediation/rooms", headers={"Authorization": f"Bearer {TOKENS['nbf_future']}"}))
+        "/api/v1/mediation/rooms", headers={"Authorization": f"Bearer {forged()['nbf_future']}"}))
     assert body["code"] == "invalid_token" and "nbf" in body["detail"]
 
 
 def test_refusal_in_chinese(suite):
-    headers = {"Authorization": f"Bearer {TOKENS['kid_list']}", "Accept-Language": "zh-CN"}
+    headers = {"Authorization": f"Bearer {forged()['kid_list']}", "Accept-Language": "zh-CN"}
     for c in (suite.client(None), suite.direct("mediation", None)):
         r = c.get("/api/v1/mediation/rooms", headers=headers)
         body = check_401(r)

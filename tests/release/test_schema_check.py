@@ -127,7 +127,7 @@ def test_the_process_exits_non_zero_with_the_line_in_its_log(fresh_urls):
     env = {"PATH": "/usr/bin:/bin", "MEDIATION_DATABASE_URL": fresh_urls["mediation"], "SUITE_ENV": "test",
            "MEDIATION_JOBS_ENABLED": "false"}
     proc = subprocess.run([sys.executable, "-m", "uvicorn", "--factory", "services.mediation.main:create_app",
-                           "--host", "127.0.0.1", "--port", "8650"], cwd=REPO_ROOT, env=env,
+                           "--host", "127.0.0.1", "--port", "0"], cwd=REPO_ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0
     assert '"message": "mediation database is not migrated: it is at no revision (empty)' in proc.stderr
