@@ -178,3 +178,29 @@ def _clean_nats_suite(request):
 def bus(request):
     """The running suite on the given event transport (`.drain()` moves every event)."""
     return request.getfixturevalue("suite" if request.param == "hub" else "nats_suite")
+
+
+# -- a webhook receiver on 127.0.0.1 (tests/webhooks/receiver.py) -------------------------------------
+@pytest.fixture(scope="session")
+def receiver_server():
+    from tests.webhooks.receiver import Receiver
+
+    r = Receiver()
+    server = ServerThread(r.app).start()
+    r.url = server.url
+    try:
+        yield r
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def receiver(receiver_server, suite, monkeypatch):
+    """The receiver, its loopback port allowed explicitly (the allowlist names host AND port)."""
+    port = receiver_server.url.rsplit(":", 1)[1]
+    settings = suite.app["gateway"].state.settings
+    monkeypatch.setattr(settings, "webhook_allowed_hosts",
+                        f"{settings.webhook_allowed_hosts},127.0.0.1:{port},localhost:{port}")
+    receiver_server.reset()
+    yield receiver_server
+    receiver_server.reset()

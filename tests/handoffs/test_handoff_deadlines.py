@@ -19,7 +19,6 @@ from sqlalchemy import select
 
 from shared.deadlines import DeadlineChange
 from shared.events.models import OutboxEvent
-from shared.testing import ServerThread
 
 YEAR = 2027
 TYPES = ["gateway.deadline.recomputed", "mediation.deadline.recomputed"]
@@ -30,21 +29,6 @@ def clock(suite, monkeypatch):
     c = DeadlineClock(suite, monkeypatch)
     yield c
     c.reset()
-
-
-@pytest.fixture
-def receiver(suite, monkeypatch):
-    from tests.webhooks.receiver import Receiver
-
-    r = Receiver()
-    server = ServerThread(r.app).start()
-    r.url = server.url
-    settings = suite.app["gateway"].state.settings  # the webhook allowlist names host AND port
-    monkeypatch.setattr(settings, "webhook_allowed_hosts", f"{settings.webhook_allowed_hosts},127.0.0.1:{server.port}")
-    try:
-        yield r
-    finally:
-        server.stop()
 
 
 def events(suite, svc: str, type_: str) -> list[dict]:

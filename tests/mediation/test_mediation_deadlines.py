@@ -17,7 +17,6 @@ from mediation_kit import BASE, at, outbox, working_day
 from sqlalchemy import select
 
 from shared.deadlines import DeadlineChange
-from shared.testing import ServerThread
 
 YEAR = 2027
 
@@ -30,21 +29,6 @@ def before_new_year(suite, monkeypatch):
     clock.set(local(2026, 12, 6, 10, 0))
     yield clock
     clock.reset()
-
-
-@pytest.fixture
-def receiver(suite, monkeypatch):
-    from tests.webhooks.receiver import Receiver
-
-    r = Receiver()
-    server = ServerThread(r.app).start()
-    r.url = server.url
-    settings = suite.app["gateway"].state.settings  # the webhook allowlist names host AND port
-    monkeypatch.setattr(settings, "webhook_allowed_hosts", f"{settings.webhook_allowed_hosts},127.0.0.1:{server.port}")
-    try:
-        yield r
-    finally:
-        server.stop()
 
 
 def conclude_with_agreement(api, effective: str, performance_due: str) -> dict:

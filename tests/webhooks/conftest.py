@@ -1,4 +1,4 @@
-"""Webhook test fixtures: a receiver on 127.0.0.1 and helpers to drive the delivery job."""
+"""Webhook test fixtures: helpers to drive the delivery job (the receiver fixture is in tests/conftest.py)."""
 from __future__ import annotations
 
 import uuid
@@ -12,32 +12,6 @@ from services.gateway.webhook.models import PENDING, WebhookAttempt, WebhookDeli
 from services.gateway.webhook.service import enqueue_deliveries
 from shared.db import utcnow
 from shared.events.envelope import CloudEvent
-from shared.testing import ServerThread
-
-from .receiver import Receiver
-
-
-@pytest.fixture(scope="session")
-def receiver_server():
-    r = Receiver()
-    server = ServerThread(r.app).start()
-    r.url = server.url
-    try:
-        yield r
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def receiver(receiver_server, suite, monkeypatch):
-    """The receiver, its loopback port allowed explicitly (the allowlist names host AND port)."""
-    port = receiver_server.url.rsplit(":", 1)[1]
-    settings = suite.app["gateway"].state.settings
-    monkeypatch.setattr(settings, "webhook_allowed_hosts",
-                        f"{settings.webhook_allowed_hosts},127.0.0.1:{port},localhost:{port}")
-    receiver_server.reset()
-    yield receiver_server
-    receiver_server.reset()
 
 
 class Hooks:
