@@ -179,7 +179,7 @@ def make_engine(url: str, *, pool_size: int = 20) -> Engine:
                 return
             # Writers of this process queue on a lock of their own before asking SQLite for its write
             # lock: a waiter is woken the moment the holder ends, where SQLite's busy handler polls with
-            # sleeps of up to 100 ms (measured: booking p99 4.2 s → see docs/benchmarks.md, issue 11).
+            # sleeps of up to 100 ms (bench/embedded_mix.py: 64 clients mixing reads and bookings).
             # Other processes (a second worker) still meet SQLite's busy timeout.
             # A thread that already holds it (a nested write) and a waiter past the busy timeout go on to
             # SQLite as before, which then answers "database is locked" (a 503) rather than hang.
