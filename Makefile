@@ -90,7 +90,7 @@ test-postgres: venv
 
 ## make bench: the benchmarks (print figures; see docs/benchmarks.md)
 bench: venv
-	@for b in bench/gateway_overhead.py bench/booking.py bench/assignment.py bench/handoff.py bench/console.py; do \
+	@for b in bench/gateway_overhead.py bench/booking.py bench/embedded_mix.py bench/assignment.py bench/handoff.py bench/console.py; do \
 		if [ -f $$b ]; then echo "== $$b"; $(BIN)/python $$b || exit 1; fi; done
 
 ## make chaos: the full fault test (2,000 handoffs, 50 SIGKILLs)
