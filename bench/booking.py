@@ -142,6 +142,17 @@ async def fire(url: str, token: str, bodies: list[dict], concurrency: int) -> tu
         return latencies, codes, time.perf_counter() - t0
 
 
+def overlapping_pairs(url: str, backend: str) -> tuple[dict[str, int], int]:
+    """Pairs of live sessions that overlap (buffers included) by room, mediator and party; and the sessions stored."""
+    engine = sa.create_engine(url)
+    sqls = OVERLAP_SQL if backend == "postgresql" else OVERLAP_SQL_SQLITE
+    with engine.connect() as conn:
+        pairs = {k: conn.execute(sa.text(q)).scalar() or 0 for k, q in sqls.items()}
+        sessions = conn.execute(sa.text("SELECT count(*) FROM mediation_session")).scalar() or 0
+    engine.dispose()
+    return pairs, sessions
+
+
 def booking_run(backend: str, n: int, concurrency: int, profile: str | None = None) -> None:
     rng = random.Random(7)
     with running_suite(backend=backend, db_prefix="bench_booking") as suite:
@@ -180,12 +191,7 @@ def booking_run(backend: str, n: int, concurrency: int, profile: str | None = No
         print(f"  latency: {summary(lat)}")
         print(f"  CPU per request: gateway {cpu['gateway']:.1f} ms, mediation {cpu['mediation']:.1f} ms "
               f"(machine load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
-        engine = sa.create_engine(suite.db_urls["mediation"])
-        sqls = OVERLAP_SQL if backend == "postgresql" else OVERLAP_SQL_SQLITE
-        with engine.connect() as conn:
-            pairs = {k: conn.execute(sa.text(q)).scalar() for k, q in sqls.items()}
-            sessions = conn.execute(sa.text("SELECT count(*) FROM mediation_session")).scalar()
-        engine.dispose()
+        pairs, sessions = overlapping_pairs(suite.db_urls["mediation"], backend)
         print(f"  sessions stored: {sessions}; overlapping pairs after (buffers included): "
               f"{sum(pairs.values())} {pairs}")
         print(f"  mediation RSS after the run: {rss_mb(suite.procs['mediation'].pid):.0f} MB")

@@ -24,9 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import aiohttp
 import httpx
-import sqlalchemy as sa
 
-from bench.booking import BASE, OVERLAP_SQL, OVERLAP_SQL_SQLITE, SH, SLOT_STARTS, create_many, slot, working_days
+from bench.booking import BASE, SH, SLOT_STARTS, create_many, overlapping_pairs, slot, working_days
 from bench.common import machine, percentile, rss_mb, running_suite
 from shared.calendar import WorkingCalendar
 
@@ -138,11 +137,7 @@ def main() -> None:
             ms = [v * 1000 for v in values]
             print(f"  {kind}: {len(ms)} requests, p50 {percentile(ms, 50):.1f} ms, p99 {percentile(ms, 99):.1f} ms, "
                   f"max {max(ms) if ms else float('nan'):.1f} ms")
-        engine = sa.create_engine(suite.db_urls["mediation"])
-        sqls = OVERLAP_SQL if args.backend == "postgresql" else OVERLAP_SQL_SQLITE
-        with engine.connect() as conn:
-            pairs = {k: conn.execute(sa.text(q)).scalar() for k, q in sqls.items()}
-        engine.dispose()
+        pairs, _ = overlapping_pairs(suite.db_urls["mediation"], args.backend)
         print(f"  overlapping pairs after: {sum(pairs.values())} {pairs}")
         print("  peak resident memory: " + ", ".join(f"{svc} {mb:.0f} MB" for svc, mb in mem.peak.items())
               + f" (machine load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
