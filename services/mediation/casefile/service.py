@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from services.mediation.access import Caller
@@ -140,24 +140,6 @@ def on_handoff_requested(session: Session, calendar: WorkingCalendar, data: dict
     emit(session, source=SOURCE, type=HANDOFF_ACCEPTED, subject=case_no,
          data={"handoff_id": handoff_id, "case_no": case_no, "intake_id": intake.id,
                "target_on": intake.target_on.isoformat(), **provisional_fields(intake.deadline_missing_year)})
-
-
-def on_session_booked(session: Session, case_no: str) -> None:
-    """A pending intake becomes scheduled once a session is booked for its case."""
-    session.execute(update(CaseIntake).where(col(CaseIntake.case_no) == case_no,
-                                             col(CaseIntake.status) == IntakeStatus.pending.value)
-                    .values(status=IntakeStatus.scheduled.value))
-
-
-def on_session_concluded(session: Session, case_no: str, outcome: str) -> None:
-    """The first concluded session of a handed-off case completes the handoff."""
-    intake = active_intake(session, case_no)
-    if intake is None:
-        return
-    intake.status, intake.outcome, intake.completed_at = IntakeStatus.completed.value, outcome, utcnow()
-    if intake.handoff_id:
-        emit(session, source=SOURCE, type=HANDOFF_COMPLETED, subject=case_no,
-             data={"handoff_id": intake.handoff_id, "case_no": case_no, "outcome": outcome})
 
 
 # -- legal opinions ------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from services.mediation.agreement.models import (
     SatisfactionIn,
     SatisfactionPublic,
 )
+from services.mediation.casefile import progress
 from services.mediation.casefile import service as casefile
 from services.mediation.ids import new_id
 from services.mediation.intervals import covers
@@ -212,7 +213,7 @@ def book(session: Session, rules: WorkingRules, caller: Caller, body: SessionCre
         repo.insert_booking(session, s, body.mediator_ids, parties, reminders)
         claims.take(session, s.id, wanted, s.starts_at, s.ends_at, rules.buffer)
         check_same_name(session, s.id, parties, wanted, s.starts_at, s.ends_at + rules.buffer, taken=True)
-        casefile.on_session_booked(session, s.case_no)
+        progress.on_session_booked(session, s.case_no)
     events.publish(session, events.SESSION_SCHEDULED, s.case_no, events.session_data(s, body.mediator_ids, parties))
     return to_public(s, body.mediator_ids, parties, caller=caller)
 
@@ -371,7 +372,7 @@ def conclude(session: Session, rules: WorkingRules, caller: Caller, session_id: 
         if category:
             data["category"] = category
         events.publish(session, events.LEGAL_OPINION_REQUESTED, s.case_no, data)
-    casefile.on_session_concluded(session, s.case_no, outcome.value)
+    progress.on_session_concluded(session, s.case_no, outcome.value)
     session.flush()
     return to_public(s, mids, parties, agreement.id if agreement else None, caller)
 
