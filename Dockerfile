@@ -1,5 +1,5 @@
 # One image for the gateway, mediation, lawyers and the console; the args pick the app
-# (e.g. ["services.console.main:create_app"]); the migration Job runs `python -m shared.runner migrate`.
+# (e.g. ["services.console.main:create_app"]); the migration Job runs `python -m shared.migrate`.
 #
 # Two stages so that a code change does not reinstall the dependencies:
 #   deps     the runtime dependencies, exactly as pinned (with their sha256) in requirements.lock (`make lock`;

@@ -56,10 +56,10 @@ test-floors: $(UV)
 ## make run: migrate (SQLite under var/), seed the dev data, start gateway :8000, mediation :8001, lawyers :8002,
 ## console :8003 (ports from GATEWAY_PORT, MEDIATION_PORT, LAWYERS_PORT, CONSOLE_PORT)
 run: venv
-	$(BIN)/python -m shared.runner run
+	$(BIN)/python -m devtools.runner run
 
 migrate: venv
-	$(BIN)/python -m shared.runner migrate
+	$(BIN)/python -m shared.migrate
 
 ## make test: the quality gates (lint, lock-check, k8s-check), then every test on SQLite and on PostgreSQL (when one
 ## is reachable). The two runs go side by side (less wall time on two cores; they share no database, port,

@@ -2,7 +2,7 @@
 
 No middleware, no token, no database: `GET /bare/rooms/{room_id}` answers a fixed room of the same
 shape and size as `GET /api/v1/mediation/rooms/{id}` (`BARE_ROOM_JSON`, set by the bench). The bench
-starts it with the services' own uvicorn command line (shared/runner.py: uvloop, httptools, no access
+starts it with the services' own uvicorn command line (devtools/runner.py: uvloop, httptools, no access
 log), so every path can be reported as a share of what the framework itself answers on this machine.
 """
 from __future__ import annotations

@@ -10,7 +10,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from shared.runner import SuiteProcesses, migrate_all, seed
+from devtools.runner import SuiteProcesses, migrate_all, seed
 from shared.testing import drop_postgres_databases, free_port, postgres_databases, sqlite_databases
 
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")

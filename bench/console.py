@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx
 
 from bench.common import PG_URL, machine, percentile, rss_mb
-from shared.demo_data import create_demo_data
-from shared.runner import SuiteProcesses, migrate_all, seed
+from devtools.demo_data import create_demo_data
+from devtools.runner import SuiteProcesses, migrate_all, seed
 from shared.testing import drop_postgres_databases, free_port, postgres_databases, sqlite_databases
 from shared.timeutil import SHANGHAI
 

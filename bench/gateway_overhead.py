@@ -5,7 +5,7 @@ Workloads (authenticated, same concurrency on every path):
   (a) a cheap GET: one room by id            (`GET /api/v1/mediation/rooms/{id}`)
   (b) a realistic read: a list of 50 rooms   (`GET /api/v1/mediation/rooms?limit=50`, 50 rows in the DB)
   ceiling: `GET /bare/rooms/{id}` of bench/bare_app.py (no middleware, token or database; the room's JSON),
-  started with the services' own server command line (shared/runner.py: uvicorn, uvloop, httptools).
+  started with the services' own server command line (devtools/runner.py: uvicorn, uvloop, httptools).
 Prints req/s, p50 and p99 of each, the through-gateway/direct throughput ratio, the latency added at p50,
 each path's throughput as a share of the bare endpoint at the same concurrency, and the CPU each process
 spent per request (the bare server, mediation for direct requests, the gateway for proxied ones).

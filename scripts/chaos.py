@@ -163,7 +163,8 @@ def check(dbs: dict[str, Database], transport: str, created: dict[str, str]) -> 
     from services.gateway.handoff.events import build_handlers  # noqa: F401 (types below)
     from services.gateway.handoff.models import Handoff, HandoffStep
     from services.gateway.hub.models import HubDelivery, HubEvent
-    from services.gateway.hub.subscriptions import HANDOFF_TARGETS, REMOTE
+    from services.gateway.hub.subscriptions import REMOTE
+    from shared.handoff_contract import targets_of
 
     produced: dict[str, tuple[str, str, dict]] = {}
     produced_twice = 0
@@ -196,7 +197,7 @@ def check(dbs: dict[str, Database], transport: str, created: dict[str, str]) -> 
         for svc, types in REMOTE.items():
             # The hub routes a handoff.requested only to its target's service; NATS consumers see all.
             routed = (transport != "hub" or etype != "handoff.requested"
-                      or (data or {}).get("target") in HANDOFF_TARGETS[svc])
+                      or (data or {}).get("target") in targets_of(svc))
             if etype in types and routed and eid not in applied[svc]:
                 unapplied.append((svc, eid, etype))
         if etype in internal_types and eid not in internal_applied:

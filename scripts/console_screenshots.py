@@ -21,8 +21,8 @@ import httpx
 from playwright.sync_api import sync_playwright
 
 from bench.console import PASSWORDS, book_demo_sessions
-from shared.demo_data import create_demo_data
-from shared.runner import SuiteProcesses, migrate_all, seed
+from devtools.demo_data import create_demo_data
+from devtools.runner import SuiteProcesses, migrate_all, seed
 from shared.testing import free_port, sqlite_databases
 from shared.timeutil import SHANGHAI
 

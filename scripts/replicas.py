@@ -55,9 +55,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import chaos
 from sqlalchemy import func, select
 
+from devtools.runner import SuiteProcesses, dev_token, migrate_all, seed
 from shared.db import Database, utcnow
 from shared.events.models import OutboxEvent
-from shared.runner import SuiteProcesses, dev_token, migrate_all, seed
 from shared.testing import drop_postgres_databases, postgres_databases
 
 PG_URL = os.environ.get("REPLICAS_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")

@@ -46,10 +46,6 @@ class SuiteError(Exception):
         super().__init__(self.detail)
 
 
-class BadRequest(SuiteError):
-    status, code, title = 400, "bad_request", "Bad request"
-
-
 class Unauthorized(SuiteError):
     status, code, title = 401, "unauthorized", "Authentication required"
 

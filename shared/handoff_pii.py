@@ -110,13 +110,6 @@ def reseal_party(ring: KeyRing, party: Any) -> tuple[Any, bool]:
     return out, out != party
 
 
-def without_sealed(party: Any) -> Any:
-    """The party as answered: the sealed values left out (the masked ones stay)."""
-    if not isinstance(party, dict):
-        return party
-    return {k: v for k, v in party.items() if k not in SEALED_KEYS}
-
-
 def sealed_kids(parties: Any) -> set[str]:
     """The key ids the parties' sealed values are under."""
     return {kid_of(p[k]) for p in parties or [] if isinstance(p, dict) for k in SEALED_KEYS if p.get(k)}

@@ -1,4 +1,7 @@
-"""Alembic, one history per service (`services/<name>/migrations`), run as its own step."""
+"""Alembic, one history per service (`services/<name>/migrations`), run as its own step.
+
+    python -m shared.migrate    # the release's migration Job (and `make migrate`): every service's database
+"""
 from __future__ import annotations
 
 import logging
@@ -11,8 +14,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from shared.db import make_engine
+from shared.settings import VAR_DIR, secret_value
 
 SERVICES_DIR = Path(__file__).resolve().parent.parent / "services"
+DATABASE_SERVICES = ("gateway", "mediation", "lawyers")  # each has a database; the console has none
 
 
 def alembic_config(service: str, url: str) -> Config:
@@ -32,6 +37,19 @@ def upgrade(service: str, url: str, revision: str = "heads") -> None:
             command.upgrade(cfg, revision)
     finally:
         engine.dispose()
+
+
+def database_urls() -> dict[str, str]:
+    """`<SERVICE>_DATABASE_URL` from the environment or its file in SUITE_SECRETS_DIR (the migration Job),
+    else SQLite files under var/ (`make run`)."""
+    return {svc: secret_value(f"{svc.upper()}_DATABASE_URL") or f"sqlite:///{VAR_DIR / (svc + '.db')}"
+            for svc in DATABASE_SERVICES}
+
+
+def upgrade_all(db_urls: dict[str, str]) -> None:
+    """Every service's database to its head, the gateway first."""
+    for svc in DATABASE_SERVICES:
+        upgrade(svc, db_urls[svc])
 
 
 # -- the startup check: a service refuses to run on a database its release has not migrated ------------
@@ -72,7 +90,7 @@ def require_current_schema(service: str, engine: sa.Engine) -> None:
     if current != heads:
         at = ", ".join(sorted(current)) or "no revision (empty)"
         message = (f"{service} database is not migrated: it is at {at}, "
-                   f"this release needs {', '.join(sorted(heads))}; run `python -m shared.runner migrate` "
+                   f"this release needs {', '.join(sorted(heads))}; run `python -m shared.migrate` "
                    f"(the release's migration Job) first. Refusing to start.")
         log.error(message)
         raise SchemaNotCurrent(message)
@@ -190,3 +208,7 @@ def drop_shared_tables(op) -> None:
     op.drop_table("subject_sequence")
     op.drop_index("ix_outbox_event_pending", table_name="outbox_event")
     op.drop_table("outbox_event")
+
+
+if __name__ == "__main__":  # the migration Job: `python -m shared.migrate`
+    upgrade_all(database_urls())

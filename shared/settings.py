@@ -63,7 +63,7 @@ def secrets_dir() -> Path | None:
 def secret_value(name: str) -> str | None:
     """The variable `name` from the environment, else from its file in the secrets directory, else None.
 
-    For the few readers outside the settings classes (e.g. `shared.runner migrate`'s database URLs)."""
+    For the few readers outside the settings classes (e.g. the migration Job's database URLs, shared/migrate.py)."""
     if value := os.environ.get(name):
         return value
     directory = secrets_dir()

@@ -35,7 +35,7 @@ class ServerThread:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on",
-                                loop="asyncio", http="h11", proxy_headers=False)  # as `shared.runner` runs them
+                                loop="asyncio", http="h11", proxy_headers=False)  # as `devtools.runner` runs them
         self.server = uvicorn.Server(config)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.thread = threading.Thread(target=self._run, daemon=True)

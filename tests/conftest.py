@@ -14,8 +14,8 @@ import httpx
 import pytest
 from nats_kit import start_nats_suite, stop_nats_suite
 
+from devtools.runner import dev_token
 from shared import migrate
-from shared.runner import dev_token
 from shared.testing import (
     ServerThread,
     container_postgres_url,

@@ -7,7 +7,7 @@ event hub's `POST /internal/events`, the services' token endpoint `POST /interna
 
 The listener is started from the gateway's lifespan, so it runs under `make run`, the benches, the
 test suite and any ASGI server alike. With GATEWAY_INTERNAL_REUSE_PORT=true (several workers of one
-gateway: `shared.runner` sets it when GATEWAY_WORKERS > 1) its socket has SO_REUSEPORT, so they share the port.
+gateway: `devtools.runner` sets it when GATEWAY_WORKERS > 1) its socket has SO_REUSEPORT, so they share the port.
 """
 from __future__ import annotations
 

@@ -9,10 +9,9 @@ FORM_ZH = {"written": "书面协议", "oral": "口头协议"}
 RATING_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
 ROUTE_ZH = {"arbitration": "申请仲裁", "administrative": "申请行政机关处理", "litigation": "向人民法院提起诉讼"}
 MEDIATOR_KIND_ZH = {"people_mediator": "人民调解员", "petition_officer": "信访干部"}
-PERFORMANCE_ZH = {"performed": "已履行", "partly_performed": "部分履行", "not_performed": "未履行"}
 
 # The categories (and specialties) of DOMAIN.md ("Words the outside systems send"): one shared
 # vocabulary, shared/vocabulary.py; a stored word that is not a code is printed as it was sent.
-from shared.vocabulary import LABELS, UNCATEGORISED, category_label  # noqa: E402, F401
+from shared.vocabulary import LABELS, category_label  # noqa: E402, F401
 
 CATEGORY_ZH = LABELS["category"]

@@ -8,7 +8,7 @@ from shared.timeutil import SHANGHAI
 
 def demo_roster(suite) -> dict:
     """The demo rooms, mediators (mediator1 linked) and lawyers (lawyer1 linked), as `make run` creates them."""
-    from shared.demo_data import create_demo_data
+    from devtools.demo_data import create_demo_data
 
     create_demo_data(suite.url["gateway"], suite.token("coordinator"), today=datetime.now(SHANGHAI).date())
     c = suite.client("coordinator")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from shared.demo_data import create_demo_data
+from devtools.demo_data import create_demo_data
 from shared.timeutil import SHANGHAI
 
 

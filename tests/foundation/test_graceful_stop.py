@@ -19,9 +19,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from devtools.runner import SuiteProcesses, migrate_all
 from shared.events.nats import delete_streams
 from shared.jobs import Job, start_scheduler, stop_scheduler
-from shared.runner import SuiteProcesses, migrate_all
 from shared.testing import drop_postgres_databases, free_port, postgres_databases, sqlite_databases
 
 

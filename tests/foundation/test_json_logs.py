@@ -1,4 +1,4 @@
-"""A service run as production runs it (uvicorn's command line, shared/runner.py and the Dockerfile): every
+"""A service run as production runs it (uvicorn's command line, devtools/runner.py and the Dockerfile): every
 line it writes is JSON, uvicorn's own included; a request's lines carry its request id and trace id, never
 the query string or the caller's address; with `OTEL_EXPORTER_OTLP_ENDPOINT` set its spans reach the
 collector over OTLP/HTTP."""

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from shared.calendar import CalendarOverride
 from shared.events import emit
 from shared.events.models import InboxEntry, OutboxEvent
-from shared.events.relay import OutboxRelay
+from shared.events.relay import OutboxRelay, Publisher
 
 COUNTED = "test.counted"
 
@@ -42,7 +42,7 @@ def test_sequence_per_subject(suite):
     assert (a.sequence, b.sequence, c.sequence) == (1, 2, 1)
 
 
-class DirectInboxPublisher:
+class DirectInboxPublisher(Publisher):
     """Publishes straight to the lawyers service's real inbox endpoint with a service token."""
 
     def __init__(self, suite) -> None:

@@ -1,4 +1,4 @@
-"""`make run`'s process wiring (shared/runner.py): ports and upstream URLs from the environment, the console
+"""`make run`'s process wiring (devtools/runner.py): ports and upstream URLs from the environment, the console
 as a fourth process without a database, and the readiness wait."""
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import textwrap
 
 import pytest
 
-from shared import runner
-from shared.runner import SuiteProcesses
+from devtools import runner
+from devtools.runner import SuiteProcesses
 from shared.testing import free_port
 
 DB = {"gateway": "sqlite:///g.db", "mediation": "sqlite:///m.db", "lawyers": "sqlite:///l.db"}

@@ -16,7 +16,7 @@ from cryptography.fernet import Fernet
 from services.gateway.settings import GatewaySettings
 from services.lawyers.settings import LawyersSettings
 from services.mediation.settings import MediationSettings
-from shared import runner
+from shared import migrate
 from shared.settings import SECRETS_DIR_VAR
 
 K8S_BASE = Path(__file__).resolve().parents[2] / "deploy" / "k8s" / "base"
@@ -121,12 +121,12 @@ def test_prod_refuses_dev_seed_from_files_and_accepts_real_ones(tmp_path, monkey
 
 
 def test_migrate_reads_database_urls_from_files(tmp_path, monkeypatch):
-    """`python -m shared.runner migrate` (the migration Job) finds the databases in the secrets directory."""
+    """`python -m shared.migrate` (the migration Job) finds the databases in the secrets directory."""
     d = kubelet_secret_dir(tmp_path / "suite", {"GATEWAY_DATABASE_URL": "postgresql+psycopg://g/g\n",
                                                 "MEDIATION_DATABASE_URL": "postgresql+psycopg://m/m\n"})
     monkeypatch.setenv(SECRETS_DIR_VAR, str(d))
     monkeypatch.setenv("MEDIATION_DATABASE_URL", "postgresql+psycopg://env/m")
-    urls = runner.default_db_urls()
+    urls = migrate.database_urls()
     assert urls["gateway"] == "postgresql+psycopg://g/g"
     assert urls["mediation"] == "postgresql+psycopg://env/m"
     assert urls["lawyers"].startswith("sqlite:///")
@@ -177,5 +177,5 @@ def test_manifest_mounts_secret_files_the_settings_read(manifest, settings_class
     unread = sorted(name for name, value in files.items() if value not in read)
     assert not unread, f"{manifest}: mounted but read by no setting: {unread}"
     if manifest == "migrate-job.yaml":
-        urls = set(runner.default_db_urls().values())
+        urls = set(migrate.database_urls().values())
         assert {files[f"{p}_DATABASE_URL"] for p in ("GATEWAY", "MEDIATION", "LAWYERS")} <= urls

@@ -102,7 +102,7 @@ def test_services_publish_and_get_tokens_at_the_internal_url(suite):
 
 
 def test_runner_wires_the_internal_listener(monkeypatch):
-    from shared.runner import SuiteProcesses
+    from devtools.runner import SuiteProcesses
 
     monkeypatch.delenv("GATEWAY_INTERNAL_PORT", raising=False)
     db = {"gateway": "sqlite:///g.db", "mediation": "sqlite:///m.db", "lawyers": "sqlite:///l.db"}

@@ -82,7 +82,7 @@ def test_an_empty_database_is_refused_with_a_clear_line(svc, fresh_urls, logged)
     [(level, message)] = logged.take()
     head = migrate.script_directory(svc).get_current_head()
     assert level == "error" and message == (f"{svc} database is not migrated: it is at no revision (empty), "
-                                            f"this release needs {head}; run `python -m shared.runner migrate` "
+                                            f"this release needs {head}; run `python -m shared.migrate` "
                                             "(the release's migration Job) first. Refusing to start.")
     assert version_rows(fresh_urls[svc]) == set()  # nothing was created behind the operator's back
 

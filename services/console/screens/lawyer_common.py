@@ -16,8 +16,6 @@ from services.console.gateway_api import ApiError, ApiUnavailable
 from services.console.sessions import ConsoleSession
 from services.console.web import PersonApi
 
-OTHER_LAWYER = "其他律师"
-
 
 async def roster(api: PersonApi) -> list[dict]:
     """The lawyers the person may see (everyone for overseers, their own record for a lawyer); [] when refused."""

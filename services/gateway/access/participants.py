@@ -105,8 +105,3 @@ def ensure_works_on(request, principal: Principal, case_no: str) -> None:
     ok = anyio.from_thread.run(participants_of(request.app).works_on, principal, case_no)
     if not ok:
         raise NotFound("No case with this number that you work on.", detail_zh="未找到您承办的该案件。")
-
-
-async def ensure_works_on_async(request, principal: Principal, case_no: str) -> None:
-    if needs_check(principal) and not await participants_of(request.app).works_on(principal, case_no):
-        raise NotFound("No case with this number that you work on.", detail_zh="未找到您承办的该案件。")

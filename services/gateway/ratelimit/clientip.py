@@ -6,7 +6,7 @@ the right, skipping trusted proxies: the first address not trusted is the client
 address of the connection is the client, whatever the headers say (a rotating `X-Forwarded-For` does
 not escape the per-address limits).
 
-The ASGI server must not rewrite the peer itself: `shared.runner` and the image start uvicorn with
+The ASGI server must not rewrite the peer itself: `devtools.runner` and the image start uvicorn with
 `--no-proxy-headers`, and the test servers run without proxy headers too.
 """
 from __future__ import annotations

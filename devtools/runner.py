@@ -1,6 +1,7 @@
 """Run the suite as local processes: migrate, seed, start, stop (used by `make run`, benches, chaos).
 
-    python -m shared.runner run        # make run: SQLite under var/, dev seed, ports 8000-8003
+    python -m devtools.runner run        # make run: SQLite under var/, dev seed, ports 8000-8003
+    python -m devtools.runner migrate    # make migrate (as the migration Job: `python -m shared.migrate`)
 
 `make run` reads its ports from GATEWAY_PORT, MEDIATION_PORT, LAWYERS_PORT and CONSOLE_PORT, and the
 gateway's upstreams from GATEWAY_MEDIATION_URL, GATEWAY_LAWYERS_URL and GATEWAY_CONSOLE_URL when they
@@ -20,11 +21,12 @@ from pathlib import Path
 
 import httpx
 
-from shared import migrate
-from shared.settings import REPO_ROOT, VAR_DIR, secret_value
+from shared.migrate import DATABASE_SERVICES  # migrated, seeded, given a DATABASE_URL
+from shared.migrate import database_urls as default_db_urls
+from shared.migrate import upgrade_all as migrate_all
+from shared.settings import REPO_ROOT
+from shared.testing import free_port
 
-DATABASE_SERVICES = ("gateway", "mediation", "lawyers")  # migrated, seeded, given a DATABASE_URL
-SERVICES = DATABASE_SERVICES  # the older name
 PROCESSES = (*DATABASE_SERVICES, "console")  # what `make run` starts; the console has no database
 PREFIX = {"gateway": "GATEWAY_", "mediation": "MEDIATION_", "lawyers": "LAWYERS_", "console": "CONSOLE_"}
 DEFAULT_PORTS = {"gateway": 8000, "mediation": 8001, "lawyers": 8002, "console": 8003}
@@ -125,8 +127,6 @@ class SuiteProcesses:
 
     def __post_init__(self) -> None:
         if self.internal_port is None:
-            from shared.testing import free_port
-
             self.internal_port = free_port()
 
     @classmethod
@@ -297,11 +297,6 @@ def dev_token(gateway_url: str, who: str, internal_url: str | None = None) -> st
     return r.json()["access_token"]
 
 
-def migrate_all(db_urls: dict[str, str]) -> None:
-    for svc in DATABASE_SERVICES:
-        migrate.upgrade(svc, db_urls[svc])
-
-
 def seed(db_urls: dict[str, str], *, with_test_users: bool = False) -> None:
     from services.gateway.seed import seed_dev
     from shared.db import Database
@@ -312,13 +307,6 @@ def seed(db_urls: dict[str, str], *, with_test_users: bool = False) -> None:
             seed_dev(s, with_test_users=with_test_users)
     finally:
         db.dispose()
-
-
-def default_db_urls() -> dict[str, str]:
-    """`<PREFIX>DATABASE_URL` from the environment or its file in SUITE_SECRETS_DIR (the migration Job),
-    else SQLite files under var/."""
-    return {svc: secret_value(PREFIX[svc] + "DATABASE_URL") or f"sqlite:///{VAR_DIR / (svc + '.db')}"
-            for svc in DATABASE_SERVICES}
 
 
 def run() -> int:
@@ -364,7 +352,7 @@ def run() -> int:
         if var in suite.env:
             print(f"  {var}={suite.env[var]} (set by you)")
     if env == "dev":
-        from shared.demo_data import create_demo_data
+        from devtools.demo_data import create_demo_data
 
         try:
             if create_demo_data(gateway, suite.token("coordinator")):
@@ -395,7 +383,7 @@ def run() -> int:
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(prog="python -m shared.runner")
+    p = argparse.ArgumentParser(prog="python -m devtools.runner")
     p.add_argument("command", choices=["run", "migrate", "seed"])
     a = p.parse_args()
     if a.command == "run":
