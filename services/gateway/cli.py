@@ -18,6 +18,7 @@ import sys
 
 from services.gateway.oauth.service import create_client, create_user
 from services.gateway.settings import GatewaySettings
+from shared.audit import record
 from shared.db import Database
 
 
@@ -67,11 +68,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _audit(session, a) -> None:
-    """The change in the gateway's audit trail (same transaction), when the audit module is installed."""
-    try:
-        from shared.audit import record
-    except ImportError:
-        return
+    """The change in the gateway's audit trail (same transaction)."""
     kind = "client" if a.cmd.endswith("client") else "user"
     record(session, f"{kind}.{a.cmd.split('-')[0]}", service="gateway", actor="operator (cli)",
            object_type=kind, object_id=a.subject, detail={"reason": a.reason[:200]} if a.reason else {})
@@ -121,10 +118,6 @@ def _rotate_handoff_pii(batch: int) -> int:
 
 
 def _audit_rotation(session, counts: dict[str, int]) -> None:
-    try:
-        from shared.audit import record
-    except ImportError:
-        return
     record(session, "handoff.pii.rotate", service="gateway", actor="operator (cli)", object_type="handoff",
            object_id="*", detail={"rows": counts})
 

@@ -13,10 +13,11 @@ from services.gateway.audit.service import anchor_job  # audit trail (issue 13)
 from services.gateway.calendar.api import router as calendar_router  # hub/handoffs
 from services.gateway.calendar.years import router as calendar_years_router  # whole years (issue 14)
 from services.gateway.handoff.api import router as handoff_router  # hub/handoffs
+from services.gateway.handoff.events import build_handlers as handoff_handlers  # hub/handoffs
 from services.gateway.handoff.jobs import jobs as handoff_jobs  # hub/handoffs
 from services.gateway.hub.api import router as hub_router
 from services.gateway.hub.metrics import hub_probes  # observability: hub backlog, dead letters
-from services.gateway.hub.service import gateway_publisher, hub_shutdown, hub_startup  # hub/handoffs
+from services.gateway.hub.service import Hub, gateway_publisher, hub_shutdown, hub_startup  # hub/handoffs
 from services.gateway.idempotency.jobs import expiry_job  # proxy/idempotency/ratelimit
 from services.gateway.internal_listener import install_internal_listener, stop_internal_listener
 from services.gateway.oauth.api import router as oauth_router
@@ -27,7 +28,9 @@ from services.gateway.proxy.edge import ProxyRoute, install_edge  # proxy/idempo
 from services.gateway.settings import GatewaySettings
 from services.gateway.timeline.api import router as timeline_router  # hub/handoffs
 from services.gateway.webhook.api import router as webhook_router  # webhooks
+from services.gateway.webhook.jobs import close_client as close_webhook_client  # webhooks
 from services.gateway.webhook.jobs import webhook_job  # webhooks
+from services.gateway.webhook.service import enqueue_many as enqueue_webhooks  # webhooks
 from shared.app import create_service_app
 from shared.auth import KeySet, TokenSigner
 from shared.events.inbox import EventHandlers
@@ -49,13 +52,17 @@ def create_app(settings: GatewaySettings | None = None, **overrides) -> FastAPI:
     handlers = EventHandlers()
 
     def on_startup(app: FastAPI) -> None:
-        hub_startup(app)  # hub/handoffs: app.state.hub, its delivery loop, the NATS store consumer
+        hub = Hub(app)  # the event hub and what consumes there:
+        hub.register("handoffs", handoff_handlers(app))  # handoffs: the targets' answers, chained handoffs
+        hub.on_stored(enqueue_webhooks)  # webhooks: queued in the transaction that stores each event
+        hub_startup(app, hub)  # app.state.hub, its delivery loop, the NATS store consumer
 
     async def on_shutdown(app: FastAPI) -> None:
         intake = getattr(app.state, "handoff_intake", None)
         if intake is not None:  # handoffs: the intake's writers
             await intake.stop()
         await hub_shutdown(app)
+        await close_webhook_client(app)  # webhooks: the sender's shared client
         await stop_internal_listener(app)  # internal listener
 
     app = create_service_app(

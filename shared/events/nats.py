@@ -32,9 +32,11 @@ from sqlmodel import Session, col
 
 from shared.background import cancel_and_wait
 from shared.db import Database, utcnow
+from shared.events.catalog import DOMAINS, streams_for
 from shared.events.envelope import CloudEvent
 from shared.events.inbox import EventHandlers, already_applied, applied_ids
 from shared.events.models import InboxEntry
+from shared.events.relay import Publisher
 
 if TYPE_CHECKING:
     from nats.aio.client import Client as NatsClient
@@ -42,15 +44,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("suite.nats")
 
-DOMAINS = ("gateway", "mediation", "lawyers")
 EARLY_DELAY = 0.3          # seconds before an early event comes back
 ORDER_GAP_SECONDS = 300.0  # an event waits at most this long for its predecessor, then applies (logged)
-
-
-def source_of_type(event_type: str) -> str:
-    """The producing domain of an event type (`mediation.*`, `lawyers.*`, else the gateway)."""
-    head = event_type.split(".", 1)[0]
-    return head if head in ("mediation", "lawyers") else "gateway"
 
 
 def _token(value: str) -> str:
@@ -187,7 +182,7 @@ async def delete_streams(url: str, prefix: str) -> None:
         await nc.close()
 
 
-class NatsPublisher:
+class NatsPublisher(Publisher):
     """The outbox relay's publisher on NATS (waits for every stream ack)."""
 
     def __init__(self, conn: NatsConnection) -> None:
@@ -371,9 +366,8 @@ class NatsServiceConsumer(NatsConsumerBase):
 
     def __init__(self, conn: NatsConnection, name: str, handlers: EventHandlers, db: Database,
                  domains: list[str] | None = None) -> None:
-        types = handlers.types
-        if domains is None:
-            domains = sorted(DOMAINS) if "*" in types else sorted({source_of_type(t) for t in types})
+        if domains is None:  # the streams of the producers of the types it handles (the event catalog)
+            domains = streams_for(handlers.types)
         super().__init__(conn, name, [_Sub(d, _token(name)) for d in domains])
         self.handlers = handlers
         self.db = db

@@ -5,19 +5,20 @@ PostgreSQL, so several replicas never publish the same row at the same time.
 A crash after publish and before mark-sent publishes the row again later:
 delivery is at-least-once and consumers dedupe through their inbox.
 
-A `LocalPublisher` (the gateway's hub, in the outbox's own database) is fed by
-`transfer()` instead: claim, store and mark sent in one transaction, no lease.
+A publisher that says it shares the outbox's database (`Publisher.same_database`: the
+gateway's hub) is fed by `transfer()` instead: claim, store and mark sent in one
+transaction, no lease.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 from datetime import timedelta
-from typing import Protocol, runtime_checkable
+from typing import ClassVar
 
 import anyio
 from sqlalchemy import or_, select, update
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from shared.background import cancel_and_wait
 from shared.db import Database, utcnow
@@ -28,18 +29,29 @@ from shared.events.outbox import to_cloud_event
 log = logging.getLogger("suite.relay")
 
 
-class Publisher(Protocol):
-    async def publish(self, events: list[CloudEvent]) -> None: ...
+class Publisher:
+    """Where the relay sends the outbox's events; every publisher derives from this class.
 
+    `same_database = False` (a transport: the hub over HTTP, NATS): the relay claims rows
+    under a lease, `publish()`es them, then marks them sent, calling `record_sent()` in
+    that transaction. `same_database = True` (the gateway's own hub): the relay claims,
+    `publish_in()`s and marks the rows sent in one transaction, so nothing is published
+    twice, then calls `after_publish()`.
+    """
 
-@runtime_checkable
-class LocalPublisher(Publisher, Protocol):
-    """A publisher whose store shares the outbox's database (the gateway's hub): the relay claims,
-    publishes and marks the rows sent in one transaction, so nothing can be published twice."""
+    same_database: ClassVar[bool] = False
 
-    def publish_in(self, session, events: list[CloudEvent]) -> None: ...
+    async def publish(self, events: list[CloudEvent]) -> None:
+        raise NotImplementedError
 
-    def after_publish(self) -> None: ...
+    def publish_in(self, session: Session, events: list[CloudEvent]) -> None:
+        raise NotImplementedError(f"{type(self).__name__} does not share the outbox's database")
+
+    def after_publish(self) -> None:
+        """After a `publish_in()` transaction committed."""
+
+    def record_sent(self, session: Session, events: list[CloudEvent]) -> None:
+        """In the transaction that marks `events` sent (after a `publish()`)."""
 
 
 class OutboxRelay:
@@ -76,27 +88,25 @@ class OutboxRelay:
             return [to_cloud_event(r) for r in rows]
 
     def mark_sent(self, ids: list[str], events: list[CloudEvent] | None = None) -> None:
-        """Mark rows published; a publisher with `record_sent(session, events)` (the gateway on NATS,
-        which keeps every event in its hub store) records them in the same transaction."""
+        """Mark rows published; the publisher's `record_sent(session, events)` runs in the same transaction
+        (the gateway on NATS keeps every event in its hub store)."""
         with self.db.session() as s:
             s.execute(update(OutboxEvent).where(col(OutboxEvent.id).in_(ids))
                       .values(published_at=utcnow(), claimed_until=None))
-            record = getattr(self.publisher, "record_sent", None)
-            if record is not None and events:
-                record(s, events)
+            if events:
+                self.publisher.record_sent(s, events)
 
     def release(self, ids: list[str]) -> None:
         with self.db.session() as s:
             s.execute(update(OutboxEvent).where(col(OutboxEvent.id).in_(ids)).values(claimed_until=None))
 
     def transfer(self) -> int:
-        """Claim, publish into the same database and mark sent, in one transaction (a `LocalPublisher`)."""
+        """Claim, publish into the same database and mark sent, in one transaction (`same_database`)."""
         now = utcnow()
         with self.db.session() as s:
             rows = list(s.execute(self._claimable(now)).scalars())
             if not rows:
                 return 0
-            assert isinstance(self.publisher, LocalPublisher)
             self.publisher.publish_in(s, [to_cloud_event(r) for r in rows])
             s.execute(update(OutboxEvent).where(col(OutboxEvent.position).in_([r.position for r in rows]))
                       .values(published_at=now, claimed_until=None, attempts=col(OutboxEvent.attempts) + 1))
@@ -104,7 +114,7 @@ class OutboxRelay:
 
     async def run_once(self) -> int:
         """Publish one batch. Returns how many events were published."""
-        if isinstance(self.publisher, LocalPublisher):
+        if self.publisher.same_database:
             try:
                 n = await anyio.to_thread.run_sync(self.transfer)
             except Exception as e:  # rolled back whole: the rows are still unpublished

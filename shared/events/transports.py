@@ -7,6 +7,7 @@ import time
 import httpx
 
 from shared.events.envelope import CloudEvent
+from shared.events.relay import Publisher
 
 
 class ServiceTokenProvider:
@@ -41,7 +42,7 @@ class ServiceTokenProvider:
         self._token = None
 
 
-class HubPublisher:
+class HubPublisher(Publisher):
     """Publishes to the gateway's hub: `POST {gateway internal listener}/internal/events` with a service token."""
 
     def __init__(self, gateway_url: str, tokens: ServiceTokenProvider, client: httpx.AsyncClient) -> None:

@@ -22,6 +22,7 @@ from services.gateway.handoff.schemas import HandoffCreate
 from shared.errors import Unprocessable
 from shared.events.envelope import CloudEvent
 from shared.events.inbox import EventHandlers
+from shared.handoff_contract import ANSWERED_BY, LAWYERS, MEDIATION, VERBS, HandoffAnswer, answer_type
 from shared.handoff_pii import SEALED
 from shared.pii import key_ring
 
@@ -35,21 +36,23 @@ def build_handlers(app: FastAPI) -> EventHandlers:
     handlers = EventHandlers()
     settings = app.state.settings
 
-    def on_answer(session: Session, event: CloudEvent) -> None:
-        domain, _, verb = event.type.split(".")
-        h = repo.get(session, str(event.data.get("handoff_id", "")))
-        if h is None:
-            log.warning("answer for an unknown handoff", extra={"event_id": event.id, "type": event.type})
-            return
-        if service.ANSWERED_BY[h.target] != domain:
-            log.warning("answer from a service that is not the target", extra={"event_id": event.id})
-            return
-        service.transition(session, h, ANSWERS[verb], actor=event.source, event_id=event.id,
-                           reason=event.data.get("reason"), reason_code=event.data.get("reason_code"))
+    def on_answer(status: str):
+        def apply(session: Session, event: CloudEvent) -> None:
+            answer = HandoffAnswer.read(event.data)
+            h = repo.get(session, answer.handoff_id) if answer is not None else None
+            if answer is None or h is None:
+                log.warning("answer for an unknown handoff", extra={"event_id": event.id, "type": event.type})
+                return
+            if ANSWERED_BY[h.target] != event.source:
+                log.warning("answer from a service that is not the target", extra={"event_id": event.id})
+                return
+            service.transition(session, h, status, actor=event.source, event_id=event.id,
+                               reason=answer.reason, reason_code=answer.reason_code)
+        return apply
 
-    for domain in ("mediation", "lawyers"):
-        for verb in ANSWERS:
-            handlers.on(f"{domain}.handoff.{verb}")(on_answer)
+    for domain in (MEDIATION, LAWYERS):
+        for verb in VERBS:
+            handlers.on(answer_type(domain, verb))(on_answer(ANSWERS[verb]))
 
     @handlers.before_batch
     def load_handoffs(session: Session, events: list[CloudEvent]) -> None:

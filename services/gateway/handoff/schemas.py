@@ -6,10 +6,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.handoff_contract import Target
 from shared.timeutil import Day, Instant
 
 CASE_NO = re.compile(r"^[A-Za-z0-9-]{1,64}$")
-Target = Literal["mediation", "legal_opinion", "review_studio", "reception_assist"]
 
 
 class Party(BaseModel):

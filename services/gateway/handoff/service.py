@@ -35,6 +35,8 @@ from shared.calendar import WorkingCalendar
 from shared.db import table_of, utcnow
 from shared.errors import NotFound, Unprocessable
 from shared.events import emit
+from shared.handoff_contract import REQUESTED as HANDOFF_REQUESTED
+from shared.handoff_contract import HandoffRequested, HandoffStatusChanged, status_type
 from shared.pii import KeyRing
 from shared.timeutil import local_dt, to_local
 
@@ -42,9 +44,6 @@ log = logging.getLogger("suite.handoff")
 
 HANDOFFS, STEPS = table_of(Handoff), table_of(HandoffStep)
 SEES_ALL = ("coordinator", "auditor", "mediator", "lawyer")
-# Which service answers for which target.
-ANSWERED_BY = {"mediation": "mediation", "legal_opinion": "lawyers", "review_studio": "lawyers",
-               "reception_assist": "lawyers"}
 # Fields of the request each target needs, beyond category, summary and parties.
 REQUIRED = {
     "mediation": ("parties",),
@@ -80,10 +79,13 @@ def expiry(cal: WorkingCalendar, now: datetime, working_days: int) -> datetime:
     return local_dt(day, local.timetz().replace(tzinfo=None))
 
 
-def event_data(h: Handoff) -> dict[str, Any]:
-    data = {"handoff_id": h.id, "case_no": h.case_no, "target": h.target, "category": h.category,
-            "summary": h.summary, "parties": h.parties, **h.details}
-    return data
+def requested_event(row: dict[str, Any]) -> HandoffRequested:
+    """`handoff.requested` of a prepared row (shared/handoff_contract.py)."""
+    return HandoffRequested.of(handoff_id=row["id"], case_no=row["case_no"], target=row["target"],
+                               category=row["category"], summary=row["summary"], parties=row["parties"],
+                               details=row["details"], requested_by=row["client_id"],
+                               requested_at=to_local(row["requested_at"]).isoformat(),
+                               expires_at=to_local(row["expires_at"]).isoformat())
 
 
 def vocabulary_fields(words: str, details: dict[str, Any]) -> str:
@@ -154,13 +156,9 @@ def record(session: Session, rows: list[dict[str, Any]], traces: list[str | None
         session.execute(insert(STEPS), steps)
     out = []
     for i, r in enumerate(rows):
-        h = Handoff(**r)
-        emit(session, source="gateway", type="handoff.requested", subject=r["case_no"],
-             traceparent=traces[i] if traces else None,
-             data={**event_data(h), "requested_by": r["client_id"],
-                   "requested_at": to_local(r["requested_at"]).isoformat(),
-                   "expires_at": to_local(r["expires_at"]).isoformat()})
-        out.append(h)
+        emit(session, source="gateway", type=HANDOFF_REQUESTED, subject=r["case_no"],
+             traceparent=traces[i] if traces else None, data=requested_event(r).data())
+        out.append(Handoff(**r))
     return out
 
 
@@ -205,12 +203,9 @@ def _step(session: Session, h: Handoff, status: str, *, actor: str, now: datetim
         h.reason, h.reason_code = reason, reason_code
     add_step(session, handoff_id=h.id, status=status, at=now, actor=actor, reason=reason,
              reason_code=reason_code, event_id=event_id, note=note)
-    data = {"handoff_id": h.id, "case_no": h.case_no, "target": h.target, "status": status}
-    if reason is not None:
-        data["reason"] = reason
-    if reason_code is not None:
-        data["reason_code"] = reason_code
-    emit(session, source="gateway", type=f"handoff.{status}", subject=h.case_no, data=data)
+    report = HandoffStatusChanged(handoff_id=h.id, case_no=h.case_no, target=h.target, status=status,
+                                  reason=reason, reason_code=reason_code)
+    emit(session, source="gateway", type=status_type(status), subject=h.case_no, data=report.data())
 
 
 def visible(principal: Principal, h: Handoff) -> bool:

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from services.gateway.hub import repository as repo
 from services.gateway.hub.models import DeadLetter
+from shared.audit import record_now
 from shared.auth import Principal, ServicePrincipal, require_roles
 from shared.db import utcnow
 from shared.errors import Forbidden, NotFound
@@ -29,11 +30,7 @@ def producer_source(principal: Principal) -> str:
 
 
 def _audit_refused(request: Request, principal: Principal, allowed: str, bad: list[CloudEvent]) -> None:
-    """Record the refusal in the gateway's audit trail, when the audit module is installed."""
-    try:
-        from shared.audit import record_now
-    except ImportError:
-        return
+    """Record the refusal in the gateway's audit trail."""
     try:
         record_now(request.app.state.db, "hub.event.source_refused", service="gateway", outcome="failure",
                    object_type="event", object_id=bad[0].id, actor=principal.sub, client_id=principal.client_id,

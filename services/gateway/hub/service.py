@@ -1,7 +1,8 @@
 """The gateway's event hub (事件中心): stores every event once and pushes it to each subscriber.
 
 - `store()` writes each new event (id = dedupe key), one delivery row per
-  subscriber that wants its type, and the webhook deliveries, in one transaction.
+  subscriber that wants its type, and what the `on_stored` hooks add (the webhook
+  deliveries), in one transaction.
   The gateway's in-process consumers apply the events whose turn has come in that
   same transaction (a savepoint; see `_apply_inline`), and on the hub transport
   what they emit is stored there too.
@@ -11,6 +12,9 @@
   dead (a dead letter, listed and replayable).
 - Order: per (subscriber, source, subject) sequence n+1 is never pushed before n
   was delivered (see repository.due_deliveries).
+
+The hub knows none of its consumers: the gateway's main.py registers the in-process
+ones (`register`) and the hooks run on every stored batch (`on_stored`).
 """
 from __future__ import annotations
 
@@ -20,7 +24,9 @@ import random
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 import anyio
 from fastapi import FastAPI
@@ -37,17 +43,11 @@ from shared.events.inbox import EventHandlers, apply_events
 from shared.events.models import InboxEntry
 from shared.events.outbox import DIRECT_SINK
 from shared.events.outbox import PENDING as OUTBOX_PENDING
+from shared.events.relay import Publisher
 
 log = logging.getLogger("suite.hub")
-
-
-def _webhook_enqueue():
-    """`services.gateway.webhook.service.enqueue_many`, when the webhook feature is installed."""
-    try:
-        from services.gateway.webhook.service import enqueue_many
-    except ImportError:
-        return None
-    return enqueue_many
+# Run with every batch of newly stored events, in the store's transaction (e.g. queue the webhooks).
+StoredHook = Callable[[Session, list[CloudEvent]], Any]
 
 
 def _failed_ids(r) -> dict[str, str]:
@@ -68,12 +68,11 @@ def dead_letter_id(now: datetime) -> str:
 
 
 class Hub:
-    def __init__(self, app: FastAPI, internal: dict[str, EventHandlers] | None = None) -> None:
+    def __init__(self, app: FastAPI) -> None:
         self.app = app
         self.settings = app.state.settings
-        self.internal = internal or {}
-        for handlers in self.internal.values():  # their spans continue each event's trace (shared/tracing.py)
-            handlers.tracing = getattr(app.state, "tracing", None)
+        self.internal: dict[str, EventHandlers] = {}
+        self._on_stored: list[StoredHook] = []
         self.subscriptions: list[Subscription] = default_subscriptions(self.settings, self.internal)
         self.push_remote = self.settings.event_transport == "hub"  # on NATS the services pull themselves
         self._token: tuple[str, float] | None = None
@@ -86,6 +85,16 @@ class Hub:
     @property
     def db(self) -> Database:
         return self.app.state.db
+
+    def register(self, name: str, handlers: EventHandlers) -> None:
+        """An in-process consumer `name`: the hub applies the types `handlers` handle through its inbox."""
+        handlers.tracing = getattr(self.app.state, "tracing", None)  # spans continue each event's trace
+        self.internal[name] = handlers
+        self.reset_subscriptions()
+
+    def on_stored(self, hook: StoredHook) -> None:
+        """Run `hook(session, events)` with every batch of newly stored events, in the store's transaction."""
+        self._on_stored.append(hook)
 
     def reset_subscriptions(self) -> None:
         self.subscriptions = default_subscriptions(self.settings, self.internal)
@@ -117,7 +126,6 @@ class Hub:
         if self.push_remote:  # the gateway's own events go to this hub, not to NATS
             s.info[DIRECT_SINK] = self._sink
         seen = repo.existing_ids(s, ids)  # again under the lock: a concurrent store may have won
-        enqueue = _webhook_enqueue()
         subjects: set[tuple[str, str]] = set()
         fresh: list[tuple[CloudEvent, list[Subscription]]] = []
         event_rows: list[dict] = []
@@ -147,8 +155,9 @@ class Hub:
                                       "delivered_at": now if done else None})
         if delivery_rows:
             s.execute(insert(HubDelivery), delivery_rows)
-        if enqueue is not None and fresh:
-            enqueue(s, [ev for ev, _ in fresh])
+        if fresh:
+            for hook in self._on_stored:
+                hook(s, [ev for ev, _ in fresh])
         metrics = getattr(self.app.state, "metrics", None)
         if metrics is not None:
             for ev, _ in fresh:
@@ -366,8 +375,10 @@ class Hub:
         self._task = None
 
 
-class LocalHubPublisher:
+class LocalHubPublisher(Publisher):
     """The gateway's relay publishes its own outbox straight into the local hub (same process)."""
+
+    same_database = True
 
     def __init__(self, app: FastAPI) -> None:
         self.app = app
@@ -384,7 +395,7 @@ class LocalHubPublisher:
         self.app.state.hub.kick()
 
 
-class GatewayNatsPublisher:
+class GatewayNatsPublisher(Publisher):
     """The gateway's relay on NATS: publishes, then stores the events in the hub as it marks them sent
     (one transaction), so its own events reach the timeline and webhooks without waiting for their
     round trip through NATS; the store consumer later finds them stored (a duplicate, no lock)."""
@@ -406,7 +417,7 @@ class GatewayNatsPublisher:
             log.warning("published events not stored at once", extra={"error": f"{type(e).__name__}: {e}"[:300]})
 
 
-def gateway_publisher(app: FastAPI):
+def gateway_publisher(app: FastAPI) -> Publisher:
     """The gateway's own outbox goes to NATS on `EVENT_TRANSPORT=nats`, else straight into the local hub."""
     if getattr(app.state, "nats", None) is not None:
         return GatewayNatsPublisher(app)
@@ -421,11 +432,9 @@ def record_nats_dead_letter(app: FastAPI, consumer: str, event: CloudEvent, erro
                                               attempts=attempts, dead_at=now))
 
 
-def hub_startup(app: FastAPI) -> None:
-    """Build the hub with the gateway's in-process consumers; on NATS, the consumer that records every event."""
-    from services.gateway.handoff.events import build_handlers
-
-    hub = Hub(app, internal={"handoffs": build_handlers(app)})
+def hub_startup(app: FastAPI, hub: Hub) -> None:
+    """Install `hub` (its consumers registered) as `app.state.hub`; on NATS, the consumer that records every
+    event; its delivery loop when jobs run."""
     app.state.hub = hub
     if getattr(app.state, "nats", None) is not None:
         from shared.events.nats import NatsStoreConsumer
@@ -441,6 +450,3 @@ async def hub_shutdown(app: FastAPI) -> None:
     hub = getattr(app.state, "hub", None)
     if hub is not None:
         await hub.stop()
-    webhook_http = getattr(app.state, "webhook_http", None)
-    if webhook_http is not None:  # the webhook sender's shared client
-        await webhook_http.aclose()

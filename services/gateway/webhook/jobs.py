@@ -55,6 +55,13 @@ def client(app: FastAPI) -> httpx.AsyncClient:
     return c
 
 
+async def close_client(app: FastAPI) -> None:
+    """Close the webhook client, if one was made (at shutdown)."""
+    c = getattr(app.state, "webhook_http", None)
+    if c is not None:
+        await c.aclose()
+
+
 def _claim(app: FastAPI, limit: int) -> list[Outgoing]:
     settings: GatewaySettings = app.state.settings
     now = utcnow()

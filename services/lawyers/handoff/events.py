@@ -9,6 +9,7 @@ reception). The answer goes back as `lawyers.handoff.accepted` / `.rejected`, an
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -25,9 +26,21 @@ from services.lawyers.review.models import ReviewCreate, ReviewMatter
 from shared.errors import SuiteError
 from shared.events import CloudEvent, emit
 from shared.events.inbox import EventHandlers
+from shared.handoff_contract import (
+    LAWYERS,
+    REQUESTED,
+    AssistHandoffTaken,
+    HandoffRejected,
+    HandoffRequested,
+    OpinionHandoffAccepted,
+    ReviewHandoffAccepted,
+    answer_type,
+    targets_of,
+)
 
 log = logging.getLogger("lawyers.handoff")
-TARGETS = ("legal_opinion", "review_studio", "reception_assist")
+TARGETS = targets_of(LAWYERS)  # legal_opinion, review_studio, reception_assist
+ACCEPTED, REJECTED, COMPLETED = (answer_type(LAWYERS, verb) for verb in ("accepted", "rejected", "completed"))
 ROLES = ("petitioner", "respondent", "third_party")
 
 
@@ -42,8 +55,8 @@ def _parties(raw: Any) -> list[Any]:
 
 
 def _reject(ctx: Ctx, handoff_id: str, case_no: str | None, reason: str, code: str) -> None:
-    emit(ctx.session, source=SOURCE, type="lawyers.handoff.rejected", subject=case_no,
-         data={"handoff_id": handoff_id, "case_no": case_no, "reason": reason, "reason_code": code})
+    answer = HandoffRejected(handoff_id=handoff_id, case_no=case_no, reason=reason, reason_code=code)
+    emit(ctx.session, source=SOURCE, type=REJECTED, subject=case_no, data=answer.data())
 
 
 # The row each target's accepted handoff becomes (its handoff_id says the handoff was taken).
@@ -57,57 +70,62 @@ def _already_taken(session: Session, target: str, handoff_id: str) -> bool:
     return session.execute(q).first() is not None
 
 
-def _accept_opinion(ctx: Ctx, hid: str, case_no: str, d: dict) -> None:
-    body = OpinionRequestCreate(case_no=case_no, question=d.get("question") or d.get("summary") or "",
-                                category=d.get("category") or "", category_text=d.get("category_text"),
-                                parties=_parties(d.get("parties")),
-                                language=d.get("language"), due_on=d.get("due_on"))
+def _accept_opinion(ctx: Ctx, req: HandoffRequested) -> None:
+    d, hid, case_no = req.details, req.handoff_id, req.case_no
+    body = OpinionRequestCreate(case_no=case_no, question=d.question or req.summary or "",
+                                category=req.category or "", category_text=d.get("category_text"),
+                                parties=_parties(req.parties),
+                                language=d.get("language"), due_on=d.due_on)
     r = opinions.create(ctx, body, handoff_id=hid)
-    emit(ctx.session, source=SOURCE, type="lawyers.handoff.accepted", subject=case_no,
-         data={"handoff_id": hid, "case_no": case_no, "request_id": r.id, "status": r.status,
-               "assignee_id": r.assignee_id, "due_on": r.due_on.isoformat()})
+    answer = OpinionHandoffAccepted(handoff_id=hid, case_no=case_no, request_id=r.id, status=r.status,
+                                    assignee_id=r.assignee_id, due_on=r.due_on)
+    emit(ctx.session, source=SOURCE, type=ACCEPTED, subject=case_no, data=answer.data())
 
 
-def _accept_review(ctx: Ctx, hid: str, case_no: str, d: dict) -> None:
-    body = ReviewCreate(case_no=case_no, kind=d.get("kind") or "review",
-                        received_on=d.get("received_on") or ctx.today, parties=_parties(d.get("parties")),
-                        summary=(d.get("summary") or "")[:2000])
+def _accept_review(ctx: Ctx, req: HandoffRequested) -> None:
+    d, hid, case_no = req.details, req.handoff_id, req.case_no
+    body = ReviewCreate(case_no=case_no, kind=d.kind or "review",
+                        received_on=d.received_on or ctx.today, parties=_parties(req.parties),
+                        summary=(req.summary or "")[:2000])
     r = reviews.open_review(ctx, body, handoff_id=hid)
-    emit(ctx.session, source=SOURCE, type="lawyers.handoff.accepted", subject=case_no,
-         data={"handoff_id": hid, "case_no": case_no, "review_id": r.id, "due_on": r.due_on.isoformat()})
+    answer = ReviewHandoffAccepted(handoff_id=hid, case_no=case_no, review_id=r.id, due_on=r.due_on)
+    emit(ctx.session, source=SOURCE, type=ACCEPTED, subject=case_no, data=answer.data())
 
 
-def _accept_assist(ctx: Ctx, hid: str, case_no: str, d: dict) -> None:
-    body = AssistIn(leader=d.get("leader") or "", start=d.get("start"), end=d.get("end"),
-                    topic=(d.get("topic") or d.get("summary") or "")[:500], case_no=case_no)
+def _accept_assist(ctx: Ctx, req: HandoffRequested) -> None:
+    d, hid, case_no = req.details, req.handoff_id, req.case_no
+    body = AssistIn(leader=d.leader or "", start=d.start, end=d.end,
+                    topic=(d.topic or req.summary or "")[:500], case_no=case_no)
     a = duty.assign_assist(ctx, body, handoff_id=hid)
-    emit(ctx.session, source=SOURCE, type="lawyers.handoff.accepted", subject=case_no,
-         data={"handoff_id": hid, "case_no": case_no, "assist_id": a.id, "lawyer_id": a.lawyer_id})
-    emit(ctx.session, source=SOURCE, type="lawyers.handoff.completed", subject=case_no,
-         data={"handoff_id": hid, "case_no": case_no, "assist_id": a.id, "lawyer_id": a.lawyer_id})
+    answer = AssistHandoffTaken(handoff_id=hid, case_no=case_no, assist_id=a.id, lawyer_id=a.lawyer_id)
+    emit(ctx.session, source=SOURCE, type=ACCEPTED, subject=case_no, data=answer.data())
+    emit(ctx.session, source=SOURCE, type=COMPLETED, subject=case_no, data=answer.data())
 
 
-ACCEPT = {"legal_opinion": _accept_opinion, "review_studio": _accept_review, "reception_assist": _accept_assist}
+ACCEPT: dict[str, Callable[[Ctx, HandoffRequested], None]] = {
+    "legal_opinion": _accept_opinion, "review_studio": _accept_review, "reception_assist": _accept_assist}
 
 
 def register(handlers: EventHandlers, app) -> None:
-    @handlers.on("handoff.requested")
+    @handlers.on(REQUESTED)
     def on_handoff_requested(session: Session, event: CloudEvent) -> None:
         d = event.data or {}
-        target = d.get("target")
-        if target not in TARGETS:
+        if d.get("target") not in TARGETS:
             return
-        hid = str(d.get("handoff_id") or d.get("id") or "")
         case_no = d.get("case_no") or event.subject
-        ctx = job_ctx(app, session)
-        if not hid:
+        # `id`: an older producer's name for the handoff's id
+        req = HandoffRequested.read({**d, "handoff_id": str(d.get("handoff_id") or d.get("id") or ""),
+                                     "case_no": case_no or ""})
+        if req is None or not req.handoff_id:
             log.warning("handoff event without an id", extra={"event_id": event.id})
             return
-        if _already_taken(session, target, hid):
+        hid = req.handoff_id
+        ctx = job_ctx(app, session)
+        if _already_taken(session, req.target, hid):
             return
         try:
             with session.begin_nested():
-                ACCEPT[target](ctx, hid, case_no or "", d)
+                ACCEPT[req.target](ctx, req)
         except ValidationError as e:
             errors = e.errors()
             where = ".".join(str(x) for x in errors[0]["loc"]) if errors else "body"
