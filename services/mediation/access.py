@@ -10,10 +10,8 @@
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy import select
-from sqlmodel import col
 
-from services.mediation.mediator.models import Mediator
+from services.mediation.mediator import repository as mediators_repo
 from shared.auth import CurrentPrincipal, Principal, require_roles
 from shared.db import DbSession
 from shared.errors import Forbidden, NotFound
@@ -39,8 +37,7 @@ class Caller:
     def mediator_id(self) -> str | None:
         if self._session is not None:
             session, self._session = self._session, None
-            self._mediator_id = session.execute(select(col(Mediator.id)).where(col(Mediator.user) == self.principal.sub)
-                                                ).scalar()
+            self._mediator_id = mediators_repo.id_of_user(session, self.principal.sub)
         return self._mediator_id
 
     def __eq__(self, other: object) -> bool:

@@ -4,7 +4,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.mediation.agreement import deadlines as agreement_deadlines
+from services.mediation.agreement import jobs as agreement_jobs
 from services.mediation.agreement.api import router as agreements_router
+from services.mediation.agreement.api import session_router as agreement_steps_router
 from services.mediation.availability.api import router as availability_router
 from services.mediation.casefile import deadlines as intake_deadlines
 from services.mediation.casefile import events as casefile_events
@@ -20,8 +22,8 @@ from services.mediation.reminder.jobs import jobs as reminder_jobs
 from services.mediation.report.api import router as reports_router
 from services.mediation.room.api import router as rooms_router
 from services.mediation.schedule.api import router as schedule_router
+from services.mediation.session import jobs as session_jobs
 from services.mediation.session.api import router as sessions_router
-from services.mediation.session.jobs import JOBS
 from services.mediation.settings import MediationSettings
 from shared import deadlines
 from shared.app import create_service_app
@@ -36,10 +38,10 @@ def create_app(settings: MediationSettings | None = None, **overrides) -> FastAP
         settings,
         title="Mediation service (信访调解室)",
         routers=[feed_router, rooms_router, mediators_router, availability_router, schedule_router, sessions_router,
-                 agreements_router, cases_router, followthrough_router, documents_router, reports_router,
-                 parties_router, participants_router],  # participants: the gateway's object-level rules
+                 agreement_steps_router, agreements_router, cases_router, followthrough_router, documents_router,
+                 reports_router, parties_router, participants_router],  # participants: the gateway's object rules
         handlers=handlers,
-        jobs=[*JOBS, *reminder_jobs(settings)],
+        jobs=[*session_jobs.JOBS, *agreement_jobs.JOBS, *reminder_jobs(settings)],
     )
     casefile_events.register(handlers, app)
     # The calendar: whole years, and the agreements' deadlines and intakes' target dates computed again

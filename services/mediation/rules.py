@@ -38,20 +38,27 @@ class WorkingRules:
             raise field_error("end", "end must be after start", zh="结束时间须晚于开始时间")
         minutes = (end - start).total_seconds() / 60
         lo, hi = self.settings.min_session_minutes, self.settings.max_session_minutes
-        if minutes < lo or minutes > hi:
+        if not self.allows_length(minutes):
             raise field_error("end", f"a session lasts {lo}–{hi} minutes; this one lasts {minutes:g}",
                               zh=f"一次调解时长为 {lo}–{hi} 分钟，此次为 {minutes:g} 分钟")
 
+    def allows_length(self, minutes: float) -> bool:
+        """Whether a session may last `minutes` (settings: min_session_minutes–max_session_minutes)."""
+        return self.settings.min_session_minutes <= minutes <= self.settings.max_session_minutes
+
     def check_window(self, start: datetime, now: datetime) -> None:
         """422 when the start is inside the minimum notice or beyond the booking horizon."""
-        notice = timedelta(minutes=self.settings.min_notice_minutes)
-        if start < now + notice:
+        if start < self.earliest_start(now):
             raise field_error("start", f"sessions are booked at least {self.settings.min_notice_minutes} minutes "
                                        "ahead", code="insufficient_notice",
                               zh=f"须至少提前 {self.settings.min_notice_minutes} 分钟预约")
         if local_date(start) > self.last_bookable_day(now):
             raise field_error("start", f"sessions are booked at most {self.settings.horizon_days} days ahead",
                               code="beyond_horizon", zh=f"最多只能提前 {self.settings.horizon_days} 天预约")
+
+    def earliest_start(self, now: datetime) -> datetime:
+        """The first instant a session may start: now plus the minimum notice."""
+        return now + timedelta(minutes=self.settings.min_notice_minutes)
 
     def last_bookable_day(self, now: datetime) -> date:
         return local_date(now) + timedelta(days=self.settings.horizon_days)

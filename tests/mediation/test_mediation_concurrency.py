@@ -23,8 +23,8 @@ import httpx
 import pytest
 from mediation_kit import BASE, SH, at, working_day
 
+from devtools.runner import SuiteProcesses, migrate_all, seed
 from shared.routing import unit_limiter
-from shared.runner import SuiteProcesses, migrate_all, seed
 from shared.testing import ServerThread, drop_postgres_databases, free_port, postgres_databases, sqlite_databases
 
 N = 200

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from mediation_kit import BASE, SH, at, outbox, working_day
 
+from services.mediation.agreement import jobs as agreement_jobs
 from services.mediation.session import jobs
 from shared.calendar import WorkingCalendar, rule_deadline
 
@@ -77,9 +78,9 @@ def test_followup_and_judicial_confirmation_jobs(suite, api, day):
         "agreement": {"form": "oral", "terms": ["当场返还"], "performance_due": due.isoformat()}})
     a = api().get(f"{BASE}/sessions/{s['id']}/agreement").json()
     followup = datetime.fromisoformat(a["followup_on"] + "T09:00:00+08:00")
-    assert jobs.followups_due(app, now=followup - timedelta(days=1)) == 0
-    assert jobs.followups_due(app, now=followup) == 1
-    assert jobs.followups_due(app, now=followup + timedelta(days=1)) == 0
+    assert agreement_jobs.followups_due(app, now=followup - timedelta(days=1)) == 0
+    assert agreement_jobs.followups_due(app, now=followup) == 1
+    assert agreement_jobs.followups_due(app, now=followup + timedelta(days=1)) == 0
     ev = outbox(suite, "mediation.followup.due", s["case_no"])
     assert len(ev) == 1 and ev[0]["data"]["followup_on"] == a["followup_on"] and "回访" in ev[0]["data"]["text"]
 
@@ -87,8 +88,8 @@ def test_followup_and_judicial_confirmation_jobs(suite, api, day):
     today = datetime.now(SH).date()
     assert a["judicial_confirmation_deadline"] == rule_deadline(WorkingCalendar(), "judicial_confirmation",
                                                                 today).isoformat()
-    assert jobs.judicial_confirmation_closing(app, now=deadline - timedelta(days=10)) == 0
-    assert jobs.judicial_confirmation_closing(app, now=deadline - timedelta(days=5)) == 1
-    assert jobs.judicial_confirmation_closing(app, now=deadline - timedelta(days=4)) == 0
+    assert agreement_jobs.judicial_confirmation_closing(app, now=deadline - timedelta(days=10)) == 0
+    assert agreement_jobs.judicial_confirmation_closing(app, now=deadline - timedelta(days=5)) == 1
+    assert agreement_jobs.judicial_confirmation_closing(app, now=deadline - timedelta(days=4)) == 0
     ev = outbox(suite, "mediation.judicial_confirmation.closing", s["case_no"])
     assert ev[0]["data"]["days_left"] == 5 and ev[0]["data"]["deadline"] == a["judicial_confirmation_deadline"]

@@ -1,4 +1,5 @@
-"""Agreements: `GET /api/v1/mediation/agreements`.
+"""Agreements: `GET /api/v1/mediation/agreements`, and under a session (`/api/v1/mediation/sessions/{id}/...`):
+`POST conclude` (结束调解, the agreement is made there), `GET agreement`, `POST satisfaction` (满意度评价).
 
 The agreements (调解协议) the caller may see, with the same rules as sessions: coordinators, auditors
 and the petition system see every one; a mediator only those of the sessions they mediate. Each item
@@ -19,18 +20,22 @@ from datetime import date
 
 from fastapi import APIRouter, Query
 
-from services.mediation.access import SessionReader
+from services.mediation.access import Rater, SessionReader
 from services.mediation.agreement import repository as repo
-from services.mediation.agreement.models import AgreementPublic
+from services.mediation.agreement import service
+from services.mediation.agreement.models import AgreementPublic, ConcludeIn, SatisfactionIn, SatisfactionPublic
+from services.mediation.deps import Rules
 from services.mediation.followthrough import repository as followthrough
-from services.mediation.session.models import CASE_NO_PATTERN
-from services.mediation.session.service import agreement_public
+from services.mediation.session.models import CASE_NO_PATTERN, SessionPublic
 from shared.db import DbSession, utcnow
 from shared.pagination import Page, PageDep, paginate
+from shared.problem_docs import problems
 from shared.routing import OneHopRoute
 from shared.timeutil import local_date
 
 router = APIRouter(prefix="/api/v1/mediation/agreements", tags=["agreements"], route_class=OneHopRoute)
+# The steps taken on one session, documented with the session's other operations.
+session_router = APIRouter(prefix="/api/v1/mediation/sessions", tags=["sessions"], route_class=OneHopRoute)
 
 
 class AgreementListed(AgreementPublic):
@@ -49,8 +54,26 @@ def list_agreements(session: DbSession, caller: SessionReader, page: PageDep, op
     ids = [a.id for a in rows]
     applied = followthrough.judicial_confirmations(session, ids)
     visits = followthrough.followups(session, ids)
-    items = [AgreementListed(**agreement_public(a).model_dump(),
+    items = [AgreementListed(**service.agreement_public(a).model_dump(),
                              judicial_confirmation_applied_on=applied[a.id].applied_on if a.id in applied else None,
                              followed_up_on=visits[a.id][-1].visited_on if visits.get(a.id) else None)
              for a in rows]
     return Page(items=items, next_cursor=cursor)
+
+
+@session_router.post("/{session_id}/conclude", response_model=SessionPublic,
+                     responses=problems((409, "invalid_status")))
+def conclude_session(session_id: str, body: ConcludeIn, session: DbSession, rules: Rules,
+                     caller: SessionReader) -> SessionPublic:
+    return service.conclude(session, rules, caller, session_id, body)
+
+
+@session_router.get("/{session_id}/agreement", response_model=AgreementPublic)
+def get_agreement(session_id: str, session: DbSession, caller: SessionReader) -> AgreementPublic:
+    return service.get_agreement(session, caller, session_id)
+
+
+@session_router.post("/{session_id}/satisfaction", status_code=201, response_model=SatisfactionPublic,
+                     responses=problems((409, "invalid_status", "already_rated")))
+def rate_session(session_id: str, body: SatisfactionIn, session: DbSession, caller: Rater) -> SatisfactionPublic:
+    return service.rate(session, caller, session_id, body)

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import or_, select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from services.mediation.agreement.models import Agreement
+from services.mediation.agreement import repository as repo
 from shared import deadlines
 from shared.calendar import WorkingCalendar, next_working_day_checked, rule_deadline_checked
 from shared.events.envelope import CloudEvent
@@ -31,9 +30,7 @@ def compute(cal: WorkingCalendar, effective_on: date, performance_due: date,
 
 def make_recompute(settings):
     def recompute(session: Session, cal: WorkingCalendar, event: CloudEvent, today: date) -> None:
-        q = select(Agreement).where(or_(col(Agreement.judicial_confirmation_deadline) >= today,
-                                        col(Agreement.followup_on) >= today))
-        for a in session.execute(q).scalars():
+        for a in repo.still_running(session, today):
             jc, fu, missing = compute(cal, a.effective_on, a.performance_due,
                                       settings.followup_days_after_performance)
             if a.judicial_confirmation_deadline >= today and jc != a.judicial_confirmation_deadline:

@@ -1,4 +1,4 @@
-"""Every query about agreements (调解协议) on their own (the session's use cases write them)."""
+"""Every query about agreements (调解协议) and satisfaction ratings (满意度评价)."""
 from __future__ import annotations
 
 from datetime import date
@@ -6,9 +6,10 @@ from datetime import date
 from sqlalchemy import and_, exists, or_, select
 from sqlmodel import Session, col
 
-from services.mediation.agreement.models import Agreement
+from services.mediation.agreement.models import Agreement, Satisfaction
 from services.mediation.followthrough.models import FollowupVisit, JudicialConfirmation
 from services.mediation.session.models import SessionMediator
+from shared.jobs import claim
 
 
 def page(session: Session, *, after: list | None, limit: int, today: date, open_: bool | None = None,
@@ -36,4 +37,51 @@ def page(session: Session, *, after: list | None, limit: int, today: date, open_
         q = q.where((Agreement.judicial_confirmation_deadline > d)
                     | ((Agreement.judicial_confirmation_deadline == d) & (Agreement.id > after[1])))
     q = q.order_by(col(Agreement.judicial_confirmation_deadline), col(Agreement.id)).limit(limit + 1)
+    return list(session.execute(q).scalars())
+
+
+def of_session(session: Session, session_id: str) -> Agreement | None:
+    """The agreement reached in a session (at most one)."""
+    return session.execute(select(Agreement).where(col(Agreement.session_id) == session_id)).scalar()
+
+
+def of_case(session: Session, case_no: str) -> list[Agreement]:
+    """A case's agreements, oldest first."""
+    q = select(Agreement).where(col(Agreement.case_no) == case_no).order_by(col(Agreement.created_at))
+    return list(session.execute(q).scalars())
+
+
+def still_running(session: Session, today: date) -> list[Agreement]:
+    """Agreements whose 司法确认 deadline or 回访 date is today or later (recomputed when the calendar changes)."""
+    q = select(Agreement).where(or_(col(Agreement.judicial_confirmation_deadline) >= today,
+                                    col(Agreement.followup_on) >= today))
+    return list(session.execute(q).scalars())
+
+
+def claim_followups_due(session: Session, today: date, limit: int) -> list[Agreement]:
+    """Agreements whose 回访 date has come and not yet announced, claimed for this transaction."""
+    return claim(session, select(Agreement).where(col(Agreement.followup_notified_at).is_(None),
+                                                  col(Agreement.followup_on) <= today)
+                 .order_by(col(Agreement.followup_on)).limit(limit))
+
+
+def claim_judicial_windows_closing(session: Session, today: date, horizon: date, limit: int) -> list[Agreement]:
+    """Agreements whose 司法确认 deadline falls in [today, horizon], not yet warned, claimed for this transaction."""
+    return claim(session, select(Agreement).where(col(Agreement.judicial_warned_at).is_(None),
+                                                  col(Agreement.judicial_confirmation_deadline) <= horizon,
+                                                  col(Agreement.judicial_confirmation_deadline) >= today)
+                 .order_by(col(Agreement.judicial_confirmation_deadline)).limit(limit))
+
+
+# -- satisfaction ratings (满意度评价) ----------------------------------------------------------
+def rated(session: Session, session_id: str, party_key: str) -> bool:
+    """True when that party has already rated that session."""
+    q = select(col(Satisfaction.id)).where(col(Satisfaction.session_id) == session_id,
+                                           col(Satisfaction.party_key) == party_key)
+    return bool(session.execute(q).scalar())
+
+
+def ratings_of_case(session: Session, case_no: str) -> list[Satisfaction]:
+    """A case's ratings, oldest first."""
+    q = select(Satisfaction).where(col(Satisfaction.case_no) == case_no).order_by(col(Satisfaction.created_at))
     return list(session.execute(q).scalars())

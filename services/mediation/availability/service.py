@@ -1,7 +1,8 @@
-"""Availability (空闲时段): free (room, mediator) slots by interval arithmetic over the period.
+"""Availability (空闲时段): free (room, mediator) slots over a period, by the free-slot rule.
 
-Per working day: office hours (narrowed by each mediator's own hours) minus closures, leave and
-booked claims widened by the buffer, minus the minimum notice. Slots start on a grid
+The rule is schedule/free_slots.py (the one booking applies): per working day, each room's and
+mediator's free time (office hours, narrowed by the mediator's own hours, minus closures, leave and
+booked claims widened by the buffer), from the minimum notice on. Slots start on a grid
 (`availability_step_minutes`) and are returned in time order, then room, then mediator. Claims are
 read one day at a time, so a search that fills its `limit` early reads little.
 """
@@ -10,18 +11,13 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, or_, select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from services.mediation.intervals import covers, normalize, subtract
-from services.mediation.mediator.models import Mediator, MediatorLeave
-from services.mediation.room.models import Room, RoomClosure
+from services.mediation.availability import repository as repo
 from services.mediation.rules import WorkingRules, field_error
-from services.mediation.session.models import ResourceClaim
+from services.mediation.schedule.free_slots import claim_block, fits, free_time, mediator_hours, room_hours
 from shared.db import utcnow
 from shared.timeutil import SHANGHAI, local_date, local_dt
-
-MAX_CLAIM = timedelta(hours=24)
 
 
 def _ts(dt: datetime) -> float:
@@ -37,7 +33,7 @@ def search(session: Session, rules: WorkingRules, *, from_: date, to: date, dura
     if (to - from_).days + 1 > st.availability_max_days:
         raise field_error("to", f"a search covers at most {st.availability_max_days} days",
                           zh=f"一次最多查询 {st.availability_max_days} 天")
-    if not st.min_session_minutes <= duration_minutes <= st.max_session_minutes:
+    if not rules.allows_length(duration_minutes):
         raise field_error("duration_minutes", f"a session lasts {st.min_session_minutes}–"
                                               f"{st.max_session_minutes} minutes",
                           zh=f"一次调解时长为 {st.min_session_minutes}–{st.max_session_minutes} 分钟")
@@ -47,20 +43,15 @@ def search(session: Session, rules: WorkingRules, *, from_: date, to: date, dura
                           zh=f"limit 须在 1–{st.availability_max_limit} 之间")
 
     now = now or utcnow()
-    earliest = _ts(now) + st.min_notice_minutes * 60
+    earliest = _ts(rules.earliest_start(now))
     last_day = min(to, rules.last_bookable_day(now))
     first_day = max(from_, local_date(now))
     if last_day < first_day:
         return []
 
-    rq = select(col(Room.id)).order_by(col(Room.id))
-    if room_id:
-        rq = rq.where(col(Room.id) == room_id)
-    rooms = list(session.execute(rq).scalars())
-    mq = select(col(Mediator.id), col(Mediator.languages), col(Mediator.working_hours)).order_by(col(Mediator.id))
-    if mediator_id:
-        mq = mq.where(col(Mediator.id) == mediator_id)
-    meds = [(mid, wh) for mid, langs, wh in session.execute(mq) if not language or language in (langs or [])]
+    rooms = repo.room_ids(session, room_id)
+    meds = [(mid, wh) for mid, langs, wh in repo.mediators(session, mediator_id)
+            if not language or language in (langs or [])]
     if not rooms or not meds:
         return []
 
@@ -73,23 +64,19 @@ def search(session: Session, rules: WorkingRules, *, from_: date, to: date, dura
     # Closures and leave for the whole period (few rows).
     room_set, med_ids = set(rooms), [m for m, _ in meds]
     room_blocks: dict[str, list] = defaultdict(list)
-    cq = select(col(RoomClosure.room_id), col(RoomClosure.starts_at), col(RoomClosure.ends_at)).where(
-        col(RoomClosure.starts_at) < period_end, col(RoomClosure.ends_at) > period_start)
-    for rid, s, e in session.execute(cq):
+    for rid, s, e in repo.closures_between(session, period_start, period_end):
         if rid in room_set:
             room_blocks[rid].append((_ts(s), _ts(e)))
     med_blocks: dict[str, list] = defaultdict(list)
-    lq = select(col(MediatorLeave.mediator_id), col(MediatorLeave.starts_at), col(MediatorLeave.ends_at)).where(
-        col(MediatorLeave.starts_at) < period_end, col(MediatorLeave.ends_at) > period_start)
     med_set = set(med_ids)
-    for mid, s, e in session.execute(lq):
+    for mid, s, e in repo.leave_between(session, period_start, period_end):
         if mid in med_set:
             med_blocks[mid].append((_ts(s), _ts(e)))
 
     out: list[dict] = []
     day = first_day
     while day <= last_day and len(out) < limit:
-        office = [(_ts(a), _ts(b)) for a, b in rules.office_intervals(day)]
+        office = [(_ts(a), _ts(b)) for a, b in room_hours(rules, day)]
         if office and office[-1][1] > earliest:
             _day_slots(session, rules, day, office, rooms, meds, room_blocks, med_blocks, earliest, buf, dur,
                        step, limit, out)
@@ -101,21 +88,10 @@ def _claims_of_day(session: Session, day_start: float, day_end: float, buf: floa
                    med_ids: list[str], all_rooms: bool, all_meds: bool) -> tuple[dict, dict]:
     lo = datetime.fromtimestamp(day_start - buf, UTC)
     hi = datetime.fromtimestamp(day_end + buf, UTC)
-    kinds = []
-    kinds.append(col(ResourceClaim.resource_kind) == "room" if all_rooms else
-                 and_(col(ResourceClaim.resource_kind) == "room", col(ResourceClaim.resource_key).in_(rooms)))
-    kinds.append(col(ResourceClaim.resource_kind) == "mediator" if all_meds else
-                 and_(col(ResourceClaim.resource_kind) == "mediator", col(ResourceClaim.resource_key).in_(med_ids)))
-    q = (select(col(ResourceClaim.resource_kind), col(ResourceClaim.resource_key), col(ResourceClaim.starts_at),
-                col(ResourceClaim.ends_at))
-         .where(or_(*kinds), col(ResourceClaim.starts_at) < hi, col(ResourceClaim.ends_at) > lo,
-                # No claim lasts a day: this bound turns the scan into an index range.
-                col(ResourceClaim.starts_at) > lo - MAX_CLAIM))
     room_busy: dict[str, list] = defaultdict(list)
     med_busy: dict[str, list] = defaultdict(list)
-    for kind, key, s, e in session.execute(q):
-        # A new slot [t, t+d) is free of a claim [s, e) when t >= e or t + d + buffer <= s.
-        (room_busy if kind == "room" else med_busy)[key].append((_ts(s) - buf, _ts(e)))
+    for kind, key, s, e in repo.claims_between(session, lo, hi, rooms, med_ids, all_rooms, all_meds):
+        (room_busy if kind == "room" else med_busy)[key].append(claim_block(_ts(s), _ts(e), buf))
     return room_busy, med_busy
 
 
@@ -124,11 +100,11 @@ def _day_slots(session, rules, day, office, rooms, meds, room_blocks, med_blocks
     day_start, day_end = office[0][0], office[-1][1]
     room_busy, med_busy = _claims_of_day(session, day_start, day_end, buf, rooms, [m for m, _ in meds],
                                          len(rooms) > 1, len(meds) > 1)
-    room_free = {r: subtract(office, normalize(room_busy.get(r, []) + room_blocks.get(r, []))) for r in rooms}
+    room_free = {r: free_time(office, room_busy.get(r, []) + room_blocks.get(r, [])) for r in rooms}
     med_free = {}
     for mid, wh in meds:
-        hours = office if not wh else [(_ts(a), _ts(b)) for a, b in rules.mediator_intervals(wh, day)]
-        med_free[mid] = subtract(hours, normalize(med_busy.get(mid, []) + med_blocks.get(mid, [])))
+        hours = office if not wh else [(_ts(a), _ts(b)) for a, b in mediator_hours(rules, wh, day)]
+        med_free[mid] = free_time(hours, med_busy.get(mid, []) + med_blocks.get(mid, []))
     starts = []
     for a, b in office:
         t = a
@@ -138,10 +114,10 @@ def _day_slots(session, rules, day, office, rooms, meds, room_blocks, med_blocks
             t += step
     for t in starts:
         e = t + dur
-        free_rooms = [r for r in rooms if covers(room_free[r], t, e)]
+        free_rooms = [r for r in rooms if fits(room_free[r], t, e)]
         if not free_rooms:
             continue
-        free_meds = [m for m, _ in meds if covers(med_free[m], t, e)]
+        free_meds = [m for m, _ in meds if fits(med_free[m], t, e)]
         if not free_meds:
             continue
         s_iso = datetime.fromtimestamp(t, SHANGHAI).isoformat()

@@ -11,17 +11,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from services.mediation.casefile.models import CaseIntake, IntakeStatus
+from services.mediation.casefile import repository as repo
 from shared import deadlines
 from shared.calendar import WorkingCalendar, rule_deadline_checked
 from shared.events.envelope import CloudEvent
 from shared.timeutil import local_date
 
 SOURCE = "mediation"
-OPEN = (IntakeStatus.pending.value, IntakeStatus.scheduled.value)
 
 
 def target(cal: WorkingCalendar, received: datetime) -> tuple[date, int | None]:
@@ -30,8 +28,7 @@ def target(cal: WorkingCalendar, received: datetime) -> tuple[date, int | None]:
 
 
 def recompute(session: Session, cal: WorkingCalendar, event: CloudEvent, today: date) -> None:
-    q = select(CaseIntake).where(col(CaseIntake.status).in_(OPEN), col(CaseIntake.target_on) >= today)
-    for i in session.execute(q).scalars():
+    for i in repo.open_intakes_from(session, today):
         new, missing = target(cal, i.received_at)
         if i.target_on is not None and new != i.target_on:
             deadlines.record(session, SOURCE, event, object="case_intake", object_id=i.id, field="target_on",

@@ -6,19 +6,22 @@ from sqlmodel import Session
 from services.mediation.casefile import service
 from shared.events import CloudEvent
 from shared.events.inbox import EventHandlers
+from shared.handoff_contract import ANSWERED_BY, MEDIATION, REQUESTED, HandoffRequested
 
 
 def register(handlers: EventHandlers, app) -> None:
-    @handlers.on("handoff.requested")
+    @handlers.on(REQUESTED)
     def on_handoff_requested(session: Session, event: CloudEvent) -> None:
-        """访调对接: the gateway routes a handoff; act only on those addressed to mediation."""
-        if (event.data or {}).get("target") != "mediation":
+        """访调对接: the gateway routes a handoff; act only on those addressed to mediation (a payload that
+        does not fit the contract is ignored)."""
+        req = HandoffRequested.read(event.data)
+        if req is None or ANSWERED_BY.get(req.target) != MEDIATION:
             return
-        service.on_handoff_requested(session, app.state.calendar.get(session), event.data, event.time)
+        service.on_handoff_requested(session, app.state.calendar.get(session), req, event.time)
 
     @handlers.before_batch
     def load_decided(session: Session, events: list[CloudEvent]) -> None:
-        ids = [str(e.data.get("handoff_id")) for e in events if e.type == "handoff.requested"
+        ids = [str(e.data.get("handoff_id")) for e in events if e.type == REQUESTED
                and isinstance(e.data, dict) and e.data.get("handoff_id")]
         if ids:
             service.load_decided(session, ids)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, insert
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from services.mediation.casefile.models import CaseIntake, IntakeParty
+from services.mediation.casefile import repository as repo
+from services.mediation.casefile.models import CaseIntake
 from shared.pii import name_key
 
 ROLES = ("petitioner", "respondent", "third_party")
@@ -36,8 +36,4 @@ def rows_of(intake_id: str, case_no: str, parties: list[Any]) -> list[dict[str, 
 
 def index(session: Session, intake: CaseIntake, *, fresh: bool = False) -> None:
     """(Re)write the index rows of `intake`'s parties, in the caller's transaction (`fresh`: none yet)."""
-    if not fresh:
-        session.execute(delete(IntakeParty).where(col(IntakeParty.intake_id) == intake.id))
-    rows = rows_of(intake.id, intake.case_no, intake.parties)
-    if rows:
-        session.execute(insert(IntakeParty), rows)
+    repo.replace_parties(session, intake.id, rows_of(intake.id, intake.case_no, intake.parties), fresh=fresh)

@@ -5,28 +5,41 @@ The one owner of these rules: booking (session/service.py) and concluding
 """
 from __future__ import annotations
 
-from sqlalchemy import update
+from typing import Any
+
+from sqlalchemy import Update, update
 from sqlmodel import Session, col
 
+from services.mediation.casefile import repository as repo
 from services.mediation.casefile.models import CaseIntake, IntakeStatus
-from services.mediation.casefile.service import HANDOFF_COMPLETED, SOURCE, active_intake
+from services.mediation.casefile.service import HANDOFF_COMPLETED, SOURCE
 from shared.db import utcnow
 from shared.events import emit
+from shared.handoff_contract import MediationHandoffCompleted
+
+
+def session_booked(case_no: Any) -> Update:
+    """A pending intake becomes scheduled once a session is booked for its case: the statement.
+
+    `case_no` is a value or a bind parameter. Booking runs it (session/repository.py: on PostgreSQL
+    inside its one booking statement, composed as a CTE); `on_session_booked` runs it alone.
+    """
+    return (update(CaseIntake).where(col(CaseIntake.case_no) == case_no,
+                                     col(CaseIntake.status) == IntakeStatus.pending.value)
+            .values(status=IntakeStatus.scheduled.value))
 
 
 def on_session_booked(session: Session, case_no: str) -> None:
     """A pending intake becomes scheduled once a session is booked for its case."""
-    session.execute(update(CaseIntake).where(col(CaseIntake.case_no) == case_no,
-                                             col(CaseIntake.status) == IntakeStatus.pending.value)
-                    .values(status=IntakeStatus.scheduled.value))
+    session.execute(session_booked(case_no))
 
 
 def on_session_concluded(session: Session, case_no: str, outcome: str) -> None:
     """The first concluded session of a handed-off case completes the handoff."""
-    intake = active_intake(session, case_no)
+    intake = repo.active_intake(session, case_no)
     if intake is None:
         return
     intake.status, intake.outcome, intake.completed_at = IntakeStatus.completed.value, outcome, utcnow()
     if intake.handoff_id:
         emit(session, source=SOURCE, type=HANDOFF_COMPLETED, subject=case_no,
-             data={"handoff_id": intake.handoff_id, "case_no": case_no, "outcome": outcome})
+             data=MediationHandoffCompleted(handoff_id=intake.handoff_id, case_no=case_no, outcome=outcome).data())

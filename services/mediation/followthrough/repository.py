@@ -1,4 +1,4 @@
-"""Every query of the follow-through feature."""
+"""Every query of the follow-through feature (the agreement itself: agreement/repository.py)."""
 from __future__ import annotations
 
 from datetime import date
@@ -6,12 +6,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from services.mediation.agreement.models import Agreement
 from services.mediation.followthrough.models import AgreementSignature, FollowupVisit, JudicialConfirmation
-
-
-def agreement_of(session: Session, session_id: str) -> Agreement | None:
-    return session.execute(select(Agreement).where(col(Agreement.session_id) == session_id)).scalar()
 
 
 def signatures(session: Session, agreement_ids: list[str]) -> dict[str, list[AgreementSignature]]:

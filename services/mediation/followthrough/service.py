@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from services.mediation.access import Caller
+from services.mediation.agreement import repository as agreements_repo
 from services.mediation.agreement.models import Agreement, AgreementForm
 from services.mediation.followthrough import repository as repo
 from services.mediation.followthrough.models import (
@@ -40,7 +41,7 @@ FOLLOWUP_RECORDED = "mediation.followup.recorded"
 
 
 def _agreement(session: Session, s: MediationSession) -> Agreement:
-    a = repo.agreement_of(session, s.id)
+    a = agreements_repo.of_session(session, s.id)
     if a is None:
         raise NotFound("This session has no agreement.", detail_zh="该调解没有调解协议。")
     return a

@@ -19,6 +19,11 @@ def by_user(session: Session, user: str) -> Mediator | None:
     return session.execute(select(Mediator).where(col(Mediator.user) == user)).scalar()
 
 
+def id_of_user(session: Session, user: str) -> str | None:
+    """The id of the mediator record linked to login `user` (its `user` field), or None."""
+    return session.execute(select(col(Mediator.id)).where(col(Mediator.user) == user)).scalar()
+
+
 def page(session: Session, after: list | None, limit: int) -> list[Mediator]:
     q = select(Mediator).order_by(Mediator.name, Mediator.id).limit(limit + 1)
     if after:

@@ -16,14 +16,13 @@ the same name cannot both pass it concurrently (SQLite: the write lock of BEGIN 
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select, text
 from sqlmodel import Session, col
 
-from services.mediation.session.models import ResourceClaim, SessionParty
+from services.mediation.session.models import MAX_CLAIM, ResourceClaim, SessionParty
 
-MAX_CLAIM = timedelta(hours=24)
 LOCK_NAMES = text("SELECT pg_advisory_xact_lock(hashtextextended(k, 14)) "
                   "FROM unnest(CAST(:keys AS text[])) AS k")
 

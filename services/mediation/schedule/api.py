@@ -13,18 +13,17 @@
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
-from sqlalchemy import select
-from sqlmodel import col
 
 from services.mediation.access import AnyReader, SessionReader
 from services.mediation.deps import Rules
 from services.mediation.rules import field_error
-from services.mediation.session.models import MediationSession, SessionStatus
+from services.mediation.session import repository as sessions_repo
+from services.mediation.session.models import SessionStatus
 from shared.db import DbSession, utcnow
 from shared.pagination import Page, PageDep, paginate
 from shared.routing import OneHopRoute
@@ -91,17 +90,8 @@ def occupancy(session: DbSession, _: SessionReader, page: PageDep, from_: Annota
     """When each room is taken (sessions not cancelled) over the days [from, to]."""
     _days(from_, to, MAX_OCCUPANCY_DAYS)
     start, end = local_dt(from_, time(0)), local_dt(to + timedelta(days=1), time(0))
-    q = select(MediationSession).where(col(MediationSession.status) != SessionStatus.cancelled.value,
-                                       col(MediationSession.ends_at) > start, col(MediationSession.starts_at) < end)
-    if room_id:
-        q = q.where(col(MediationSession.room_id) == room_id)
-    after = page.after()
-    if after:
-        t = datetime.fromisoformat(after[0])
-        q = q.where((MediationSession.starts_at > t)
-                    | ((MediationSession.starts_at == t) & (MediationSession.id > after[1])))
-    rows = list(session.execute(q.order_by(col(MediationSession.starts_at), col(MediationSession.id))
-                                .limit(page.limit + 1)).scalars())
+    rows = sessions_repo.occupying(session, start=start, end=end, room_id=room_id, after=page.after(),
+                                   limit=page.limit)
     rows, cursor = paginate(rows, page, lambda s: [s.starts_at.isoformat(), s.id])
     return Page(items=[Occupied(room_id=s.room_id, session_id=s.id, case_no=s.case_no, start=s.starts_at,
                                 end=s.ends_at, status=s.status) for s in rows], next_cursor=cursor)

@@ -6,8 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from services.mediation.access import Rater, SessionReader, SessionWriter
-from services.mediation.agreement.models import AgreementPublic, ConcludeIn, SatisfactionIn, SatisfactionPublic
+from services.mediation.access import SessionReader, SessionWriter
 from services.mediation.deps import Rules
 from services.mediation.rules import field_error
 from services.mediation.session import repository as repo
@@ -98,20 +97,3 @@ def cancel_session(session_id: str, session: DbSession, caller: SessionReader,
 @router.post("/{session_id}/check-in", response_model=SessionPublic, responses=problems((409, "invalid_status")))
 def check_in_session(session_id: str, session: DbSession, caller: SessionReader) -> SessionPublic:
     return service.check_in(session, caller, session_id)
-
-
-@router.post("/{session_id}/conclude", response_model=SessionPublic, responses=problems((409, "invalid_status")))
-def conclude_session(session_id: str, body: ConcludeIn, session: DbSession, rules: Rules,
-                     caller: SessionReader) -> SessionPublic:
-    return service.conclude(session, rules, caller, session_id, body)
-
-
-@router.get("/{session_id}/agreement", response_model=AgreementPublic)
-def get_agreement(session_id: str, session: DbSession, caller: SessionReader) -> AgreementPublic:
-    return service.get_agreement(session, caller, session_id)
-
-
-@router.post("/{session_id}/satisfaction", status_code=201, response_model=SatisfactionPublic,
-             responses=problems((409, "invalid_status", "already_rated")))
-def rate_session(session_id: str, body: SatisfactionIn, session: DbSession, caller: Rater) -> SatisfactionPublic:
-    return service.rate(session, caller, session_id, body)

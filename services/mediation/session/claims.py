@@ -7,25 +7,25 @@ whichever comes first. The guarantee holds whatever the concurrency:
   (btree_gist, `tstzrange(starts_at, ends_at) WITH &&` per resource kind and key); a losing
   concurrent insert fails with 23P01; the request's transaction is rolled back (it answers 409
   anyway) and a fresh read lists who holds the slot. Inserts that may overlap first queue on
-  advisory locks (`lock_slots`), so they never deadlock inside the constraint.
+  advisory locks (`repository_claims.lock_slots`), so they never deadlock inside the constraint.
 - SQLite: every transaction begins with `BEGIN IMMEDIATE` (shared.db), so the check and the
-  insert below run under the database write lock; no other writer can slip between them.
+  insert run under the database write lock; no other writer can slip between them.
+
+Which of the two applies is the repository's business (repository_claims.py, and
+repository.insert_booking for a new session's claims); this module says what is wanted and what
+a conflict answers.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, insert, select, text, tuple_, update
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from services.mediation.session.models import ResourceClaim
+from services.mediation.session import repository_claims as repo
 from shared.errors import Conflict
-
-EXCLUSION_VIOLATION = "23P01"
-MAX_CLAIM = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -46,18 +46,16 @@ def resources(room_id: str, mediator_ids: list[str], parties: list[tuple[str, st
 def conflicts(session: Session, wanted: list[Resource], start: datetime, end: datetime,
               exclude_session: str | None = None) -> list[dict]:
     """Claims of other sessions that overlap [start, end) on any wanted resource."""
+    keys = list(dict.fromkeys((r.kind, r.key) for r in wanted))
+    return labelled(wanted, repo.overlapping(session, keys, start, end, exclude_session=exclude_session))
+
+
+def labelled(wanted: list[Resource], found: Sequence[Any]) -> list[dict]:
+    """Claims found as (kind, key, session id), as a conflict lists them: rooms, mediators, then parties."""
     by_key = {(r.kind, r.key): r for r in wanted}
-    q = (select(col(ResourceClaim.resource_kind), col(ResourceClaim.resource_key), col(ResourceClaim.session_id))
-         .where(tuple_(col(ResourceClaim.resource_kind), col(ResourceClaim.resource_key)).in_(list(by_key)),
-                col(ResourceClaim.starts_at) < end, col(ResourceClaim.ends_at) > start,
-                col(ResourceClaim.starts_at) > start - MAX_CLAIM)  # no claim lasts a day: an index range
-         .order_by(col(ResourceClaim.resource_kind), col(ResourceClaim.resource_key), col(ResourceClaim.starts_at)))
-    if exclude_session:
-        q = q.where(col(ResourceClaim.session_id) != exclude_session)
     order = {"room": 0, "mediator": 1, "party": 2}
-    found = [{"resource": kind, "id": by_key[(kind, key)].label, "session_id": sid}
-             for kind, key, sid in session.execute(q)]
-    return sorted(found, key=lambda c: order[c["resource"]])
+    out = [{"resource": kind, "id": by_key[(kind, key)].label, "session_id": sid} for kind, key, sid in found]
+    return sorted(out, key=lambda c: order[c["resource"]])
 
 
 def slot_conflict(found: list[dict]) -> Conflict:
@@ -79,72 +77,23 @@ def rows_for(session_id: str, wanted: list[Resource], start: datetime, until: da
              "ends_at": until} for r in wanted]
 
 
-LOCK_SLOTS = text("SELECT count(pg_advisory_xact_lock(hashtextextended(k, 11))) "
-                  "FROM (SELECT unnest(CAST(:keys AS text[])) AS k ORDER BY k) AS ordered")
-
-
-def lock_slots(session: Session, wanted: list[Resource], start: datetime, until: datetime) -> None:
-    """PostgreSQL: a transaction advisory lock per wanted resource and UTC day of [start, until), all
-    taken in one sorted order, before the claims are inserted.
-
-    Two transactions inserting overlapping claims at once would each insert its row and then wait for
-    the other's inside the exclusion constraint: PostgreSQL aborts one with 40P01 (a 503, seen with
-    200 bookings of one slot). Queued here instead, the second inserts after the first has committed
-    and gets 23P01 (409), or succeeds if the first rolled back. The constraint still decides.
-    """
-    day, days = start.astimezone(UTC).date(), []
-    last = (until - timedelta(microseconds=1)).astimezone(UTC).date()
-    while day <= last:
-        days.append(day.isoformat())
-        day += timedelta(days=1)
-    keys = sorted({f"{r.kind}:{r.key}:{d}" for r in wanted for d in days})
-    session.execute(LOCK_SLOTS, {"keys": keys})
-
-
-def guarded(session: Session, session_id: str, wanted: list[Resource], start: datetime, until: datetime,
-            write: Callable[[], None]) -> None:
-    """PostgreSQL: run `write` (which inserts the claims); an exclusion violation becomes 409 `slot_conflict`.
-
-    The request fails anyway, so its whole transaction is dropped (no savepoint round trips) and a fresh
-    read lists who holds the slot; the winner has committed, since the constraint waited for it.
-    """
-    lock_slots(session, wanted, start, until)
-    try:
-        write()
-    except IntegrityError as e:
-        if getattr(e.orig, "sqlstate", None) != EXCLUSION_VIOLATION:
-            raise
-        session.rollback()
-        raise slot_conflict(conflicts(session, wanted, start, until, exclude_session=session_id)) from None
-
-
 def take(session: Session, session_id: str, wanted: list[Resource], start: datetime, end: datetime,
-         buffer: timedelta, *, release_first: bool = False) -> None:
+         buffer: timedelta, *, release_first: bool = False, check_names: repo.NameCheck | None = None) -> None:
     """Claim every wanted resource for the session, or raise 409 `slot_conflict` listing each conflict.
 
     `release_first`: drop the session's current claims in the same step (reschedule: the old slot is freed).
+    `check_names(taken)`: the same-name check, run where the database needs it (repository_claims.take).
     """
     until = end + buffer
-    rows = rows_for(session_id, wanted, start, until)
-    if session.get_bind().dialect.name == "postgresql":
-        def write() -> None:
-            if release_first:
-                release(session, session_id)
-            session.execute(insert(ResourceClaim), rows)
-        guarded(session, session_id, wanted, start, until, write)
-        return
-    # SQLite: this transaction holds the write lock since its BEGIN IMMEDIATE.
-    found = conflicts(session, wanted, start, until, exclude_session=session_id)
+    found = repo.take(session, session_id, rows_for(session_id, wanted, start, until), start, until,
+                      release_first=release_first, check_names=check_names)
     if found:
-        raise slot_conflict(found)
-    if release_first:
-        release(session, session_id)
-    session.execute(insert(ResourceClaim), rows)
+        raise slot_conflict(labelled(wanted, found))
 
 
 def release(session: Session, session_id: str) -> None:
     """Free every slot the session holds (cancel, reschedule)."""
-    session.execute(delete(ResourceClaim).where(col(ResourceClaim.session_id) == session_id))
+    repo.release(session, session_id)
 
 
 def shorten(session: Session, session_id: str, until: datetime) -> None:
@@ -152,9 +101,4 @@ def shorten(session: Session, session_id: str, until: datetime) -> None:
 
     Shrinking a claim can never create an overlap; a claim that starts after `until` is dropped.
     """
-    session.execute(delete(ResourceClaim).where(col(ResourceClaim.session_id) == session_id,
-                                                col(ResourceClaim.starts_at) >= until))
-    session.execute(update(ResourceClaim).where(col(ResourceClaim.session_id) == session_id,
-                                                col(ResourceClaim.ends_at) > until)
-                    .values(ends_at=until).execution_options(synchronize_session=False))
-
+    repo.shorten(session, session_id, until)

@@ -17,11 +17,7 @@ SESSION_CANCELLED = "mediation.session.cancelled"
 SESSION_STARTED = "mediation.session.started"
 SESSION_CONCLUDED = "mediation.session.concluded"
 REMINDER_DUE = "mediation.session.reminder_due"
-AGREEMENT_RECORDED = "mediation.agreement.recorded"
-FOLLOWUP_DUE = "mediation.followup.due"
-JUDICIAL_CONFIRMATION_CLOSING = "mediation.judicial_confirmation.closing"
 LEGAL_OPINION_REQUESTED = "mediation.legal_opinion.requested"
-SATISFACTION_RECORDED = "mediation.satisfaction.recorded"
 
 
 def session_data(s: MediationSession, mediator_ids: list[str], parties: list[SessionParty],

@@ -1,7 +1,7 @@
 """Mediation sessions (调解会), their mediators and parties, resource claims and reminders."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
@@ -103,6 +103,10 @@ class SessionParty(SQLModel, table=True):
     pii_kid: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
     phone_hash: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
     id_hash: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+
+
+# No claim lasts a day (a session is bounded by office hours): overlap queries scan an index range.
+MAX_CLAIM = timedelta(hours=24)
 
 
 class ResourceClaim(SQLModel, table=True):

@@ -2,22 +2,28 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import cast, delete, func, insert, literal, null, select, text, union_all
+from sqlalchemy import CTE, bindparam, cast, delete, func, insert, literal, null, select, text, union_all
 from sqlmodel import Session, col
 
+from services.mediation.agreement.models import Agreement
+from services.mediation.casefile import progress
 from services.mediation.mediator.models import MediatorLeave, MediatorRelation
 from services.mediation.room.models import Room, RoomClosure
+from services.mediation.session import repository_claims as claims_repo
 from services.mediation.session.models import (
     MediationSession,
+    ResourceClaim,
     SessionMediator,
     SessionParty,
     SessionReminder,
     SessionStatus,
 )
-from shared.db import UTCDateTime
+from shared.db import UTCDateTime, table_of
 
 ACTIVE = (SessionStatus.scheduled.value, SessionStatus.in_progress.value)
 
@@ -93,6 +99,21 @@ def party_name_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+def occupying(session: Session, *, start: datetime, end: datetime, room_id: str | None, after: list | None,
+              limit: int) -> list[MediationSession]:
+    """Sessions not cancelled that overlap [start, end), in (start, id) order, `limit` + 1 of them."""
+    q = select(MediationSession).where(col(MediationSession.status) != SessionStatus.cancelled.value,
+                                       col(MediationSession.ends_at) > start, col(MediationSession.starts_at) < end)
+    if room_id:
+        q = q.where(col(MediationSession.room_id) == room_id)
+    if after:
+        t = datetime.fromisoformat(after[0])
+        q = q.where((MediationSession.starts_at > t)
+                    | ((MediationSession.starts_at == t) & (MediationSession.id > after[1])))
+    q = q.order_by(col(MediationSession.starts_at), col(MediationSession.id)).limit(limit + 1)
+    return list(session.execute(q).scalars())
+
+
 def of_case(session: Session, case_no: str) -> list[MediationSession]:
     q = (select(MediationSession).where(col(MediationSession.case_no) == case_no)
          .order_by(col(MediationSession.starts_at)))
@@ -122,9 +143,9 @@ def active_ids_overlapping(session: Session, *, start: datetime, end: datetime, 
     return list(session.execute(q.order_by(col(MediationSession.starts_at))).scalars())
 
 
-def insert_booking(session: Session, s: MediationSession, mediator_ids: list[str], parties: list[SessionParty],
-                   reminders: dict[int, datetime]) -> None:
-    """Write a new session with its mediators, parties and reminders (Core inserts: the hot path)."""
+def _insert_rows(session: Session, s: MediationSession, mediator_ids: list[str], parties: list[SessionParty],
+                 reminders: dict[int, datetime]) -> None:
+    """A new session with its mediators, parties and reminders (Core inserts: the hot path)."""
     session.execute(insert(MediationSession), [s.model_dump()])
     session.execute(insert(SessionMediator), [{"session_id": s.id, "mediator_id": m, "position": i}
                                               for i, m in enumerate(mediator_ids)])
@@ -133,52 +154,91 @@ def insert_booking(session: Session, s: MediationSession, mediator_ids: list[str
                                                "delivered": True} for h, at in reminders.items()])
 
 
-BOOKING_CTE = text("""
-WITH s AS (
+def _cte(name: str, sql: str) -> CTE:
+    return text(sql).columns().cte(name)
+
+
+# PostgreSQL: a booking in one statement. The intake's step is casefile/progress.py's own statement.
+# Every parameter is named b_*: one named like a case_intake column would join the UPDATE's SET clause.
+BOOKING_STATEMENT = insert(table_of(ResourceClaim)).from_select(
+    ["session_id", "resource_kind", "resource_key", "starts_at", "ends_at"],
+    text("SELECT :b_id, t.k, t.key, :b_starts_at, :b_until "
+         "FROM unnest(CAST(:b_ckinds AS varchar[]), CAST(:b_ckeys AS varchar[])) AS t(k, key)").columns(),
+).add_cte(_cte("s", """
   INSERT INTO mediation_session (id, case_no, room_id, status, starts_at, ends_at, language, lawyer_id, notes,
                                  created_by, created_at, updated_at, version)
-  VALUES (:id, :case_no, :room_id, :status, :starts_at, :ends_at, :language, :lawyer_id, :notes, :created_by,
-          :now, :now, 0)),
-m AS (
+  VALUES (:b_id, :b_case_no, :b_room_id, :b_status, :b_starts_at, :b_ends_at, :b_language, :b_lawyer_id,
+          :b_notes, :b_created_by, :b_now, :b_now, 0)"""), _cte("m", """
   INSERT INTO session_mediator (session_id, mediator_id, position)
-  SELECT :id, t.mid, t.ord - 1 FROM unnest(CAST(:mids AS varchar[])) WITH ORDINALITY AS t(mid, ord)),
-p AS (
+  SELECT :b_id, t.mid, t.ord - 1 FROM unnest(CAST(:b_mids AS varchar[])) WITH ORDINALITY AS t(mid, ord)"""),
+  _cte("p", """
   INSERT INTO session_party (session_id, position, name, role, party_key, name_key, phone_cipher,
                              id_number_cipher, pii_kid, phone_hash, id_hash)
-  SELECT :id, t.ord - 1, t.n, t.r, t.k, t.nk, t.pc, t.ic, t.kid, t.ph, t.ih
-  FROM unnest(CAST(:pnames AS varchar[]), CAST(:proles AS varchar[]), CAST(:pkeys AS varchar[]),
-              CAST(:pnamekeys AS varchar[]), CAST(:pphonecs AS text[]), CAST(:pidcs AS text[]),
-              CAST(:pkids AS varchar[]), CAST(:pphonehs AS varchar[]), CAST(:pidhs AS varchar[]))
-       WITH ORDINALITY AS t(n, r, k, nk, pc, ic, kid, ph, ih, ord)),
-r AS (
+  SELECT :b_id, t.ord - 1, t.n, t.r, t.k, t.nk, t.pc, t.ic, t.kid, t.ph, t.ih
+  FROM unnest(CAST(:b_pnames AS varchar[]), CAST(:b_proles AS varchar[]), CAST(:b_pkeys AS varchar[]),
+              CAST(:b_pnamekeys AS varchar[]), CAST(:b_pphonecs AS text[]), CAST(:b_pidcs AS text[]),
+              CAST(:b_pkids AS varchar[]), CAST(:b_pphonehs AS varchar[]), CAST(:b_pidhs AS varchar[]))
+       WITH ORDINALITY AS t(n, r, k, nk, pc, ic, kid, ph, ih, ord)"""), _cte("r", """
   INSERT INTO session_reminder (session_id, lead_hours, due_at, sent_at, delivered)
-  SELECT :id, t.h, t.d, NULL, true FROM unnest(CAST(:leads AS integer[]), CAST(:dues AS timestamptz[])) AS t(h, d)),
-i AS (
-  UPDATE case_intake SET status = 'scheduled' WHERE case_no = :case_no AND status = 'pending')
-INSERT INTO resource_claim (session_id, resource_kind, resource_key, starts_at, ends_at)
-SELECT :id, t.k, t.key, :starts_at, :until
-FROM unnest(CAST(:ckinds AS varchar[]), CAST(:ckeys AS varchar[])) AS t(k, key)
-""")
+  SELECT :b_id, t.h, t.d, NULL, true
+  FROM unnest(CAST(:b_leads AS integer[]), CAST(:b_dues AS timestamptz[])) AS t(h, d)"""),
+  progress.session_booked(bindparam("b_case_no")).cte("i"))
 
 
-def insert_booking_pg(session: Session, s: MediationSession, mediator_ids: list[str], parties: list[SessionParty],
-                      reminders: dict[int, datetime], claim_rows: list[dict]) -> None:
-    """PostgreSQL: the session, its mediators, parties, reminders, claims and the intake in one statement.
+def _booking_params(s: MediationSession, mediator_ids: list[str], parties: list[SessionParty],
+                    reminders: dict[int, datetime], claim_rows: list[dict]) -> dict:
+    return {
+        "b_id": s.id, "b_case_no": s.case_no, "b_room_id": s.room_id, "b_status": s.status,
+        "b_starts_at": s.starts_at, "b_ends_at": s.ends_at, "b_language": s.language, "b_lawyer_id": s.lawyer_id,
+        "b_notes": s.notes,
+        "b_created_by": s.created_by, "b_now": s.created_at, "b_mids": list(mediator_ids),
+        "b_pnames": [p.name for p in parties], "b_proles": [p.role for p in parties],
+        "b_pkeys": [p.party_key for p in parties], "b_pnamekeys": [p.name_key for p in parties],
+        "b_pphonecs": [p.phone_cipher for p in parties], "b_pidcs": [p.id_number_cipher for p in parties],
+        "b_pkids": [p.pii_kid for p in parties], "b_pphonehs": [p.phone_hash for p in parties],
+        "b_pidhs": [p.id_hash for p in parties],
+        "b_leads": list(reminders), "b_dues": list(reminders.values()),
+        "b_until": claim_rows[0]["ends_at"], "b_ckinds": [c["resource_kind"] for c in claim_rows],
+        "b_ckeys": [c["resource_key"] for c in claim_rows]}
 
-    One round trip instead of six; the exclusion constraint on the claims still decides.
+
+def insert_booking(session: Session, s: MediationSession, mediator_ids: list[str], parties: list[SessionParty],
+                   reminders: dict[int, datetime], claim_rows: list[dict], *,
+                   check_names: claims_repo.NameCheck) -> Sequence[Any]:
+    """Write a new session with its mediators, parties, reminders and claims (`claim_rows`, all over one
+    range), and move its case intake on (casefile/progress.py); or return the claims in the way.
+
+    PostgreSQL: one statement (one round trip instead of six) under the slot locks; the exclusion
+    constraint on the claims decides. SQLite: the rows, then the claims as `repository_claims.take`.
+    `check_names`: the same-name check, run where this database needs it (repository_claims.take).
     """
-    session.execute(BOOKING_CTE, {
-        "id": s.id, "case_no": s.case_no, "room_id": s.room_id, "status": s.status, "starts_at": s.starts_at,
-        "ends_at": s.ends_at, "language": s.language, "lawyer_id": s.lawyer_id, "notes": s.notes,
-        "created_by": s.created_by, "now": s.created_at, "mids": list(mediator_ids),
-        "pnames": [p.name for p in parties], "proles": [p.role for p in parties],
-        "pkeys": [p.party_key for p in parties], "pnamekeys": [p.name_key for p in parties],
-        "pphonecs": [p.phone_cipher for p in parties], "pidcs": [p.id_number_cipher for p in parties],
-        "pkids": [p.pii_kid for p in parties], "pphonehs": [p.phone_hash for p in parties],
-        "pidhs": [p.id_hash for p in parties],
-        "leads": list(reminders), "dues": list(reminders.values()),
-        "until": claim_rows[0]["ends_at"], "ckinds": [c["resource_kind"] for c in claim_rows],
-        "ckeys": [c["resource_key"] for c in claim_rows]})
+    start, until = claim_rows[0]["starts_at"], claim_rows[0]["ends_at"]
+    if claims_repo.on_postgres(session):
+        check_names(False)
+        keys = list(dict.fromkeys((c["resource_kind"], c["resource_key"]) for c in claim_rows))
+        params = _booking_params(s, mediator_ids, parties, reminders, claim_rows)
+
+        def write() -> None:
+            session.execute(BOOKING_STATEMENT, params)
+        return claims_repo.guarded(session, s.id, keys, start, until, write)
+    _insert_rows(session, s, mediator_ids, parties, reminders)
+    found = claims_repo.take(session, s.id, claim_rows, start, until, check_names=check_names)
+    if not found:
+        session.execute(progress.session_booked(s.case_no))
+    return found
+
+
+def replace_mediators(session: Session, session_id: str, mediator_ids: list[str]) -> None:
+    """The session's mediators become `mediator_ids` (in that order)."""
+    session.execute(delete(SessionMediator).where(col(SessionMediator.session_id) == session_id))
+    session.add_all([SessionMediator(session_id=session_id, mediator_id=m, position=i)
+                     for i, m in enumerate(mediator_ids)])
+
+
+def agreement_ids(session: Session, session_ids: list[str]) -> dict[str, str]:
+    """{session id: id of the agreement reached in it} for those of `session_ids` that have one."""
+    q = select(col(Agreement.session_id), col(Agreement.id)).where(col(Agreement.session_id).in_(session_ids))
+    return dict(session.execute(q).tuples().all())
 
 
 def replace_reminders(session: Session, session_id: str, due: dict[int, datetime]) -> None:
