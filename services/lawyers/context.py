@@ -7,8 +7,7 @@ from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from services.lawyers.lawyer.snapshot import RosterSnapshot
 from services.lawyers.settings import LawyersSettings
@@ -78,15 +77,15 @@ class Ctx:
         if not self._me_loaded:
             self._me_loaded = True
             if self.has("lawyer") and self.principal:
-                from services.lawyers.lawyer.models import Lawyer
-                self._me = self.session.execute(
-                    select(col(Lawyer.id)).where(col(Lawyer.login) == self.principal.sub)).scalar_one_or_none()
+                from services.lawyers.lawyer.repository import id_of_login
+                self._me = id_of_login(self.session, self.principal.sub)
         return self._me
 
-    def require(self, *roles: str) -> None:
-        if not self.has(*roles):
-            raise Forbidden(f"This call needs one of the roles: {', '.join(roles)}.",
-                            detail_zh=f"此操作需要以下角色之一：{'、'.join(roles)}。")
+
+def needs_role(*roles: str) -> Forbidden:
+    """The 403 naming the roles a call needs."""
+    return Forbidden(f"This call needs one of the roles: {', '.join(roles)}.",
+                     detail_zh=f"此操作需要以下角色之一：{'、'.join(roles)}。")
 
 
 def job_ctx(app, session: Session, now: datetime | None = None) -> Ctx:
@@ -99,8 +98,7 @@ async def get_ctx(request: Request, session: DbSession, principal: CurrentPrinci
     endpoint's worker thread: shared/routing.py). Every public route needs one of the public roles: a
     `service` token is for `/internal/...` only (API.md "Roles"), so it gets 403 here, never a list."""
     if not principal.has(*READ_ROLES):
-        raise Forbidden(f"This call needs one of the roles: {', '.join(READ_ROLES)}.",
-                        detail_zh=f"此操作需要以下角色之一：{'、'.join(READ_ROLES)}。")
+        raise needs_role(*READ_ROLES)
     return Ctx(session=session, settings=request.app.state.settings, store=request.app.state.calendar,
                principal=principal, roster=request.app.state.roster)
 

@@ -81,3 +81,52 @@ class WaiverCreate(BaseModel):
     signed_on: Day
     signed_by: str = PField(default="", max_length=200)
     case_no: str | None = PField(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")
+
+
+# -- answers (dates and instants are the strings of context.day() / iso()) ----------------------------
+class WaiverPublic(BaseModel):
+    """A recorded waiver (知情同意书)."""
+
+    id: str
+    conflict_id: str
+    consent_ref: str
+    signed_by: str
+    signed_on: str
+    case_no: str | None
+    created_at: str
+
+
+class ConflictPublic(BaseModel):
+    """A register entry (利益冲突登记) with the last day it blocks (None: for good) and its waivers."""
+
+    id: str
+    lawyer_id: str
+    party_name: str
+    relation: Relation
+    matter: str
+    case_no: str | None
+    ends_on: str | None
+    blocks_until: str | None
+    waivers: list[WaiverPublic]
+    created_at: str
+
+
+class ConflictHit(BaseModel):
+    """A live entry blocking a lawyer for a party."""
+
+    conflict_id: str
+    party_name: str
+    relation: Relation
+    matter: str
+
+
+class ConflictedLawyer(BaseModel):
+    lawyer_id: str
+    conflicts: list[ConflictHit]
+
+
+class ConflictCheck(BaseModel):
+    """Which lawyers are conflicted with these parties today (利益冲突审查)."""
+
+    parties: list[str]
+    conflicted: list[ConflictedLawyer]

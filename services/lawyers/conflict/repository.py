@@ -7,6 +7,10 @@ from sqlmodel import Session, col
 from services.lawyers.conflict.models import ConflictEntry, ConflictWaiver
 
 
+def get(session: Session, conflict_id: str) -> ConflictEntry | None:
+    return session.get(ConflictEntry, conflict_id)
+
+
 def by_party_keys(session: Session, keys: list[str], lawyer_ids: list[str] | None = None) -> list[ConflictEntry]:
     if not keys:
         return []

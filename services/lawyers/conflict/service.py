@@ -78,7 +78,7 @@ def register(ctx: Ctx, lawyer_id: str, body: ConflictCreate) -> ConflictEntry:
 
 
 def waive(ctx: Ctx, conflict_id: str, body: WaiverCreate) -> ConflictWaiver:
-    e = ctx.session.get(ConflictEntry, conflict_id)
+    e = repo.get(ctx.session, conflict_id)
     if e is None:
         raise NotFound(f"No conflict entry {conflict_id}.")
     if e.relation not in ctx.settings.waivable_relations:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel
 from pydantic import Field as PField
@@ -86,3 +87,53 @@ class AssistIn(BaseModel):
     end: Instant
     topic: str = PField(default="", max_length=500)
     case_no: str | None = PField(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")
+
+
+# -- answers (dates and instants are the strings of context.day() / iso()) ----------------------------
+class ShiftPublic(BaseModel):
+    """A duty shift (值班) with its hours that day."""
+
+    id: str
+    date: str
+    slot: int
+    lawyer_id: str
+    place: str
+    start: str
+    end: str
+
+
+class RosterGenerated(BaseModel):
+    """The shifts generated for a period and how many each lawyer got."""
+
+    model_config = {"populate_by_name": True}
+
+    items: list[ShiftPublic]
+    next_cursor: str | None = None
+    from_: str = PField(alias="from")
+    to: str
+    load: dict[str, int]
+
+
+class ReceptionDayPublic(BaseModel):
+    """A leader reception day (领导接访日): the monthly one (no id) or an ad hoc one."""
+
+    id: str | None
+    date: str
+    kind: Literal["monthly", "ad_hoc"]
+    leader: str
+    note: str
+
+
+class AssistPublic(BaseModel):
+    """A reception assist (协助接访); `public_lawyer` is the same lawyer as `lawyer_id`."""
+
+    id: str
+    leader: str
+    start: str
+    end: str
+    topic: str
+    public_lawyer: str
+    lawyer_id: str
+    case_no: str | None
+    handoff_id: str | None
+    created_at: str

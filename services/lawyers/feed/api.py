@@ -5,15 +5,12 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter, Response
 from icalendar import Calendar, Event
-from sqlmodel import col
 
-from services.lawyers.context import CtxDep
+from services.lawyers.access import OwnLawyer
 from services.lawyers.duty import repository as duty_repo
 from services.lawyers.duty.service import _hm
-from services.lawyers.lawyer import service as lawyers
-from services.lawyers.opinion.models import OpinionRequest
+from services.lawyers.opinion import repository as opinion_repo
 from services.lawyers.review import repository as review_repo
-from shared.errors import NotFound
 from shared.routing import OneHopRoute
 from shared.timeutil import local_dt
 
@@ -38,10 +35,9 @@ def _event(uid: str, summary: str, start, end, stamp: datetime, description: str
 
 
 @router.get("/lawyers/{lawyer_id}/calendar.ics", response_class=Response, responses=FEED_RESPONSES)
-def calendar_feed(lawyer_id: str, ctx: CtxDep) -> Response:
-    lw = lawyers.visible(ctx, lawyer_id)
-    if not (ctx.oversees or ctx.me == lw.id):
-        raise NotFound(f"No lawyer {lawyer_id}.")
+def calendar_feed(lawyer: OwnLawyer) -> Response:
+    """The lawyer's own feed (coordinators and auditors: anyone's; 404 for everyone else)."""
+    ctx, lw = lawyer.ctx, lawyer.load()
     s, stamp = ctx.session, datetime.now(UTC)
     cal = Calendar()
     cal.add("prodid", PRODID)
@@ -61,9 +57,7 @@ def calendar_feed(lawyer_id: str, ctx: CtxDep) -> Response:
         if r.status == "open":
             cal.add_component(_event(f"review-due-{r.id}", f"复查复核意见到期 {r.case_no}", r.due_on,
                                      r.due_on + timedelta(days=1), stamp))
-    from sqlalchemy import select
-    for rq in s.execute(select(OpinionRequest).where(col(OpinionRequest.assignee_id) == lw.id,
-                                                     col(OpinionRequest.status) == "assigned")).scalars():
+    for rq in opinion_repo.open_of(s, lw.id):
         cal.add_component(_event(f"opinion-due-{rq.id}", f"法律意见书到期 {rq.case_no}", rq.due_on,
                                  rq.due_on + timedelta(days=1), stamp, description=rq.question[:500]))
     return Response(cal.to_ical(), media_type="text/calendar; charset=utf-8",

@@ -1,15 +1,25 @@
 """Hours and fee ledger endpoints (the monthly report: services/lawyers/report/)."""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from services.lawyers.access import CoordinatorCtx, OwnLawyer
 from services.lawyers.context import CtxDep
+from services.lawyers.hours import repository as repo
 from services.lawyers.hours import service
-from services.lawyers.hours.models import FeeCreate, TimeEntryCreate
-from services.lawyers.lawyer import service as lawyers
+from services.lawyers.hours.models import (
+    FeeCreate,
+    FeeLedger,
+    FeePublic,
+    HoursUsage,
+    TimeEntryCreate,
+    TimeEntryLogged,
+    TimeEntryPublic,
+)
 from shared.db import utcnow
+from shared.pagination import Page
 from shared.problem_docs import problems
 from shared.routing import OneHopRoute
 from shared.timeutil import Month, local_date
@@ -18,40 +28,31 @@ router = APIRouter(prefix="/api/v1/lawyers", tags=["hours"], route_class=OneHopR
 MONTH = Query(description="YYYY-MM")
 
 
-def _own_or_overseer(ctx, lawyer_id: str):
-    lw = lawyers.visible(ctx, lawyer_id)
-    if not (ctx.oversees or ctx.me == lw.id):
-        from shared.errors import NotFound
-        raise NotFound(f"No lawyer {lawyer_id}.")
-    return lw
-
-
-@router.post("/time-entries", status_code=201)
-def log_time(body: TimeEntryCreate, ctx: CtxDep) -> dict:
+@router.post("/time-entries", status_code=201, response_model=TimeEntryLogged)
+def log_time(body: TimeEntryCreate, ctx: CtxDep) -> dict[str, Any]:
+    """Coordinators log anyone's hours, a lawyer their own (checked with the lawyer record: 403)."""
     e = service.log_time(ctx, body)
     return service.entry_public(e) | {"usage": service.usage(ctx, e.lawyer_id, e.day.year)}
 
 
-@router.get("/lawyers/{lawyer_id}/hours")
-def hours(lawyer_id: str, ctx: CtxDep, year: int | None = Query(default=None, ge=2000, le=2100)) -> dict:
-    lw = _own_or_overseer(ctx, lawyer_id)
-    return service.usage(ctx, lw.id, year or local_date(utcnow()).year)
+@router.get("/lawyers/{lawyer_id}/hours", response_model=HoursUsage)
+def hours(lawyer: OwnLawyer, year: int | None = Query(default=None, ge=2000, le=2100)) -> dict[str, Any]:
+    return service.usage(lawyer.ctx, lawyer.load().id, year or local_date(utcnow()).year)
 
 
-@router.get("/lawyers/{lawyer_id}/time-entries")
-def time_entries(lawyer_id: str, ctx: CtxDep, month: Annotated[Month, MONTH]) -> dict:
-    lw = _own_or_overseer(ctx, lawyer_id)
+@router.get("/lawyers/{lawyer_id}/time-entries", response_model=Page[TimeEntryPublic])
+def time_entries(lawyer: OwnLawyer, month: Annotated[Month, MONTH]) -> dict[str, Any]:
+    lw = lawyer.load()
     start, end = service.month_bounds(month)
-    return {"items": [service.entry_public(e) for e in service.repo.entries_between(ctx.session, lw.id, start, end)],
+    return {"items": [service.entry_public(e) for e in repo.entries_between(lawyer.ctx.session, lw.id, start, end)],
             "next_cursor": None}
 
 
-@router.post("/fees", status_code=201, responses=problems((422, "fee_out_of_range")))
-def add_fee(body: FeeCreate, ctx: CtxDep) -> dict:
+@router.post("/fees", status_code=201, response_model=FeePublic, responses=problems((422, "fee_out_of_range")))
+def add_fee(body: FeeCreate, ctx: CoordinatorCtx) -> dict[str, Any]:
     return service.fee_public(service.add_fee(ctx, body))
 
 
-@router.get("/lawyers/{lawyer_id}/fees")
-def fee_ledger(lawyer_id: str, ctx: CtxDep, month: Annotated[Month, MONTH]) -> dict:
-    lw = _own_or_overseer(ctx, lawyer_id)
-    return service.ledger(ctx, lw.id, month)
+@router.get("/lawyers/{lawyer_id}/fees", response_model=FeeLedger)
+def fee_ledger(lawyer: OwnLawyer, month: Annotated[Month, MONTH]) -> dict[str, Any]:
+    return service.ledger(lawyer.ctx, lawyer.load().id, month)

@@ -81,3 +81,55 @@ class FeeCreate(BaseModel):
     amount: int | None = PField(default=None, ge=0, le=10_000_000)
     case_no: str | None = PField(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")
     note: str = PField(default="", max_length=500)
+
+
+# -- answers (dates and instants are the strings of context.day() / iso()) ----------------------------
+class TimeEntryPublic(BaseModel):
+    """Hours logged (工时)."""
+
+    id: str
+    lawyer_id: str
+    date: str
+    hours: float
+    case_no: str | None
+    activity: str
+    created_at: str
+
+
+class HoursUsage(BaseModel):
+    """A year's hours against the contracted annual hours; `warning` at the warning ratio (80%)."""
+
+    lawyer_id: str
+    year: int
+    used: float
+    annual_hours: float | None
+    remaining: float | None
+    ratio: float | None
+    warning: bool
+
+
+class TimeEntryLogged(TimeEntryPublic):
+    usage: HoursUsage
+
+
+class FeePublic(BaseModel):
+    """A fee line (律师费用台账): recorded, or a duty day worked (`kind` duty_day)."""
+
+    id: str
+    lawyer_id: str
+    date: str
+    kind: str
+    amount: int
+    case_no: str | None
+    ref_id: str | None
+    difficulty: Difficulty | None
+    note: str
+
+
+class FeeLedger(BaseModel):
+    """A lawyer's fee lines of a month and their total."""
+
+    lawyer_id: str
+    month: str
+    items: list[FeePublic]
+    total: int

@@ -83,7 +83,6 @@ def record_opinion_fee(ctx: Ctx, o: LegalOpinion) -> None:
 
 
 def add_fee(ctx: Ctx, body: FeeCreate) -> FeeEntry:
-    ctx.require("coordinator")
     if ctx.session.get(Lawyer, body.lawyer_id) is None:
         raise Unprocessable("lawyer_id: unknown lawyer", code="validation_error")
     amount = body.amount

@@ -126,3 +126,57 @@ def contract_public(c: LawyerContract) -> dict[str, Any]:
 def leave_public(lv: LawyerLeave) -> dict[str, Any]:
     return {"id": lv.id, "lawyer_id": lv.lawyer_id, "start": lv.start.isoformat(), "end": lv.end.isoformat(),
             "reason": lv.reason}
+
+
+# -- answers (dates and instants are the strings of context.day() / iso(): YYYY-MM-DD, RFC 3339 +08:00) --
+class VocabularyWarning(BaseModel):
+    """Words sent that are not in the shared vocabulary, stored as `other` (shared/vocabulary.py)."""
+
+    code: str
+    field: str
+    value: str | list[str]
+    stored_as: str
+    message: str
+    message_zh: str
+
+
+class ContractPublic(BaseModel):
+    """A retained-counsel contract (常年法律顾问合同)."""
+
+    id: str
+    start: str
+    end: str
+    annual_hours: float
+
+
+class LeavePublic(BaseModel):
+    """Leave (请假)."""
+
+    id: str
+    lawyer_id: str
+    start: str
+    end: str
+    reason: str
+
+
+class LawyerPublic(BaseModel):
+    """A lawyer on the roster (律师), with the contract in force (else the latest) for retained counsel."""
+
+    id: str
+    name: str
+    kind: LawyerKind
+    license_no: str
+    firm: str
+    specialties: list[str]
+    specialties_label: list[str]
+    specialties_text: list[str]
+    warnings: list[VocabularyWarning]
+    languages: list[str]
+    user: str | None
+    email: str | None
+    active: bool
+    qualification: dict[str, Any] | None
+    contract: ContractPublic | None
+    open_requests: int
+    last_assigned_at: str | None
+    created_at: str

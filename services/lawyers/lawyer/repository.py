@@ -20,6 +20,11 @@ def by_login(session: Session, login: str) -> Lawyer | None:
     return session.execute(select(Lawyer).where(col(Lawyer.login) == login)).scalar_one_or_none()
 
 
+def id_of_login(session: Session, login: str) -> str | None:
+    """The roster id linked to a login (the calling lawyer's own record)."""
+    return session.execute(select(col(Lawyer.id)).where(col(Lawyer.login) == login)).scalar_one_or_none()
+
+
 def by_license(session: Session, license_no: str) -> Lawyer | None:
     return session.execute(select(Lawyer).where(col(Lawyer.license_no) == license_no)).scalar_one_or_none()
 

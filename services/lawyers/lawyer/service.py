@@ -117,15 +117,14 @@ def visible(ctx: Ctx, lawyer_id: str) -> Lawyer:
 
 
 def managed(ctx: Ctx, lawyer_id: str) -> Lawyer:
-    ctx.require("coordinator")
+    """The lawyer a coordinator changes (the route checked the role), else 404."""
     lw = repo.get(ctx.session, lawyer_id)
     if lw is None:
         raise NotFound(f"No lawyer {lawyer_id}.")
     return lw
 
 
-def update(ctx: Ctx, lawyer_id: str, body: LawyerUpdate) -> Lawyer:
-    lw = managed(ctx, lawyer_id)
+def update(ctx: Ctx, lw: Lawyer, body: LawyerUpdate) -> Lawyer:
     data = body.model_dump(exclude_unset=True)
     if "user" in data:
         login = data.pop("user")

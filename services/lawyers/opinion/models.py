@@ -9,6 +9,8 @@ from pydantic import Field as PField
 from sqlalchemy import Column, Date, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from services.lawyers.conflict.models import ConflictHit
+from services.lawyers.lawyer.models import VocabularyWarning
 from shared.db import JSONType, UTCDateTime
 from shared.timeutil import Day
 
@@ -171,3 +173,95 @@ class OpinionCreate(BaseModel):
     facts: str = PField(default="", max_length=50000)
     petitioner_request: str | None = PField(default=None, max_length=20000)
     amendment_reason: str = PField(default="", max_length=1000)
+
+
+# -- answers (dates and instants are the strings of context.day() / iso()) ----------------------------
+class PartyPublic(BaseModel):
+    name: str
+    role: PartyRole | None
+
+
+class OpinionPublic(BaseModel):
+    """A filed legal opinion (法律意见书), one version."""
+
+    id: str
+    request_id: str | None
+    review_id: str | None
+    case_no: str
+    version: int
+    lawyer_id: str
+    petitioner_request: str
+    facts: str
+    summary: str
+    analysis: str
+    legality: Legality
+    recommended_channel: Channel
+    legal_basis: list[str]
+    amends_id: str | None
+    amendment_reason: str
+    filed_at: str
+
+
+class OpinionRequestListed(BaseModel):
+    """An opinion request (法律意见征询) as listed: without its opinion."""
+
+    id: str
+    case_no: str
+    question: str
+    category: str | None
+    category_label: str | None
+    category_text: str | None
+    warnings: list[VocabularyWarning]
+    deadline_provisional: bool
+    deadline_missing_year: int | None
+    language: str | None
+    parties: list[PartyPublic]
+    status: RequestStatus
+    assignee_id: str | None
+    assigned_at: str | None
+    due_on: str
+    due_soon: bool
+    overdue: bool
+    declined_by: list[str]
+    handoff_id: str | None
+    created_at: str
+    answered_at: str | None
+
+
+class OpinionRequestPublic(OpinionRequestListed):
+    """An opinion request with its latest opinion (None until answered)."""
+
+    opinion: OpinionPublic | None
+
+
+class OpinionRequestDeclined(OpinionRequestListed):
+    """The request after its assignee declined (拒绝承办), reassigned or left unassigned."""
+
+    declined: bool
+
+
+class SkippedLawyer(BaseModel):
+    """A lawyer an assignment passed over, and why; `conflicts` only for conflicts of interest."""
+
+    lawyer_id: str
+    reasons: list[str]
+    conflicts: list[ConflictHit] = []
+
+
+class DecisionPublic(BaseModel):
+    """One assignment decision (分派记录)."""
+
+    id: str
+    request_id: str
+    at: str
+    mode: str
+    actor: str
+    chosen_id: str | None
+    note: str
+    skipped: list[SkippedLawyer]
+    reason_counts: dict[str, int]
+
+
+class AssignmentLog(BaseModel):
+    request_id: str
+    items: list[DecisionPublic]

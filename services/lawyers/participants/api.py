@@ -7,13 +7,12 @@ only); the gateway caches the answer briefly.
 """
 from __future__ import annotations
 
-from fastapi import APIRouter
-from sqlalchemy import select, union
-from sqlmodel import col
+from typing import Any
 
-from services.lawyers.lawyer.models import Lawyer
-from services.lawyers.opinion.models import LegalOpinion, OpinionRequest
-from services.lawyers.review.models import ReviewMatter, ReviewPanelMember
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from services.lawyers.participants import repository as repo
 from shared.auth import ServicePrincipal
 from shared.db import DbSession
 from shared.routing import OneHopRoute
@@ -21,17 +20,15 @@ from shared.routing import OneHopRoute
 router = APIRouter(tags=["internal"], route_class=OneHopRoute)
 
 
-@router.get("/internal/cases/{case_no}/participants", include_in_schema=False)
-def case_participants(case_no: str, session: DbSession, _: ServicePrincipal) -> dict:
+class CaseParticipants(BaseModel):
+    """The people of the lawyers' service working on a case (login names)."""
+
+    case_no: str
+    service: str
+    users: list[str]
+
+
+@router.get("/internal/cases/{case_no}/participants", response_model=CaseParticipants, include_in_schema=False)
+def case_participants(case_no: str, session: DbSession, _: ServicePrincipal) -> dict[str, Any]:
     case_no = case_no[:64]
-    lawyer_ids = union(
-        select(col(OpinionRequest.assignee_id).label("lid")).where(col(OpinionRequest.case_no) == case_no,
-                                                             col(OpinionRequest.assignee_id).is_not(None)),
-        select(col(LegalOpinion.lawyer_id).label("lid")).where(col(LegalOpinion.case_no) == case_no),
-        select(col(ReviewPanelMember.lawyer_id).label("lid"))
-        .join(ReviewMatter, col(ReviewMatter.id) == ReviewPanelMember.review_id)
-        .where(col(ReviewMatter.case_no) == case_no),
-    ).subquery()
-    users = session.execute(select(col(Lawyer.login)).distinct().where(col(Lawyer.id).in_(select(lawyer_ids.c.lid)),
-                                                                 col(Lawyer.login).is_not(None))).scalars()
-    return {"case_no": case_no, "service": "lawyers", "users": sorted(u for u in users if u)}
+    return {"case_no": case_no, "service": "lawyers", "users": repo.logins_of_case(session, case_no)}

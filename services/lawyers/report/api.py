@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from services.lawyers.context import CtxDep
+from services.lawyers.access import OverseerCtx
 from services.lawyers.report import service
 from shared.problem_docs import problems
 from shared.reports import CSV_MEDIA_TYPE, CSV_RESPONSES, REPORT_RESPONSES, ReportFormat, report_response, to_csv
@@ -30,11 +30,10 @@ def _csv(body: bytes, month: str) -> Response:
 
 
 @router.get("/monthly", response_model=None, responses={**REPORT_RESPONSES, **problems(404)})
-def monthly_report(ctx: CtxDep, month: MonthQuery, format: ReportFormat = "json", lawyer_id: str | None = None,
+def monthly_report(ctx: OverseerCtx, month: MonthQuery, format: ReportFormat = "json", lawyer_id: str | None = None,
                    lang: Lang | None = None) -> dict | Response:
     """The month's figures: opinions and reviews (on time, late, open), duty days, assists, hours against
     the contract and fees, per lawyer and by category, with their definitions."""
-    ctx.require("coordinator", "auditor")
     data = service.build(ctx, month, lawyer_id)
     if format == "csv" and lang == "codes":
         return _csv(service.legacy_csv(data["items"]), month)
@@ -42,10 +41,9 @@ def monthly_report(ctx: CtxDep, month: MonthQuery, format: ReportFormat = "json"
 
 
 @router.get("/monthly.csv", response_class=Response, responses={**CSV_RESPONSES, **problems(404)})
-def monthly_report_csv(ctx: CtxDep, month: MonthQuery, lawyer_id: str | None = None,
+def monthly_report_csv(ctx: OverseerCtx, month: MonthQuery, lawyer_id: str | None = None,
                        lang: Lang = "codes") -> Response:
     """The CSV: per-lawyer rows under field names (`lang=codes`), or the whole report in Chinese (`lang=zh`)."""
-    ctx.require("coordinator", "auditor")
     data = service.build(ctx, month, lawyer_id)
     if lang == "codes":
         return _csv(service.legacy_csv(data["items"]), month)

