@@ -10,8 +10,8 @@ PY="${PY:-python3}"
 dir="${FLOORS_DIR:-var/floors}"
 # The subset: the foundation (app wiring, errors, settings, outbox, calendar), the release checks
 # (migrations, drift, startup check), sign-in and tokens, and one booking and handoff path end to end.
-tests=(${FLOORS_TESTS:-tests/foundation tests/release tests/gateway/test_auth.py tests/mediation/test_mediation_booking.py
-       tests/handoffs/test_handoff_flows.py tests/lawyers/test_lawyers_roster.py})
+tests=(${FLOORS_TESTS:-tests/shared tests/release tests/gateway/oauth/test_auth.py tests/mediation/session/test_booking.py
+       tests/gateway/handoff/test_handoff_flows.py tests/lawyers/lawyer/test_roster.py})
 
 mkdir -p "$dir"
 "$UV" pip compile pyproject.toml --extra dev --resolution lowest-direct --python-version 3.11 --quiet \

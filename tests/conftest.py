@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-from nats_kit import start_nats_suite, stop_nats_suite
 
 from devtools.runner import dev_token
 from shared import migrate
@@ -25,6 +24,7 @@ from shared.testing import (
     sqlite_databases,
     truncate_all,
 )
+from tests.nats_kit import start_nats_suite, stop_nats_suite
 
 KEEP_TABLES = {"oauth_client", "user_account"}
 class Suite:
@@ -47,7 +47,7 @@ class Suite:
             "gateway": gateway_app(database_url=urls["gateway"], mediation_url=self.url["mediation"],
                                    internal_port=internal_port,
                                    lawyers_url=self.url["lawyers"], console_url=self.url["console"],
-                                   webhook_allowed_hosts="127.0.0.1:9,localhost:9",  # tests/webhooks adds its receiver
+                                   webhook_allowed_hosts="127.0.0.1:9,localhost:9",  # tests/gateway/webhook adds its receiver
                                    **common),
             "mediation": mediation_app(database_url=urls["mediation"], **common),
             "lawyers": lawyers_app(database_url=urls["lawyers"], **common),
@@ -180,10 +180,10 @@ def bus(request):
     return request.getfixturevalue("suite" if request.param == "hub" else "nats_suite")
 
 
-# -- a webhook receiver on 127.0.0.1 (tests/webhooks/receiver.py) -------------------------------------
+# -- a webhook receiver on 127.0.0.1 (tests/webhook_receiver.py) -------------------------------------
 @pytest.fixture(scope="session")
 def receiver_server():
-    from tests.webhooks.receiver import Receiver
+    from tests.webhook_receiver import Receiver
 
     r = Receiver()
     server = ServerThread(r.app).start()

@@ -17,7 +17,6 @@ from collections import Counter
 import hypothesis
 import pytest
 import schemathesis
-from contract_kit import IdPool, seed
 from hypothesis import HealthCheck, Phase
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -28,6 +27,8 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+
+from tests.contract.contract_kit import IdPool, seed
 
 ROLES = ["coordinator", "coordinator", "coordinator", "mediator1", "lawyer1", "auditor", "petition-system"]
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

@@ -6,11 +6,11 @@ import uuid
 
 import httpx
 import pytest
-from problem_kit import problem
 from sqlmodel import select
 
 from shared.db import utcnow
 from shared.events.envelope import CloudEvent
+from tests.problem_kit import problem
 
 SERVICE_CREDS = ("mediation-service", "mediation-service-dev-secret")
 

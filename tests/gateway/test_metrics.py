@@ -8,10 +8,10 @@ import time
 import uuid
 
 import httpx
-from gateway_edge_kit import client, echo, start_gateway  # noqa: F401 (fixtures)
-from metrics_kit import scrape
 
 from shared.jobs import Job, start_scheduler
+from tests.gateway.gateway_edge_kit import client, echo, start_gateway  # noqa: F401 (fixtures)
+from tests.metrics_kit import scrape
 
 
 def _room(suite) -> dict:
@@ -61,7 +61,7 @@ def test_upstream_latency_is_recorded_per_upstream_and_outcome(suite):
 
 
 def test_an_unreachable_upstream_is_timed_under_its_failure(suite):
-    from gateway_edge_kit import closed_port_url
+    from tests.gateway.gateway_edge_kit import closed_port_url
 
     gw = start_gateway(suite, mediation_url=closed_port_url())
     try:

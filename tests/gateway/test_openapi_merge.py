@@ -4,10 +4,10 @@ prefix; a service that is down is named in info.description."""
 from __future__ import annotations
 
 import httpx
-from gateway_edge_kit import start_gateway
 
 from services.gateway.openapi import _refs, merge_documents
 from shared.testing import free_port
+from tests.gateway.gateway_edge_kit import start_gateway
 
 
 def _dangling(doc: dict) -> set[str]:

@@ -8,10 +8,10 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from gateway_edge_kit import client, closed_port_url, start_gateway
-from problem_kit import problem
 
 from shared.calendar import WorkingCalendar
+from tests.gateway.gateway_edge_kit import client, closed_port_url, start_gateway
+from tests.problem_kit import problem
 
 ZH = {"Accept-Language": "zh-CN"}
 SH = ZoneInfo("Asia/Shanghai")

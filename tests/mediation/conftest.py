@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from mediation_kit import Api, working_day
+
+from tests.mediation.mediation_kit import Api, working_day
 
 
 @pytest.fixture

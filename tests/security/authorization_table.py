@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from authorization_world import LAW, MED, OPINION, OTHER, OWN, World, today, uniq
+from tests.security.authorization_world import LAW, MED, OPINION, OTHER, OWN, World, today, uniq
 
 ROLES = ("coordinator", "mediator", "lawyer", "petition_system", "auditor", "service")
 # A path parameter names the kind of world object that fills it.

@@ -3,7 +3,8 @@ tables are emptied when the module ends instead of after every test."""
 from __future__ import annotations
 
 import pytest
-from authorization_world import World
+
+from tests.security.authorization_world import World
 
 
 @pytest.fixture(autouse=True)

@@ -13,10 +13,10 @@ from typing import Any
 
 import httpx
 import pytest
-from authorization_table import LISTS, OBJECT_OF_PARAM, ROLES, ROWS, Listed, Row
-from authorization_world import OTHER, OWN, SIGNED_IN, World, uniq
 
 from services.gateway.openapi import HTTP_METHODS
+from tests.security.authorization_table import LISTS, OBJECT_OF_PARAM, ROLES, ROWS, Listed, Row
+from tests.security.authorization_world import OTHER, OWN, SIGNED_IN, World, uniq
 
 PARAM = re.compile(r"\{(\w+)\}")
 REFUSALS = (401, 403, 404)

@@ -1,0 +1,5 @@
+"""Reminder fixtures (tests/reminder_kit.py): a local SMTP server, a capturing SMS provider and
+scheduler instances of the lawyers service."""
+from tests.reminder_kit import schedulers, sms, smtp
+
+__all__ = ["schedulers", "sms", "smtp"]
