@@ -47,7 +47,7 @@ class Suite:
             "gateway": gateway_app(database_url=urls["gateway"], mediation_url=self.url["mediation"],
                                    internal_port=internal_port,
                                    lawyers_url=self.url["lawyers"], console_url=self.url["console"],
-                                   webhook_allowed_hosts="127.0.0.1:9,localhost:9",  # tests/gateway/webhook adds its receiver
+                                   webhook_allowed_hosts="127.0.0.1:9,localhost:9",  # webhook tests add theirs
                                    **common),
             "mediation": mediation_app(database_url=urls["mediation"], **common),
             "lawyers": lawyers_app(database_url=urls["lawyers"], **common),

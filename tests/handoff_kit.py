@@ -1,4 +1,5 @@
-"""Builders for the handoff and event tests (tests/gateway/handoff, tests/gateway/hub, tests/shared/events; both transports)."""
+"""Builders for the handoff and event tests (tests/gateway/handoff, tests/gateway/hub, tests/shared/events;
+both transports)."""
 from __future__ import annotations
 
 import uuid

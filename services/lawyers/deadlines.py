@@ -8,12 +8,13 @@ reminder follows the new date.
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from services.lawyers.opinion.models import OpinionRequest
-from services.lawyers.review.models import RULE_OF_KIND, ReviewMatter
+from services.lawyers.opinion import repository as opinions_repo
+from services.lawyers.review import repository as reviews_repo
+from services.lawyers.review.models import RULE_OF_KIND
 from shared import deadlines
 from shared.calendar import WorkingCalendar, rule_deadline_checked
 from shared.events.envelope import CloudEvent
@@ -22,18 +23,15 @@ SOURCE = "lawyers"
 
 
 def recompute(session: Session, cal: WorkingCalendar, event: CloudEvent, today: date) -> None:
-    q = select(OpinionRequest).where(col(OpinionRequest.status) != "answered",
-                                     col(OpinionRequest.due_start).is_not(None),
-                                     col(OpinionRequest.due_on) >= today)
-    for r in session.execute(q).scalars():
-        due, missing = rule_deadline_checked(cal, "legal_opinion_due", r.due_start)
+    for r in opinions_repo.open_with_default_due_from(session, today):
+        # `due_start` is set on every request selected (the default period)
+        due, missing = rule_deadline_checked(cal, "legal_opinion_due", cast(date, r.due_start))
         if due != r.due_on:
             deadlines.record(session, SOURCE, event, object="opinion_request", object_id=r.id, field="due_on",
                              case_no=r.case_no, old=r.due_on, new=due, missing_year=missing)
             r.due_on, r.due_soon_at, r.overdue_at = due, None, None
         r.deadline_missing_year = missing
-    reviews = select(ReviewMatter).where(col(ReviewMatter.status) == "open", col(ReviewMatter.due_on) >= today)
-    for m in session.execute(reviews).scalars():
+    for m in reviews_repo.open_due_from(session, today):
         due, missing = rule_deadline_checked(cal, RULE_OF_KIND[m.kind], m.received_on, excluded_days=m.hearing_days)
         if due != m.due_on:
             deadlines.record(session, SOURCE, event, object="review", object_id=m.id, field="due_on",

@@ -2,8 +2,7 @@
 from services.lawyers.conflict.models import ConflictEntry, ConflictWaiver  # noqa: F401
 from services.lawyers.duty.models import DutyShift, ReceptionAssist, ReceptionDay  # noqa: F401
 from services.lawyers.hours.models import FeeEntry, HoursWarning, TimeEntry  # noqa: F401
-from services.lawyers.lawyer.models import Lawyer, LawyerContract, LawyerLeave  # noqa: F401
-from services.lawyers.lawyer.snapshot import RosterState  # noqa: F401
+from services.lawyers.lawyer.models import Lawyer, LawyerContract, LawyerLeave, RosterState  # noqa: F401
 from services.lawyers.opinion.models import AssignmentDecision, LegalOpinion, OpinionRequest  # noqa: F401
 from services.lawyers.review.models import ReviewHearing, ReviewMatter, ReviewPanelMember  # noqa: F401
 from shared.calendar import CalendarOverride, CalendarYear  # noqa: F401

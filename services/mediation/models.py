@@ -8,10 +8,10 @@ from services.mediation.followthrough.models import (  # noqa: F401
 )
 from services.mediation.mediator.models import Mediator, MediatorLeave, MediatorRelation  # noqa: F401
 from services.mediation.room.models import Room, RoomClosure  # noqa: F401
-from services.mediation.session.flags import SessionFlag  # noqa: F401
 from services.mediation.session.models import (  # noqa: F401
     MediationSession,
     ResourceClaim,
+    SessionFlag,
     SessionMediator,
     SessionParty,
     SessionReminder,

@@ -19,11 +19,10 @@ from typing import Any
 import anyio
 import httpx
 import orjson
-import sqlalchemy as sa
 from joserfc import jws
 
+from services.gateway.audit import repository as repo
 from shared.audit import chain
-from shared.audit.models import audit_anchor
 from shared.db import utcnow
 from shared.errors import Unprocessable, UpstreamError
 from shared.timeutil import MAX_YEAR, MIN_YEAR, SHANGHAI
@@ -143,9 +142,7 @@ async def merged(app, services: list[str], positions: dict[str, int | None], lim
 
 def last_anchor(app, svc: str) -> tuple[int, str] | None:
     with app.state.db.session(read_only=True) as s:
-        row = s.execute(sa.select(audit_anchor.c.seq, audit_anchor.c.hash).where(audit_anchor.c.service == svc)
-                        .order_by(audit_anchor.c.at.desc()).limit(1)).first()
-    return (int(row[0]), row[1]) if row else None
+        return repo.last_anchor(s, svc)
 
 
 def _local_verify(app, anchor) -> dict:
@@ -202,7 +199,7 @@ def anchor_heads(app) -> list[dict]:
             for h in heads if int(h["seq"]) > 0]
     if rows:
         with app.state.db.session() as s:
-            s.execute(sa.insert(audit_anchor), rows)
+            repo.store_anchors(s, rows)
     return rows
 
 

@@ -23,18 +23,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date
 from typing import Annotated, Literal
 
 import anyio
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import select
-from sqlmodel import col
 
+from services.gateway.calendar import repository as repo
 from services.gateway.handoff import deadlines as handoff_deadlines
 from shared.auth import READ_ROLES, Principal, require_roles
-from shared.calendar import CalendarOverride, CalendarYear
 from shared.db import DbSession
 from shared.deadlines import change_public
 from shared.errors import Unprocessable
@@ -133,10 +130,8 @@ async def load_year(year: Year, body: YearLoad, request: Request, _: Coordinator
 @router.get("/api/v1/calendar/years/{year}")
 def get_year(year: Year, request: Request, session: DbSession, _: Reader) -> dict:
     cal = request.app.state.calendar.get(session)
-    loaded = session.get(CalendarYear, year)
-    rows = session.execute(select(CalendarOverride).where(col(CalendarOverride.day) >= date(year, 1, 1),
-                                                          col(CalendarOverride.day) <= date(year, 12, 31))
-                           .order_by(col(CalendarOverride.day))).scalars()
+    loaded = repo.loaded_year(session, year)
+    rows = repo.days_of(session, year)
     return {"year": year, "covered": cal.year_covered(year), "loaded": loaded is not None,
             "name": loaded.name if loaded else None,
             "days": [{"date": r.day.isoformat(), "kind": r.kind, "name": r.name} for r in rows]}

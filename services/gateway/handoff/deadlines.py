@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from services.gateway.handoff.models import REQUESTED, Handoff
+from services.gateway.handoff import repository as repo
+from services.gateway.handoff.models import Handoff
 from services.gateway.handoff.service import add_step, expiry
 from shared import clock, deadlines
 from shared.calendar import WorkingCalendar
@@ -60,9 +60,8 @@ def _counted(cal: WorkingCalendar, requested: date, expires: date, default: int)
 def recompute(session: Session, before: WorkingCalendar, after: WorkingCalendar, event: CloudEvent,
               now: datetime, default_days: int) -> list[DeadlineChange]:
     """Move the deadlines of requested handoffs not yet expired to the changed calendar; the changes."""
-    q = select(Handoff).where(col(Handoff.status) == REQUESTED, col(Handoff.expires_at) > now)
     moved = []
-    for h in session.execute(q).scalars():
+    for h in repo.open_before_deadline(session, now):
         old_day = local_date(h.expires_at)
         n = _counted(before, local_date(h.requested_at), old_day, default_days)
         new_at, missing = expiry_checked(after, h.requested_at, n)

@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlmodel import Session, col
 
 from services.gateway.handoff.models import REQUESTED, Handoff, HandoffStep
+from shared.db import table_of
+
+HANDOFFS, STEPS = table_of(Handoff), table_of(HandoffStep)
 
 
 def get(session: Session, handoff_id: str) -> Handoff | None:
@@ -49,3 +53,23 @@ def history(session: Session, handoff_id: str) -> list[HandoffStep]:
 def expired_candidates(now: datetime, limit: int):
     return (select(Handoff).where(col(Handoff.status) == REQUESTED, col(Handoff.expires_at) <= now)
             .order_by(col(Handoff.expires_at)).limit(limit))
+
+
+def open_before_deadline(session: Session, now: datetime) -> list[Handoff]:
+    """Requested handoffs whose acceptance deadline has not passed (a calendar change moves them)."""
+    return list(session.execute(select(Handoff).where(col(Handoff.status) == REQUESTED,
+                                                      col(Handoff.expires_at) > now)).scalars())
+
+
+def insert_requested(session: Session, rows: list[dict[str, Any]], steps: list[dict[str, Any]]) -> None:
+    """Core bulk inserts (the hot path of every handoff): one statement for the handoffs and one for
+    their steps, however many there are."""
+    with session.no_autoflush:
+        session.execute(insert(HANDOFFS), rows)
+        session.execute(insert(STEPS), steps)
+
+
+def insert_steps(session: Session, steps: list[dict[str, Any]]) -> None:
+    """Append steps to handoffs' histories (a Core insert, no unit-of-work bookkeeping)."""
+    with session.no_autoflush:
+        session.execute(insert(STEPS), steps)

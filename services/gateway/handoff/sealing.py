@@ -21,19 +21,10 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from shared.db import JSONType
+from services.gateway.handoff import repository_parties as repo
+from services.gateway.handoff.repository_parties import REQUESTED
 
-REQUESTED = "handoff.requested"
 PartyChange = Callable[[Any], Any]
-
-HANDOFF = sa.table("handoff", sa.column("id", sa.String), sa.column("parties", JSONType))
-HUB_EVENT = sa.table("hub_event", sa.column("position", sa.Integer), sa.column("type", sa.String),
-                     sa.column("data", JSONType))
-OUTBOX_EVENT = sa.table("outbox_event", sa.column("position", sa.Integer), sa.column("type", sa.String),
-                        sa.column("data", JSONType))
-DEAD_LETTER = sa.table("dead_letter", sa.column("id", sa.String), sa.column("event", JSONType))
-WEBHOOK_DELIVERY = sa.table("webhook_delivery", sa.column("id", sa.String), sa.column("event_type", sa.String),
-                            sa.column("body", sa.Text))
 
 
 def _parties(parties: Any, change: PartyChange) -> Any:
@@ -65,19 +56,16 @@ def _webhook_body(body: str) -> str:
     return body if new == wire else orjson.dumps(new).decode()
 
 
-# (table, key column, value column, filter, how a value changes)
-def _plan(change: PartyChange, webhooks: bool) -> list[tuple]:
-    plan = [
-        (HANDOFF, HANDOFF.c.id, HANDOFF.c.parties, None, lambda v: _parties(v, change)),
-        (HUB_EVENT, HUB_EVENT.c.position, HUB_EVENT.c.data, HUB_EVENT.c.type == REQUESTED,
-         lambda v: _event_data(v, change)),
-        (OUTBOX_EVENT, OUTBOX_EVENT.c.position, OUTBOX_EVENT.c.data, OUTBOX_EVENT.c.type == REQUESTED,
-         lambda v: _event_data(v, change)),
-        (DEAD_LETTER, DEAD_LETTER.c.id, DEAD_LETTER.c.event, None, lambda v: _dead_event(v, change)),
+# (where a copy is stored, how its value changes)
+def _plan(change: PartyChange, webhooks: bool) -> list[tuple[repo.StoredCopy, Callable[[Any], Any]]]:
+    plan: list[tuple[repo.StoredCopy, Callable[[Any], Any]]] = [
+        (repo.HANDOFF_PARTIES, lambda v: _parties(v, change)),
+        (repo.HUB_EVENTS, lambda v: _event_data(v, change)),
+        (repo.OUTBOX_EVENTS, lambda v: _event_data(v, change)),
+        (repo.DEAD_LETTERS, lambda v: _dead_event(v, change)),
     ]
     if webhooks:
-        plan.append((WEBHOOK_DELIVERY, WEBHOOK_DELIVERY.c.id, WEBHOOK_DELIVERY.c.body,
-                     WEBHOOK_DELIVERY.c.event_type == REQUESTED, _webhook_body))
+        plan.append((repo.WEBHOOK_BODIES, _webhook_body))
     return plan
 
 
@@ -86,22 +74,18 @@ def rewrite(transaction: Callable[[], contextlib.AbstractContextManager[sa.Conne
     """Apply `change` to every stored party; rows changed per table. Each batch runs in `transaction()`
     (the migration's one connection, or a short transaction each for the CLI)."""
     counts: dict[str, int] = {}
-    for table, key, value, where, new_value in _plan(change, webhooks):
-        counts[table.name] = 0
+    for copy, new_value in _plan(change, webhooks):
+        name = copy.table.name
+        counts[name] = 0
         after = None
         while True:
             with transaction() as conn:
-                q = sa.select(key, value).order_by(key).limit(batch)
-                if where is not None:
-                    q = q.where(where)
-                if after is not None:
-                    q = q.where(key > after)
-                rows = conn.execute(q).all()
+                rows = repo.batch_after(conn, copy, after, batch)
                 for k, v in rows:
                     new = new_value(v)
                     if new != v:
-                        conn.execute(table.update().where(key == k).values({value.name: new}))
-                        counts[table.name] += 1
+                        repo.set_value(conn, copy, k, new)
+                        counts[name] += 1
             if len(rows) < batch:
                 break
             after = rows[-1][0]
@@ -132,7 +116,7 @@ def rotate(db, keys: str, *, batch: int = 500) -> tuple[dict[str, int], dict[str
     counts = rewrite(transaction, lambda p: reseal_party(ring, p)[0], batch=batch)
     kids: dict[str, int] = {}
     with db.engine.connect() as conn:
-        for (parties,) in conn.execute(sa.select(HANDOFF.c.parties)):
+        for parties in repo.handoffs_parties(conn):
             for kid in sealed_kids(parties):
                 kids[kid] = kids.get(kid, 0) + 1
     return counts, kids

@@ -14,7 +14,6 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlmodel import Session
 
 from services.gateway.handoff import repository as repo
@@ -26,13 +25,12 @@ from services.gateway.handoff.models import (
     REJECTED,
     REQUESTED,
     Handoff,
-    HandoffStep,
 )
 from services.gateway.handoff.schemas import CASE_NO, HandoffCreate
 from shared import handoff_pii, vocabulary
 from shared.auth import Principal
 from shared.calendar import WorkingCalendar
-from shared.db import table_of, utcnow
+from shared.db import utcnow
 from shared.errors import NotFound, Unprocessable
 from shared.events import emit
 from shared.handoff_contract import REQUESTED as HANDOFF_REQUESTED
@@ -42,7 +40,6 @@ from shared.timeutil import local_dt, to_local
 
 log = logging.getLogger("suite.handoff")
 
-HANDOFFS, STEPS = table_of(Handoff), table_of(HandoffStep)
 SEES_ALL = ("coordinator", "auditor", "mediator", "lawyer")
 # Fields of the request each target needs, beyond category, summary and parties.
 REQUIRED = {
@@ -151,9 +148,7 @@ def record(session: Session, rows: list[dict[str, Any]], traces: list[str | None
         return []
     steps = [{"handoff_id": r["id"], "status": REQUESTED, "at": r["requested_at"], "actor": r["created_by"],
               "reason": None, "reason_code": None, "event_id": None, "note": None} for r in rows]
-    with session.no_autoflush:
-        session.execute(insert(HANDOFFS), rows)
-        session.execute(insert(STEPS), steps)
+    repo.insert_requested(session, rows, steps)
     out = []
     for i, r in enumerate(rows):
         emit(session, source="gateway", type=HANDOFF_REQUESTED, subject=r["case_no"],
@@ -174,8 +169,7 @@ def create(session: Session, cal: WorkingCalendar, working_days: int, case_no: s
 def add_step(session: Session, **step: Any) -> None:
     """Append one step to a handoff's history (a Core insert, no unit-of-work bookkeeping)."""
     row = {"reason": None, "reason_code": None, "event_id": None, "note": None, "actor": "", **step}
-    with session.no_autoflush:
-        session.execute(insert(STEPS), [row])
+    repo.insert_steps(session, [row])
 
 
 def transition(session: Session, h: Handoff, status: str, *, actor: str, reason: str | None = None,

@@ -10,10 +10,8 @@ from collections.abc import Iterable
 
 from fastapi import FastAPI
 from prometheus_client.core import Metric
-from sqlalchemy import func, select
-from sqlmodel import col
 
-from services.gateway.hub.models import PENDING, DeadLetter, HubDelivery
+from services.gateway.hub import repository as repo
 from shared.db import utcnow
 from shared.metrics import Probe, gauge
 
@@ -28,8 +26,7 @@ def hub_probes(app: FastAPI) -> list[Probe]:
             return []
         subscribers = [s.name for s in getattr(getattr(app.state, "hub", None), "subscriptions", [])]
         with database.session(read_only=True) as s:
-            rows = s.execute(select(col(HubDelivery.subscriber), func.count(), func.min(HubDelivery.created_at))
-                             .where(col(HubDelivery.status) == PENDING).group_by(HubDelivery.subscriber)).all()
+            rows = repo.backlog(s)
         now = utcnow()
         found = {sub: (n, oldest) for sub, n, oldest in rows}
         names = sorted(set(subscribers) | set(found))  # every subscriber, at 0 when nothing is owed
@@ -43,9 +40,7 @@ def hub_probes(app: FastAPI) -> list[Probe]:
         if database is None:
             return []
         with database.session(read_only=True) as s:
-            rows = s.execute(select(col(DeadLetter.transport), col(DeadLetter.consumer), func.count())
-                             .where(col(DeadLetter.replayed_at).is_(None))
-                             .group_by(DeadLetter.transport, DeadLetter.consumer)).all()
+            rows = repo.dead_letters_waiting(s)
         transport = app.state.settings.event_transport
         samples = [([t, c], n) for t, c, n in rows] or [([transport, "none"], 0)]  # the family always present
         return [gauge("dead_letters_waiting", "Dead letters not replayed", ["transport", "consumer"], samples)]

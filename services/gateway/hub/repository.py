@@ -9,6 +9,7 @@ from sqlmodel import Session, col
 
 from services.gateway.hub.models import DEAD, DELIVERED, PENDING, DeadLetter, HubDelivery, HubEvent, HubSubject
 from shared.events.envelope import CloudEvent
+from shared.events.models import InboxEntry
 
 # Any constant: the PostgreSQL advisory lock that serializes the hub's writes of events,
 # so that positions commit in order (the feed's `after=` never skips a late commit).
@@ -24,6 +25,21 @@ def existing_ids(session: Session, ids: list[str]) -> set[str]:
     if not ids:
         return set()
     return set(session.execute(select(col(HubEvent.id)).where(col(HubEvent.id).in_(ids))).scalars())
+
+
+def insert_events(session: Session, rows: list[dict]) -> None:
+    """Store new events (one executemany: the ORM unit of work costs more than the rows)."""
+    session.execute(insert(HubEvent), rows)
+
+
+def insert_deliveries(session: Session, rows: list[dict]) -> None:
+    """The deliveries owed for newly stored events (one executemany)."""
+    session.execute(insert(HubDelivery), rows)
+
+
+def record_applied(session: Session, rows: list[dict]) -> None:
+    """Inbox entries of events an in-process consumer applies now (one executemany)."""
+    session.execute(insert(InboxEntry), rows)
 
 
 def advance_subjects(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
@@ -158,3 +174,18 @@ def dead_delivery(session: Session, subscriber: str, event_id: str) -> HubDelive
     return session.execute(select(HubDelivery).where(col(HubDelivery.subscriber) == subscriber,
                                                      col(HubDelivery.event_id) == event_id,
                                                      col(HubDelivery.status) == DEAD)).scalar_one_or_none()
+
+
+def backlog(session: Session) -> list[tuple[str, int, datetime]]:
+    """Per subscriber with deliveries owed: how many, and when the oldest was created (积压)."""
+    rows = session.execute(select(col(HubDelivery.subscriber), func.count(), func.min(HubDelivery.created_at))
+                           .where(col(HubDelivery.status) == PENDING).group_by(HubDelivery.subscriber)).all()
+    return [(sub, n, oldest) for sub, n, oldest in rows]
+
+
+def dead_letters_waiting(session: Session) -> list[tuple[str, str, int]]:
+    """Per (transport, consumer): the dead letters (死信) not replayed."""
+    rows = session.execute(select(col(DeadLetter.transport), col(DeadLetter.consumer), func.count())
+                           .where(col(DeadLetter.replayed_at).is_(None))
+                           .group_by(DeadLetter.transport, DeadLetter.consumer)).all()
+    return [(t, c, n) for t, c, n in rows]

@@ -30,17 +30,15 @@ from typing import Any
 
 import anyio
 from fastapi import FastAPI
-from sqlalchemy import insert
 from sqlmodel import Session
 
 from services.gateway.hub import repository as repo
-from services.gateway.hub.models import DEAD, DELIVERED, PENDING, DeadLetter, HubDelivery, HubEvent
+from services.gateway.hub.models import DEAD, DELIVERED, PENDING, DeadLetter, HubDelivery
 from services.gateway.hub.subscriptions import Subscription, default_subscriptions
 from shared.background import cancel_and_wait
 from shared.db import Database, utcnow
 from shared.events.envelope import CloudEvent
 from shared.events.inbox import EventHandlers, apply_events
-from shared.events.models import InboxEntry
 from shared.events.outbox import DIRECT_SINK
 from shared.events.outbox import PENDING as OUTBOX_PENDING
 from shared.events.relay import Publisher
@@ -141,7 +139,7 @@ class Hub:
                 subjects.add((ev.source, ev.subject))
         # Core bulk inserts (one executemany each): the ORM unit of work costs more than the rows.
         if event_rows:
-            s.execute(insert(HubEvent), event_rows)
+            repo.insert_events(s, event_rows)
         watermarks = repo.advance_subjects(s, subjects)
         applied = self._apply_inline(s, fresh, watermarks, now)
         delivery_rows: list[dict] = []
@@ -154,7 +152,7 @@ class Hub:
                                       "next_attempt_at": now, "created_at": now,
                                       "delivered_at": now if done else None})
         if delivery_rows:
-            s.execute(insert(HubDelivery), delivery_rows)
+            repo.insert_deliveries(s, delivery_rows)
         if fresh:
             for hook in self._on_stored:
                 hook(s, [ev for ev, _ in fresh])
@@ -204,8 +202,8 @@ class Hub:
             mark = len(pending) if pending else 0
             try:
                 with s.begin_nested():
-                    s.execute(insert(InboxEntry), [{"consumer": sub.name, "event_id": ev.id, "type": ev.type,
-                                                    "subject": ev.subject, "applied_at": now} for ev in due])
+                    repo.record_applied(s, [{"consumer": sub.name, "event_id": ev.id, "type": ev.type,
+                                             "subject": ev.subject, "applied_at": now} for ev in due])
                     sub.handlers.run(s, due)
             except Exception as e:
                 pending = s.info.get(OUTBOX_PENDING)

@@ -37,3 +37,15 @@ class UserAccount(SQLModel, table=True):
     roles: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
     active: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, default=True))
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class RevokedSubject(SQLModel, table=True):
+    """A revoked subject (a user name or a client id): its tokens issued at or before `revoked_at` are refused
+    (oauth/revocation.py)."""
+
+    __tablename__ = "revoked_subject"
+    __table_args__ = (OWNER,)
+
+    subject: str = Field(sa_column=Column(String(200), primary_key=True))
+    revoked_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    reason: str = Field(default="", sa_column=Column(String(200), nullable=False, default=""))

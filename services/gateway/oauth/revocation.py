@@ -14,28 +14,17 @@ from datetime import datetime, timedelta
 
 import anyio
 from fastapi import APIRouter, Request
-from sqlalchemy import Column, String, select
-from sqlmodel import Field, Session, SQLModel, col
+from sqlmodel import Session
 
-from services.gateway.oauth.models import OAuthClient, UserAccount
+from services.gateway.oauth import repository as repo
+from services.gateway.oauth.models import RevokedSubject
 from shared.auth import CLOCK_SKEW, ServicePrincipal
-from shared.db import UTCDateTime, utcnow
-
-OWNER = {"info": {"owner": "gateway"}}
-
-
-class RevokedSubject(SQLModel, table=True):
-    __tablename__ = "revoked_subject"
-    __table_args__ = (OWNER,)
-
-    subject: str = Field(sa_column=Column(String(200), primary_key=True))
-    revoked_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
-    reason: str = Field(default="", sa_column=Column(String(200), nullable=False, default=""))
+from shared.db import utcnow
 
 
 def revoke(session: Session, subject: str, reason: str = "", now: datetime | None = None) -> RevokedSubject:
     now = now or utcnow()
-    row = session.get(RevokedSubject, subject)
+    row = repo.revoked(session, subject)
     if row is None:
         row = RevokedSubject(subject=subject, revoked_at=now, reason=reason[:200])
         session.add(row)
@@ -46,7 +35,7 @@ def revoke(session: Session, subject: str, reason: str = "", now: datetime | Non
 
 
 def disable_user(session: Session, username: str, reason: str = "disabled") -> bool:
-    user = session.get(UserAccount, username)
+    user = repo.user(session, username)
     if user is None:
         return False
     user.active = False
@@ -56,7 +45,7 @@ def disable_user(session: Session, username: str, reason: str = "disabled") -> b
 
 def enable_user(session: Session, username: str) -> bool:
     """Active again: new sign-ins work; the tokens issued before the revocation stay refused."""
-    user = session.get(UserAccount, username)
+    user = repo.user(session, username)
     if user is None:
         return False
     user.active = True
@@ -65,7 +54,7 @@ def enable_user(session: Session, username: str) -> bool:
 
 
 def disable_client(session: Session, client_id: str, reason: str = "disabled") -> bool:
-    client = session.get(OAuthClient, client_id)
+    client = repo.client(session, client_id)
     if client is None:
         return False
     client.active = False
@@ -76,9 +65,7 @@ def disable_client(session: Session, client_id: str, reason: str = "disabled") -
 def current(session: Session, max_token_ttl: int, now: datetime | None = None) -> dict[str, float]:
     """subject -> revoked at (epoch seconds), for revocations that can still matter."""
     since = (now or utcnow()) - timedelta(seconds=max_token_ttl + 2 * CLOCK_SKEW)
-    rows = session.execute(select(col(RevokedSubject.subject), col(RevokedSubject.revoked_at))
-                           .where(col(RevokedSubject.revoked_at) >= since)).all()
-    return {r.subject: r.revoked_at.timestamp() for r in rows}
+    return repo.revoked_since(session, since)
 
 
 def db_source(app):

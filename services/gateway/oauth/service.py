@@ -5,6 +5,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session
 
+from services.gateway.oauth import repository as repo
 from services.gateway.oauth.models import OAuthClient, UserAccount
 from shared.auth import ROLES, TokenSigner
 from shared.db import utcnow
@@ -42,7 +43,7 @@ def create_client(session: Session, client_id: str, secret: str, roles: list[str
         raise ValueError(f"unknown roles: {sorted(bad)}")
     if "service" in roles and not internal:
         raise ValueError("the service role is never granted to an outside client")
-    row = session.get(OAuthClient, client_id)
+    row = repo.client(session, client_id)
     if row is None:
         row = OAuthClient(client_id=client_id, secret_hash=hash_secret(secret), name=name, roles=roles,
                           created_at=utcnow())
@@ -58,7 +59,7 @@ def create_user(session: Session, username: str, password: str, roles: list[str]
     bad = set(roles) - (ROLES - {"service", "petition_system"})
     if bad:
         raise ValueError(f"roles not allowed for a person: {sorted(bad)}")
-    row = session.get(UserAccount, username)
+    row = repo.user(session, username)
     if row is None:
         row = UserAccount(username=username, password_hash=hash_secret(password), roles=roles,
                           display_name=display_name, created_at=utcnow())
@@ -73,7 +74,7 @@ def client_credentials(session: Session, signer: TokenSigner, client_id: str, se
                        allow_service: bool = True) -> dict:
     """`allow_service=False` (the public token endpoint) refuses the suite's own service clients: their
     tokens come only from the internal listener."""
-    client = session.get(OAuthClient, client_id) if client_id else None
+    client = repo.client(session, client_id) if client_id else None
     ok = _verify(client.secret_hash if client else _DUMMY_HASH, secret or "")
     if client is None or not ok or not client.active:
         raise OAuthError("invalid_client", "Client authentication failed.", 401)
@@ -88,7 +89,7 @@ def password_grant(session: Session, signer: TokenSigner, client_id: str, userna
         raise OAuthError("unauthorized_client", "The password grant is only for the console client.", 400)
     if not username or not password:
         raise OAuthError("invalid_request", "username and password are required.", 400)
-    user = session.get(UserAccount, username)
+    user = repo.user(session, username)
     ok = _verify(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok or not user.active:
         raise OAuthError("invalid_grant", "The user name or password is wrong.", 400)

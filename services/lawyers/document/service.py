@@ -9,12 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import and_, func, or_, select
-from sqlmodel import col
-
 from services.lawyers.context import Ctx
 from services.lawyers.labels import CHANNEL_ZH, KIND_ZH, LEGALITY_ZH, ROLE_ZH, category_label
-from services.lawyers.lawyer.models import Lawyer
+from services.lawyers.lawyer import repository as lawyers_repo
 from services.lawyers.opinion import repository as opinions_repo
 from services.lawyers.opinion import service as opinions
 from services.lawyers.opinion.models import LegalOpinion
@@ -30,11 +27,7 @@ def _serial(ctx: Ctx, first: LegalOpinion) -> int:
     from datetime import date, time
     year = local_date(first.filed_at).year
     lo, hi = local_dt(date(year, 1, 1), time(0)), local_dt(date(year + 1, 1, 1), time(0))
-    q = select(func.count()).select_from(LegalOpinion).where(
-        col(LegalOpinion.version) == 1, col(LegalOpinion.filed_at) >= lo, col(LegalOpinion.filed_at) < hi,
-        or_(col(LegalOpinion.filed_at) < first.filed_at, and_(col(LegalOpinion.filed_at) == first.filed_at,
-                                                         col(LegalOpinion.id) <= first.id)))
-    return int(ctx.session.execute(q).scalar_one())
+    return opinions_repo.year_serial(ctx.session, first, lo, hi)
 
 
 def opinion_pdf(ctx: Ctx, request_id: str) -> tuple[bytes, str]:
@@ -43,7 +36,7 @@ def opinion_pdf(ctx: Ctx, request_id: str) -> tuple[bytes, str]:
     if not versions:
         raise NotFound("No opinion has been filed for this request yet.", detail_zh="该请求尚未出具法律意见。")
     o, first = versions[-1], versions[0]
-    lw = ctx.session.get(Lawyer, o.lawyer_id)
+    lw = lawyers_repo.get(ctx.session, o.lawyer_id)
     st = ctx.settings
     year = local_date(first.filed_at).year
     number = f"（{year}）{st.opinion_number_prefix}字第{_serial(ctx, first):04d}号"

@@ -9,6 +9,14 @@ from sqlmodel import Session, col
 from services.lawyers.duty.models import DutyShift, ReceptionAssist, ReceptionDay
 
 
+def get_shift(session: Session, shift_id: str) -> DutyShift | None:
+    return session.get(DutyShift, shift_id)
+
+
+def get_assist(session: Session, assist_id: str) -> ReceptionAssist | None:
+    return session.get(ReceptionAssist, assist_id)
+
+
 def shifts_between(session: Session, start: date, end: date, lawyer_id: str | None = None) -> list[DutyShift]:
     q = select(DutyShift).where(col(DutyShift.day) >= start, col(DutyShift.day) <= end)
     if lawyer_id is not None:

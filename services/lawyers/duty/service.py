@@ -99,7 +99,7 @@ def generate(ctx: Ctx, start: date, end: date, *, replace: bool = False) -> list
 
 
 def get_shift(ctx: Ctx, shift_id: str) -> DutyShift:
-    sh = ctx.session.get(DutyShift, shift_id)
+    sh = repo.get_shift(ctx.session, shift_id)
     if sh is None or not (ctx.has("coordinator", "auditor") or sh.lawyer_id == ctx.me):
         raise NotFound(f"No duty shift {shift_id}.")
     return sh
@@ -113,7 +113,7 @@ def swap(ctx: Ctx, shift_id: str, other_id: str, reason: str = "") -> tuple[Duty
     if a.day == b.day:
         raise Unprocessable("Both shifts are on the same day; nothing to swap.", code="invalid_swap")
     for lawyer_id, target_day in ((b.lawyer_id, a.day), (a.lawyer_id, b.day)):
-        lw = ctx.session.get(Lawyer, lawyer_id)
+        lw = lawyers_repo.get(ctx.session, lawyer_id)
         if lw is None:
             raise NotFound(f"No lawyer {lawyer_id}.")
         why = lawyers.availability_problem(ctx, lw, target_day)
@@ -197,7 +197,7 @@ def assign_assist(ctx: Ctx, body: AssistIn, *, handoff_id: str | None = None) ->
 
 
 def get_assist(ctx: Ctx, assist_id: str) -> ReceptionAssist:
-    a = ctx.session.get(ReceptionAssist, assist_id)
+    a = repo.get_assist(ctx.session, assist_id)
     if a is None or not (ctx.has("coordinator", "auditor") or a.lawyer_id == ctx.me):
         raise NotFound(f"No reception assist {assist_id}.")
     return a

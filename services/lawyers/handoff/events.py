@@ -13,16 +13,16 @@ from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from services.lawyers.context import SOURCE, Ctx, job_ctx
 from services.lawyers.duty import service as duty
-from services.lawyers.duty.models import AssistIn, ReceptionAssist
+from services.lawyers.duty.models import AssistIn
+from services.lawyers.handoff import repository as repo
 from services.lawyers.opinion import service as opinions
-from services.lawyers.opinion.models import OpinionRequest, OpinionRequestCreate
+from services.lawyers.opinion.models import OpinionRequestCreate
 from services.lawyers.review import service as reviews
-from services.lawyers.review.models import ReviewCreate, ReviewMatter
+from services.lawyers.review.models import ReviewCreate
 from shared.errors import SuiteError
 from shared.events import CloudEvent, emit
 from shared.events.inbox import EventHandlers
@@ -57,17 +57,6 @@ def _parties(raw: Any) -> list[Any]:
 def _reject(ctx: Ctx, handoff_id: str, case_no: str | None, reason: str, code: str) -> None:
     answer = HandoffRejected(handoff_id=handoff_id, case_no=case_no, reason=reason, reason_code=code)
     emit(ctx.session, source=SOURCE, type=REJECTED, subject=case_no, data=answer.data())
-
-
-# The row each target's accepted handoff becomes (its handoff_id says the handoff was taken).
-TAKEN_AS: dict[str, type[OpinionRequest] | type[ReviewMatter] | type[ReceptionAssist]] = {
-    "legal_opinion": OpinionRequest, "review_studio": ReviewMatter, "reception_assist": ReceptionAssist}
-
-
-def _already_taken(session: Session, target: str, handoff_id: str) -> bool:
-    model = TAKEN_AS[target]
-    q = select(col(model.id)).where(col(model.handoff_id) == handoff_id).limit(1)
-    return session.execute(q).first() is not None
 
 
 def _accept_opinion(ctx: Ctx, req: HandoffRequested) -> None:
@@ -121,7 +110,7 @@ def register(handlers: EventHandlers, app) -> None:
             return
         hid = req.handoff_id
         ctx = job_ctx(app, session)
-        if _already_taken(session, req.target, hid):
+        if repo.already_taken(session, req.target, hid):
             return
         try:
             with session.begin_nested():

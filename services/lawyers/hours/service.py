@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from services.lawyers.context import SOURCE, Ctx, day, iso, new_id
 from services.lawyers.hours import repository as repo
 from services.lawyers.hours.models import FeeCreate, FeeEntry, HoursWarning, TimeEntry, TimeEntryCreate
-from services.lawyers.lawyer.models import Lawyer
+from services.lawyers.lawyer import repository as lawyers_repo
 from services.lawyers.opinion.models import LegalOpinion
 from shared.errors import Forbidden, Unprocessable
 from shared.events import emit
@@ -47,7 +47,7 @@ def usage(ctx: Ctx, lawyer_id: str, year: int) -> dict[str, Any]:
 
 
 def log_time(ctx: Ctx, body: TimeEntryCreate) -> TimeEntry:
-    lw = ctx.session.get(Lawyer, body.lawyer_id)
+    lw = lawyers_repo.get(ctx.session, body.lawyer_id)
     if not ctx.has("coordinator"):
         if not ctx.has("lawyer"):
             raise Forbidden("This call needs one of the roles: coordinator, lawyer.")
@@ -83,7 +83,7 @@ def record_opinion_fee(ctx: Ctx, o: LegalOpinion) -> None:
 
 
 def add_fee(ctx: Ctx, body: FeeCreate) -> FeeEntry:
-    if ctx.session.get(Lawyer, body.lawyer_id) is None:
+    if lawyers_repo.get(ctx.session, body.lawyer_id) is None:
         raise Unprocessable("lawyer_id: unknown lawyer", code="validation_error")
     amount = body.amount
     if body.kind == "case_resolution":
@@ -119,7 +119,7 @@ def duty_fee(ctx: Ctx, lawyer_kind: str) -> int:
 def ledger(ctx: Ctx, lawyer_id: str, month: str) -> dict[str, Any]:
     """The month's fee lines: duty days worked (not those still to come) and the recorded fees."""
     start, end = month_bounds(month)
-    lw = ctx.session.get(Lawyer, lawyer_id)
+    lw = lawyers_repo.get(ctx.session, lawyer_id)
     fee = duty_fee(ctx, lw.kind if lw else "")
     lines = [{"id": sh.id, "lawyer_id": sh.lawyer_id, "date": day(sh.day), "kind": "duty_day",
               "amount": fee, "case_no": None, "ref_id": sh.id, "difficulty": None,

@@ -1,4 +1,4 @@
-"""The roster (律师名册): lawyers, their contracts and leave."""
+"""The roster (律师名册): lawyers, their contracts and leave, and the roster's change token."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -68,6 +68,16 @@ class LawyerLeave(SQLModel, table=True):
     end: date = Field(sa_column=Column(Date, nullable=False))
     reason: str = Field(default="", sa_column=Column(String(500), nullable=False, default=""))
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class RosterState(SQLModel, table=True):
+    """One row: a token that changes whenever the roster's slow-changing facts change (lawyer/snapshot.py)."""
+
+    __tablename__ = "roster_state"
+    __table_args__ = (OWNER,)
+
+    id: int = Field(default=1, sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    token: str = Field(sa_column=Column(String(32), nullable=False))
 
 
 # -- schemas -------------------------------------------------------------------------------

@@ -7,13 +7,17 @@ from datetime import date
 from sqlalchemy import String, cast, select, update
 from sqlmodel import Session, col
 
-from services.lawyers.lawyer.models import Lawyer, LawyerContract, LawyerLeave
+from services.lawyers.lawyer.models import Lawyer, LawyerContract, LawyerLeave, RosterState
 from shared import vocabulary
 from shared.db import rowcount
 
 
 def get(session: Session, lawyer_id: str) -> Lawyer | None:
     return session.get(Lawyer, lawyer_id)
+
+
+def get_leave(session: Session, leave_id: str) -> LawyerLeave | None:
+    return session.get(LawyerLeave, leave_id)
 
 
 def by_login(session: Session, login: str) -> Lawyer | None:
@@ -137,3 +141,38 @@ def take_best(session: Session, ids: list[str], cap: int, now) -> str | None:
             .values(open_requests=col(Lawyer.open_requests) + 1, last_assigned_at=now).returning(col(Lawyer.id))
             .execution_options(synchronize_session=False))
     return session.execute(stmt).scalar_one_or_none()
+
+
+# -- the roster snapshot (lawyer/snapshot.py) --------------------------------------------
+
+def roster_token(session: Session) -> str | None:
+    """The roster's current change token (None before the first change)."""
+    return session.execute(select(col(RosterState.token)).where(col(RosterState.id) == 1)).scalar_one_or_none()
+
+
+def store_roster_token(session: Session, token: str) -> None:
+    """Write a new change token: update the row, or create it the first time."""
+    res = session.execute(update(RosterState).where(col(RosterState.id) == 1).values(token=token)
+                          .execution_options(synchronize_session=False))
+    if rowcount(res) == 0:
+        session.add(RosterState(id=1, token=token))
+        session.flush()
+
+
+def contract_windows(session: Session) -> list[tuple[str, date, date]]:
+    """(lawyer id, start, end) of every contract."""
+    return list(session.execute(select(col(LawyerContract.lawyer_id), col(LawyerContract.start),
+                                       col(LawyerContract.end))).tuples())
+
+
+def leave_windows(session: Session) -> list[tuple[str, date, date]]:
+    """(lawyer id, start, end) of every leave."""
+    return list(session.execute(select(col(LawyerLeave.lawyer_id), col(LawyerLeave.start),
+                                       col(LawyerLeave.end))).tuples())
+
+
+def roster_facts(session: Session) -> list[tuple[str, str, bool, list, list, list]]:
+    """(id, kind, active, specialties, languages, specialties_text) of every lawyer, by id."""
+    return list(session.execute(select(col(Lawyer.id), col(Lawyer.kind), col(Lawyer.active), col(Lawyer.specialties),
+                                       col(Lawyer.languages), col(Lawyer.specialties_text))
+                                .order_by(col(Lawyer.id))).tuples())

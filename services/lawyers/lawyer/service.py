@@ -173,7 +173,7 @@ def add_leave(ctx: Ctx, lw: Lawyer, body: LeaveIn) -> LawyerLeave:
 
 
 def remove_leave(ctx: Ctx, lw: Lawyer, leave_id: str) -> None:
-    lv = ctx.session.get(LawyerLeave, leave_id)
+    lv = repo.get_leave(ctx.session, leave_id)
     if lv is None or lv.lawyer_id != lw.id:
         raise NotFound(f"No leave {leave_id} for this lawyer.")
     ctx.session.delete(lv)

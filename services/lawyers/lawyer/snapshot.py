@@ -17,32 +17,15 @@ from datetime import date
 from functools import cached_property
 
 import orjson
-from sqlalchemy import Column, Integer, String, select, update
-from sqlmodel import Field, Session, SQLModel, col
+from sqlmodel import Session
 
-from services.lawyers.lawyer.models import Lawyer, LawyerContract, LawyerLeave
+from services.lawyers.lawyer import repository as repo
 from shared import vocabulary
-from shared.db import rowcount
-
-
-class RosterState(SQLModel, table=True):
-    """One row: a token that changes whenever the roster's slow-changing facts change."""
-
-    __tablename__ = "roster_state"
-    __table_args__ = ({"info": {"owner": "lawyers"}},)
-
-    id: int = Field(default=1, sa_column=Column(Integer, primary_key=True, autoincrement=False))
-    token: str = Field(sa_column=Column(String(32), nullable=False))
 
 
 def roster_changed(session: Session) -> None:
     """Call in the transaction of any change to kind, active, specialties, languages, contracts or leave."""
-    token = uuid.uuid4().hex
-    res = session.execute(update(RosterState).where(col(RosterState.id) == 1).values(token=token)
-                          .execution_options(synchronize_session=False))
-    if rowcount(res) == 0:
-        session.add(RosterState(id=1, token=token))
-        session.flush()
+    repo.store_roster_token(session, uuid.uuid4().hex)
 
 
 @dataclass(frozen=True)
@@ -98,7 +81,7 @@ class RosterSnapshot:
         return self._current(session)[0]
 
     def _current(self, session: Session) -> tuple[list[RosterEntry], dict]:
-        token = session.execute(select(col(RosterState.token)).where(col(RosterState.id) == 1)).scalar_one_or_none()
+        token = repo.roster_token(session)
         with self._lock:
             if token is not None and token == self._token:
                 return self._entries, self._memo
@@ -148,15 +131,12 @@ class RosterSnapshot:
     @staticmethod
     def _load(session: Session) -> list[RosterEntry]:
         contracts: dict[str, list] = {}
-        for lid, a, b in session.execute(select(col(LawyerContract.lawyer_id), col(LawyerContract.start),
-                                                col(LawyerContract.end))):
+        for lid, a, b in repo.contract_windows(session):
             contracts.setdefault(lid, []).append((a, b))
         leaves: dict[str, list] = {}
-        for lid, a, b in session.execute(select(col(LawyerLeave.lawyer_id), col(LawyerLeave.start),
-                                                col(LawyerLeave.end))):
+        for lid, a, b in repo.leave_windows(session):
             leaves.setdefault(lid, []).append((a, b))
-        rows = session.execute(select(col(Lawyer.id), col(Lawyer.kind), col(Lawyer.active), col(Lawyer.specialties),
-                                      col(Lawyer.languages), col(Lawyer.specialties_text)).order_by(col(Lawyer.id)))
+        rows = repo.roster_facts(session)
         # Specialties as the shared vocabulary compares them with a request's category (match_key).
         return [RosterEntry(lid, kind, bool(active), vocabulary.specialty_keys(specs, texts), frozenset(langs),
                             tuple(contracts.get(lid, ())), tuple(leaves.get(lid, ())))

@@ -76,6 +76,25 @@ def opinions_page(session: Session, *, case_no: str | None, lawyer_id: str | Non
     return list(session.execute(q).scalars())
 
 
+def open_with_default_due_from(session: Session, today: date) -> list[OpinionRequest]:
+    """Requests not yet answered whose `due_on` came from the default period and is today or later
+    (computed again when the calendar changes; a date the caller gave is never moved)."""
+    q = select(OpinionRequest).where(col(OpinionRequest.status) != "answered",
+                                     col(OpinionRequest.due_start).is_not(None),
+                                     col(OpinionRequest.due_on) >= today)
+    return list(session.execute(q).scalars())
+
+
+def year_serial(session: Session, first: LegalOpinion, year_start: datetime, year_end: datetime) -> int:
+    """The opinion's number in its year (first versions filed in [year_start, year_end), up to `first`)."""
+    q = select(func.count()).select_from(LegalOpinion).where(
+        col(LegalOpinion.version) == 1, col(LegalOpinion.filed_at) >= year_start,
+        col(LegalOpinion.filed_at) < year_end,
+        or_(col(LegalOpinion.filed_at) < first.filed_at, and_(col(LegalOpinion.filed_at) == first.filed_at,
+                                                         col(LegalOpinion.id) <= first.id)))
+    return int(session.execute(q).scalar_one())
+
+
 def due_soon_candidates(session: Session, limit_day: date):
     return (select(OpinionRequest).where(col(OpinionRequest.status) == "assigned",
                                          col(OpinionRequest.due_soon_at).is_(None),

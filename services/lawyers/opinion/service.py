@@ -14,7 +14,6 @@ from typing import Any
 from services.lawyers.conflict import service as conflicts
 from services.lawyers.context import SOURCE, Ctx, day, iso, new_id
 from services.lawyers.lawyer import repository as lawyers_repo
-from services.lawyers.lawyer.models import Lawyer
 from services.lawyers.lawyer.snapshot import RosterVerdict
 from services.lawyers.opinion import repository as repo
 from services.lawyers.opinion.models import (
@@ -197,7 +196,7 @@ def assign(ctx: Ctx, request_id: str, lawyer_id: str, note: str = "") -> Opinion
     r = visible(ctx, request_id)
     if r.status == "answered":
         raise Conflict("The request is already answered.", code="already_answered", detail_zh="该请求已答复。")
-    lw = ctx.session.get(Lawyer, lawyer_id)
+    lw = lawyers_repo.get(ctx.session, lawyer_id)
     if lw is None:
         raise Unprocessable(f"lawyer_id: no lawyer {lawyer_id}", code="validation_error",
                             detail_zh=f"lawyer_id：律师 {lawyer_id} 不存在",

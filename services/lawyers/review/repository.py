@@ -9,6 +9,16 @@ from sqlmodel import Session, col
 from services.lawyers.review.models import ReviewHearing, ReviewMatter, ReviewPanelMember
 
 
+def get(session: Session, review_id: str) -> ReviewMatter | None:
+    return session.get(ReviewMatter, review_id)
+
+
+def open_due_from(session: Session, today: date) -> list[ReviewMatter]:
+    """Open reviews due today or later (computed again when the calendar changes)."""
+    q = select(ReviewMatter).where(col(ReviewMatter.status) == "open", col(ReviewMatter.due_on) >= today)
+    return list(session.execute(q).scalars())
+
+
 def re_examination_of(session: Session, case_no: str) -> ReviewMatter | None:
     return session.execute(select(ReviewMatter).where(col(ReviewMatter.case_no) == case_no,
                                                       col(ReviewMatter.kind) == "re_examination")).scalar_one_or_none()

@@ -16,7 +16,6 @@ from sqlalchemy.exc import IntegrityError
 from services.lawyers.conflict import service as conflicts
 from services.lawyers.context import SOURCE, Ctx, day, iso, new_id
 from services.lawyers.lawyer import repository as lawyers_repo
-from services.lawyers.lawyer.models import Lawyer
 from services.lawyers.opinion import repository as opinions_repo
 from services.lawyers.opinion.models import LegalOpinion, OpinionCreate, as_parties
 from services.lawyers.opinion.service import opinion_public
@@ -56,7 +55,7 @@ def public(ctx: Ctx, r: ReviewMatter) -> dict[str, Any]:
 
 
 def visible(ctx: Ctx, review_id: str) -> ReviewMatter:
-    r = ctx.session.get(ReviewMatter, review_id)
+    r = repo.get(ctx.session, review_id)
     if r is None or not (ctx.has(*READ_ALL) or (ctx.me is not None and ctx.me in repo.panel(ctx.session, r.id))):
         raise NotFound(f"No review {review_id}.")
     return r
@@ -127,7 +126,7 @@ def set_panel(ctx: Ctx, review_id: str, lawyer_ids: list[str]) -> ReviewMatter:
         raise Unprocessable("lawyer_ids: a lawyer is listed twice", code="validation_error")
     hits = conflicts.check(ctx, [p["name"] for p in r.parties], case_no=r.case_no, lawyer_ids=lawyer_ids)
     for lid in lawyer_ids:
-        lw = ctx.session.get(Lawyer, lid)
+        lw = lawyers_repo.get(ctx.session, lid)
         if lw is None or lw.kind != "studio_lawyer":
             raise Unprocessable(f"lawyer_ids: {lid} is not a studio lawyer", code="validation_error")
         if not lw.active:

@@ -5,33 +5,23 @@ The one owner of these rules: booking (session/service.py) and concluding
 """
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Update, update
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from services.mediation.casefile import repository as repo
-from services.mediation.casefile.models import CaseIntake, IntakeStatus
+from services.mediation.casefile.models import IntakeStatus
 from services.mediation.casefile.service import HANDOFF_COMPLETED, SOURCE
 from shared.db import utcnow
 from shared.events import emit
 from shared.handoff_contract import MediationHandoffCompleted
 
 
-def session_booked(case_no: Any) -> Update:
-    """A pending intake becomes scheduled once a session is booked for its case: the statement.
-
-    `case_no` is a value or a bind parameter. Booking runs it (session/repository.py: on PostgreSQL
-    inside its one booking statement, composed as a CTE); `on_session_booked` runs it alone.
-    """
-    return (update(CaseIntake).where(col(CaseIntake.case_no) == case_no,
-                                     col(CaseIntake.status) == IntakeStatus.pending.value)
-            .values(status=IntakeStatus.scheduled.value))
-
-
 def on_session_booked(session: Session, case_no: str) -> None:
-    """A pending intake becomes scheduled once a session is booked for its case."""
-    session.execute(session_booked(case_no))
+    """A pending intake becomes scheduled once a session is booked for its case.
+
+    Booking itself runs the same statement (repository.booked_intake_update) inside its own write
+    (session/repository.py); this runs it alone.
+    """
+    repo.schedule_pending_intake(session, case_no)
 
 
 def on_session_concluded(session: Session, case_no: str, outcome: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Update, delete, func, insert, select, update
 from sqlmodel import Session, col
 
 from services.mediation.casefile.models import CaseIntake, IntakeParty, IntakeStatus, LegalOpinion
@@ -75,6 +75,23 @@ def intakes(session: Session, *, status: str | None, after: list | None, limit: 
         q = q.where((CaseIntake.received_at > t) | ((CaseIntake.received_at == t) & (CaseIntake.id > after[1])))
     q = q.order_by(col(CaseIntake.received_at), col(CaseIntake.id)).limit(limit)
     return list(session.execute(q).scalars())
+
+
+def booked_intake_update(case_no: Any) -> Update:
+    """A pending intake becomes scheduled once a session is booked for its case: the statement.
+
+    The one copy of that rule (受理进度, casefile/progress.py). `case_no` is a value or a bind parameter:
+    session/repository.py composes it into its PostgreSQL booking statement as a CTE, and runs it alone
+    (`schedule_pending_intake`) on SQLite.
+    """
+    return (update(CaseIntake).where(col(CaseIntake.case_no) == case_no,
+                                     col(CaseIntake.status) == IntakeStatus.pending.value)
+            .values(status=IntakeStatus.scheduled.value))
+
+
+def schedule_pending_intake(session: Session, case_no: str) -> None:
+    """The case's pending intake becomes scheduled (a session was booked for it)."""
+    session.execute(booked_intake_update(case_no))
 
 
 def replace_parties(session: Session, intake_id: str, rows: list[dict[str, Any]], *, fresh: bool = False) -> None:

@@ -18,13 +18,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, text
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from services.mediation.session.models import MAX_CLAIM, ResourceClaim, SessionParty
-
-LOCK_NAMES = text("SELECT pg_advisory_xact_lock(hashtextextended(k, 14)) "
-                  "FROM unnest(CAST(:keys AS text[])) AS k")
+from services.mediation.party import repository as repo
+from services.mediation.session.models import SessionParty
 
 
 def verdict(a_id: str | None, a_phone: str | None, b_id: str | None, b_phone: str | None) -> str | None:
@@ -42,20 +39,10 @@ def same_name_conflicts(session: Session, parties: list[SessionParty], start: da
     names = sorted({p.name_key for p in parties if p.name_key})
     if not names:
         return []
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(LOCK_NAMES, {"keys": names})
-    q = (select(col(ResourceClaim.session_id), col(SessionParty.name_key), col(SessionParty.party_key),
-                col(SessionParty.id_hash),
-                col(SessionParty.phone_hash))
-         .join(SessionParty, (col(SessionParty.session_id) == ResourceClaim.session_id)
-               & (col(SessionParty.party_key) == ResourceClaim.resource_key))
-         .where(col(ResourceClaim.resource_kind) == "party", col(SessionParty.name_key).in_(names),
-                col(ResourceClaim.starts_at) < until, col(ResourceClaim.ends_at) > start,
-                col(ResourceClaim.starts_at) > start - MAX_CLAIM, col(ResourceClaim.session_id) != exclude_session)
-         .order_by(col(ResourceClaim.starts_at), col(ResourceClaim.session_id)))
+    repo.lock_names(session, names)
     found: list[dict] = []
     seen: set[tuple[str, str]] = set()
-    for sid, nk, key, id_hash, phone_hash in session.execute(q):
+    for sid, nk, key, id_hash, phone_hash in repo.same_name_claims(session, names, start, until, exclude_session):
         for p in parties:
             if p.name_key != nk or p.party_key == key or (p.name, sid) in seen:
                 continue  # another name, or the same key: the claims report it

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select, update
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from services.mediation.agreement.models import Satisfaction
 from services.mediation.casefile import parties as intake_parties
-from services.mediation.casefile.models import CaseIntake
+from services.mediation.party import repository as repo
 from services.mediation.party.crypto import STORED_KEYS, PartyCrypto
-from services.mediation.session.models import ResourceClaim, SessionParty
 
 PERSONAL = ("phone_cipher", "id_number_cipher")
 
@@ -32,13 +29,7 @@ class RotationReport:
 
 def _parties_batch(session: Session, crypto: PartyCrypto, after: tuple[str, int] | None, batch: int,
                    rehash: bool, report: RotationReport) -> tuple[str, int] | None:
-    P = SessionParty
-    q = select(P).where(or_(col(P.phone_cipher).is_not(None), col(P.id_number_cipher).is_not(None)))
-    if not rehash:
-        q = q.where(or_(col(P.pii_kid).is_(None), col(P.pii_kid) != crypto.ring.current))
-    if after:
-        q = q.where((col(P.session_id) > after[0]) | ((col(P.session_id) == after[0]) & (col(P.position) > after[1])))
-    rows = list(session.execute(q.order_by(col(P.session_id), col(P.position)).limit(batch)).scalars())
+    rows = repo.sealed_parties(session, not_under=None if rehash else crypto.ring.current, after=after, limit=batch)
     for p in rows:
         phone, idn = crypto.reveal(p)
         cols = crypto.columns(p.name, phone, idn)
@@ -47,12 +38,7 @@ def _parties_batch(session: Session, crypto: PartyCrypto, after: tuple[str, int]
             setattr(p, k, v)
         report.parties += 1
         if cols["party_key"] != old_key:
-            session.execute(update(ResourceClaim).where(
-                col(ResourceClaim.session_id) == p.session_id, col(ResourceClaim.resource_kind) == "party",
-                col(ResourceClaim.resource_key) == old_key).values(resource_key=cols["party_key"]))
-            session.execute(update(Satisfaction).where(Satisfaction.session_id == p.session_id,
-                                                       Satisfaction.party_key == old_key)
-                            .values(party_key=cols["party_key"]))
+            repo.rekey_party(session, p.session_id, old_key, cols["party_key"])
             report.rekeyed += 1
     session.flush()
     return (rows[-1].session_id, rows[-1].position) if len(rows) == batch else None
@@ -60,10 +46,7 @@ def _parties_batch(session: Session, crypto: PartyCrypto, after: tuple[str, int]
 
 def _intakes_batch(session: Session, crypto: PartyCrypto, after: str | None, batch: int, rehash: bool,
                    report: RotationReport) -> str | None:
-    q = select(CaseIntake).order_by(CaseIntake.id).limit(batch)
-    if after:
-        q = q.where(col(CaseIntake.id) > after)
-    rows = list(session.execute(q).scalars())
+    rows = repo.intakes_after(session, after, batch)
     for intake in rows:
         changed = False
         parties = []
@@ -100,15 +83,5 @@ def rotate(db, crypto: PartyCrypto, *, rehash: bool = False, batch: int = 500) -
         if after_i is None:
             break
     with db.session() as s:
-        report.left_by_key = count_by_key(s)
+        report.left_by_key = repo.sealed_parties_by_key(s)
     return report
-
-
-def count_by_key(session: Session) -> dict[str, int]:
-    """Sealed parties per key id (session_party)."""
-    from sqlalchemy import func
-    P = SessionParty
-    q = (select(col(P.pii_kid), func.count()).where(or_(col(P.phone_cipher).is_not(None),
-                                                        col(P.id_number_cipher).is_not(None)))
-         .group_by(P.pii_kid))
-    return {str(k): int(n) for k, n in session.execute(q)}

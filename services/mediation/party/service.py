@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from services.mediation.access import Caller
 from services.mediation.casefile.models import CaseIntake, IntakeParty
 from services.mediation.party import crypto as pii
-from services.mediation.session.models import MediationSession, SessionMediator, SessionParty, SessionStatus
+from services.mediation.party import repository as repo
+from services.mediation.session.models import MediationSession, SessionParty
 from services.mediation.session.service import load_visible, parties_public
 from shared.errors import NotFound
 from shared.timeutil import to_local
@@ -51,30 +51,20 @@ class Person:
     def matched_on(self) -> str:
         return "id_number" if self.id_hash else "name_phone" if self.phone_hash else "name"
 
-    def same(self, T):
+    def same(self, T: repo.PartyTable) -> Any:
         """The rows of table `T` (SessionParty or IntakeParty) that are this person."""
-        if self.id_hash:
-            by_phone = (and_(col(T.id_hash).is_(None), col(T.name_key) == self.name_key,
-                             col(T.phone_hash) == self.phone_hash) if self.phone_hash else None)
-            return or_(col(T.id_hash) == self.id_hash, by_phone) if by_phone is not None \
-                else col(T.id_hash) == self.id_hash
-        if self.phone_hash:
-            return and_(col(T.name_key) == self.name_key, col(T.phone_hash) == self.phone_hash)
-        return and_(col(T.name_key) == self.name_key, col(T.phone_hash).is_(None), col(T.id_hash).is_(None))
+        return repo.same_person(T, self.name_key, self.phone_hash, self.id_hash)
 
-    def possible(self, T):
+    def possible(self, T: repo.PartyTable) -> Any:
         """For a name alone: the rows of that name with a phone or ID number (perhaps the same person)."""
         if self.matched_on != "name":
             return None
-        return and_(col(T.name_key) == self.name_key, or_(col(T.phone_hash).is_not(None), col(T.id_hash).is_not(None)))
+        return repo.possibly_same_person(T, self.name_key)
 
 
-def _mediated_cases(caller: Caller):
-    """The case numbers in which the caller mediates a session that is not cancelled."""
-    return (select(col(MediationSession.case_no))
-            .join(SessionMediator, col(SessionMediator.session_id) == MediationSession.id)
-            .where(col(SessionMediator.mediator_id) == (caller.mediator_id or "-"),
-                   col(MediationSession.status) != SessionStatus.cancelled.value))
+def _restricted_to(caller: Caller) -> str | None:
+    """None for a caller who sees all; else the mediator whose sessions and cases the caller sees."""
+    return None if caller.sees_all else (caller.mediator_id or "-")
 
 
 def _session_person(session: Session, caller: Caller, sid: str, pos: int) -> Person | None:
@@ -82,7 +72,7 @@ def _session_person(session: Session, caller: Caller, sid: str, pos: int) -> Per
         s, mids = load_visible(session, caller, sid)
     except NotFound:
         return None
-    p = session.get(SessionParty, (s.id, pos))
+    p = repo.session_party(session, s.id, pos)
     if p is None:
         return None
     shown = parties_public([p], caller.can_manage(mids))[0].model_dump(mode="json")
@@ -90,12 +80,11 @@ def _session_person(session: Session, caller: Caller, sid: str, pos: int) -> Per
 
 
 def _intake_person(session: Session, caller: Caller, intake_id: str, pos: int) -> Person | None:
-    intake = session.get(CaseIntake, intake_id)
-    row = session.get(IntakeParty, (intake_id, pos)) if intake is not None else None
+    intake = repo.intake(session, intake_id)
+    row = repo.intake_party(session, intake_id, pos) if intake is not None else None
     if intake is None or row is None:
         return None
-    mediates = (not caller.sees_all and session.execute(
-        _mediated_cases(caller).where(col(MediationSession.case_no) == intake.case_no).limit(1)).first() is not None)
+    mediates = not caller.sees_all and repo.mediates_case(session, caller.mediator_id or "-", intake.case_no)
     if not (caller.sees_all or mediates):
         return None
     party = intake.parties[pos] if pos < len(intake.parties or []) and isinstance(intake.parties[pos], dict) else {}
@@ -104,24 +93,12 @@ def _intake_person(session: Session, caller: Caller, intake_id: str, pos: int) -
     return Person(row.name_key, row.phone_hash, row.id_hash, shown)
 
 
-def _session_rows(session: Session, caller: Caller, cond) -> list[tuple[SessionParty, MediationSession]]:
-    P = SessionParty
-    q = select(P, MediationSession).join(MediationSession, col(MediationSession.id) == P.session_id).where(cond)
-    if not caller.sees_all:
-        own = select(col(SessionMediator.session_id)).where(
-            col(SessionMediator.mediator_id) == (caller.mediator_id or "-"))
-        q = q.where(col(MediationSession.id).in_(own))
-    q = q.order_by(col(MediationSession.starts_at), col(MediationSession.id), col(P.position)).limit(MAX_ROWS)
-    return list(session.execute(q).tuples())
+def _session_rows(session: Session, caller: Caller, cond: Any) -> list[tuple[SessionParty, MediationSession]]:
+    return repo.sessions_with_party(session, cond, only_mediator=_restricted_to(caller), limit=MAX_ROWS)
 
 
-def _intake_rows(session: Session, caller: Caller, cond) -> list[tuple[IntakeParty, CaseIntake]]:
-    T = IntakeParty
-    q = select(T, CaseIntake).join(CaseIntake, col(CaseIntake.id) == T.intake_id).where(cond)
-    if not caller.sees_all:
-        q = q.where(col(CaseIntake.case_no).in_(_mediated_cases(caller)))
-    q = q.order_by(col(CaseIntake.received_at), col(CaseIntake.id), col(T.position)).limit(MAX_ROWS)
-    return list(session.execute(q).tuples())
+def _intake_rows(session: Session, caller: Caller, cond: Any) -> list[tuple[IntakeParty, CaseIntake]]:
+    return repo.intakes_with_party(session, cond, only_mediator=_restricted_to(caller), limit=MAX_ROWS)
 
 
 def _local(value: datetime) -> str:

@@ -8,39 +8,20 @@ reschedule passes the recusal check again, so the mediator has been replaced) or
 """
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, String, select, update
-from sqlmodel import Field, Session, SQLModel, col
+from sqlmodel import Session
 
 from services.mediation.ids import new_id
 from services.mediation.session import events
-from services.mediation.session.models import MediationSession, SessionMediator, SessionParty, SessionPublic
-from shared.db import UTCDateTime, utcnow
+from services.mediation.session import repository as sessions_repo
+from services.mediation.session import repository_flags as repo
+from services.mediation.session.models import SessionFlag, SessionPublic
+from shared.db import utcnow
 
 RECUSAL_CONFLICT = "recusal_conflict"
 SESSION_FLAGGED = "mediation.session.flagged"
 FLAG_ZH = {RECUSAL_CONFLICT: "调解员须回避（预约后登记的关系）"}
-
-
-class SessionFlag(SQLModel, table=True):
-    """A flag on a session until it is resolved (rescheduled or cancelled)."""
-
-    __tablename__ = "session_flag"
-    __table_args__ = (Index("ix_session_flag_session", "session_id", "resolved_at"),
-                      {"info": {"owner": "mediation"}})
-
-    id: str = Field(sa_column=Column(String(32), primary_key=True))
-    session_id: str = Field(sa_column=Column(String(32), nullable=False))
-    flag: str = Field(sa_column=Column(String(40), nullable=False))
-    mediator_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
-    party_name: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
-    relation_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
-    detail: str = Field(default="", sa_column=Column(String(500), nullable=False, default=""))
-    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
-    resolved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
-    resolution: str | None = Field(default=None, sa_column=Column(String(40), nullable=True))
 
 
 def _key(name: str) -> str:
@@ -50,17 +31,11 @@ def _key(name: str) -> str:
 def flag_recusal(session: Session, *, mediator_id: str, party_name: str, relation: str,
                  relation_id: str) -> list[str]:
     """Flag the mediator's scheduled sessions with that party; returns their ids (in start order)."""
-    q = (select(MediationSession).join(SessionMediator, col(SessionMediator.session_id) == MediationSession.id)
-         .where(col(SessionMediator.mediator_id) == mediator_id, col(MediationSession.status) == "scheduled")
-         .order_by(col(MediationSession.starts_at)))
-    rows = list(session.execute(q).scalars())
+    rows = repo.scheduled_sessions_of(session, mediator_id)
     if not rows:
         return []
     wanted = _key(party_name)
-    parties: dict[str, list[SessionParty]] = {}
-    party_q = select(SessionParty).where(col(SessionParty.session_id).in_([s.id for s in rows]))
-    for p in session.execute(party_q).scalars():
-        parties.setdefault(p.session_id, []).append(p)
+    parties = sessions_repo.parties(session, [s.id for s in rows])
     now, flagged = utcnow(), []
     for s in rows:
         hit = [p for p in parties.get(s.id, []) if _key(p.name) == wanted]
@@ -69,9 +44,7 @@ def flag_recusal(session: Session, *, mediator_id: str, party_name: str, relatio
         detail = f"调解员与当事人{hit[0].name}存在关系（{relation}），应当回避"
         session.add(SessionFlag(id=new_id(), session_id=s.id, flag=RECUSAL_CONFLICT, mediator_id=mediator_id,
                                 party_name=hit[0].name, relation_id=relation_id, detail=detail, created_at=now))
-        mids = [m for (m,) in session.execute(select(col(SessionMediator.mediator_id))
-                                              .where(col(SessionMediator.session_id) == s.id)
-                                              .order_by(col(SessionMediator.position))).all()]
+        mids = sessions_repo.mediator_ids(session, [s.id])[s.id]
         events.publish(session, SESSION_FLAGGED, s.case_no, events.session_data(
             s, mids, parties.get(s.id, []), flag=RECUSAL_CONFLICT, flag_zh=FLAG_ZH[RECUSAL_CONFLICT],
             mediator_id=mediator_id, party_name=hit[0].name, relation=relation, relation_id=relation_id,
@@ -86,17 +59,13 @@ def active(session: Session, session_ids: list[str]) -> dict[str, list[SessionFl
     out: dict[str, list[SessionFlag]] = {}
     if not session_ids:
         return out
-    q = (select(SessionFlag).where(col(SessionFlag.session_id).in_(session_ids), col(SessionFlag.resolved_at).is_(None))
-         .order_by(col(SessionFlag.created_at)))
-    for f in session.execute(q).scalars():
+    for f in repo.unresolved(session, session_ids):
         out.setdefault(f.session_id, []).append(f)
     return out
 
 
 def resolve(session: Session, session_id: str, resolution: str) -> None:
-    session.execute(update(SessionFlag).where(col(SessionFlag.session_id) == session_id,
-                                              col(SessionFlag.resolved_at).is_(None))
-                    .values(resolved_at=utcnow(), resolution=resolution))
+    repo.resolve(session, session_id, resolution, utcnow())
 
 
 def flag_public(f: SessionFlag) -> dict[str, Any]:

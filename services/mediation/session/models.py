@@ -147,6 +147,25 @@ class SessionReminder(SQLModel, table=True):
     delivered: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, default=True))
 
 
+class SessionFlag(SQLModel, table=True):
+    """A flag on a session that needs the coordinator (session/flags.py), until it is resolved (rescheduled
+    or cancelled)."""
+
+    __tablename__ = "session_flag"
+    __table_args__ = (Index("ix_session_flag_session", "session_id", "resolved_at"), OWNER)
+
+    id: str = Field(sa_column=Column(String(32), primary_key=True))
+    session_id: str = Field(sa_column=Column(String(32), nullable=False))
+    flag: str = Field(sa_column=Column(String(40), nullable=False))
+    mediator_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    party_name: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+    relation_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    detail: str = Field(default="", sa_column=Column(String(500), nullable=False, default=""))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    resolved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    resolution: str | None = Field(default=None, sa_column=Column(String(40), nullable=True))
+
+
 # -- schemas ------------------------------------------------------------------------------
 class PartyIn(BaseModel):
     name: str = PField(min_length=1, max_length=200)

@@ -11,7 +11,7 @@ from sqlalchemy import CTE, bindparam, cast, delete, func, insert, literal, null
 from sqlmodel import Session, col
 
 from services.mediation.agreement.models import Agreement
-from services.mediation.casefile import progress
+from services.mediation.casefile import repository as casefile_repo
 from services.mediation.mediator.models import MediatorLeave, MediatorRelation
 from services.mediation.room.models import Room, RoomClosure
 from services.mediation.session import repository_claims as claims_repo
@@ -158,7 +158,8 @@ def _cte(name: str, sql: str) -> CTE:
     return text(sql).columns().cte(name)
 
 
-# PostgreSQL: a booking in one statement. The intake's step is casefile/progress.py's own statement.
+# PostgreSQL: a booking in one statement. The intake's step is the case file's own statement
+# (casefile/repository.py `booked_intake_update`, the rule of casefile/progress.py).
 # Every parameter is named b_*: one named like a case_intake column would join the UPDATE's SET clause.
 BOOKING_STATEMENT = insert(table_of(ResourceClaim)).from_select(
     ["session_id", "resource_kind", "resource_key", "starts_at", "ends_at"],
@@ -182,7 +183,7 @@ BOOKING_STATEMENT = insert(table_of(ResourceClaim)).from_select(
   INSERT INTO session_reminder (session_id, lead_hours, due_at, sent_at, delivered)
   SELECT :b_id, t.h, t.d, NULL, true
   FROM unnest(CAST(:b_leads AS integer[]), CAST(:b_dues AS timestamptz[])) AS t(h, d)"""),
-  progress.session_booked(bindparam("b_case_no")).cte("i"))
+  casefile_repo.booked_intake_update(bindparam("b_case_no")).cte("i"))
 
 
 def _booking_params(s: MediationSession, mediator_ids: list[str], parties: list[SessionParty],
@@ -224,7 +225,7 @@ def insert_booking(session: Session, s: MediationSession, mediator_ids: list[str
     _insert_rows(session, s, mediator_ids, parties, reminders)
     found = claims_repo.take(session, s.id, claim_rows, start, until, check_names=check_names)
     if not found:
-        session.execute(progress.session_booked(s.case_no))
+        casefile_repo.schedule_pending_intake(session, s.case_no)
     return found
 
 

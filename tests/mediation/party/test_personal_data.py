@@ -94,7 +94,7 @@ def test_answers_are_masked_except_for_coordinators_and_the_sessions_mediators(s
     # The printed agreement: the same rule (the record too).
     api().post(f"{url}/conclude", json={"outcome": "agreement", "agreement": {
         "form": "written", "terms": ["支付工资"], "performance_due": working_day(3).isoformat()}})
-    from test_mediation_documents import pdf_text
+    from tests.mediation.document.test_documents import pdf_text
     text_full = pdf_text(api("mediator1").get(f"{url}/agreement.pdf").content)
     text_masked = pdf_text(api("auditor").get(f"{url}/agreement.pdf").content)
     assert PHONE_DIGITS in text_full.replace("-", "") and ID_NUMBER in text_full

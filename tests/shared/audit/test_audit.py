@@ -9,6 +9,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from devtools.runner import dev_token
 from shared.audit import chain
 from shared.audit.migration import create_triggers, drop_triggers
 from shared.audit.models import audit_anchor, audit_event
@@ -61,8 +62,8 @@ def test_a_failed_sign_in_and_refusals_are_recorded(suite):
     assert [(x["actor"], x["object_type"], x["detail"]["error"]) for x in failed] == [
         ("coordinator", "user", "invalid_grant")]
     assert "wrong" not in json.dumps(failed[0], default=str)
-    # a good sign-in
-    suite.token("auditor")
+    # a good sign-in (a fresh one: the suite's token cache may hold the auditor's from an earlier test)
+    dev_token(suite.url["gateway"], "auditor")
     ok = records(suite, "gateway", action="auth.sign_in", outcome="success", actor="auditor")
     assert ok and ok[0]["roles"] == ["auditor"]
     # a 403 answered by mediation (a mediator may not add a room)
@@ -192,6 +193,8 @@ def test_a_chain_rewritten_whole_is_caught_by_the_signed_anchor(suite):
 
     from services.gateway.audit.service import anchor_heads
 
+    suite.token("coordinator"), suite.token("auditor")  # signed in now (audited), not inside the test's records
+    suite.clean()
     booked(suite)
     gw = suite.app["gateway"]
     rows = anchor_heads(gw)
