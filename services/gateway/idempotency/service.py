@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.gateway.idempotency import redact, repository
 from services.gateway.idempotency.models import DONE, IN_PROGRESS, IdempotencyRecord
-from services.gateway.proxy.asgi import BodyTooLarge, ClientGone, read_body, replay_receive, send_problem
+from shared.asgi import BodyTooLarge, ClientGone, read_body, replay_receive, send_problem
 from shared.auth import Principal
 from shared.db import Database, utcnow
 

@@ -18,12 +18,12 @@ from starlette.middleware import Middleware
 
 from services.gateway.idempotency.service import KEY_HEADER, Idempotency, IdempotencyStore
 from services.gateway.internal_listener import is_internal_path, on_internal_listener
-from services.gateway.proxy.asgi import header, send_problem
 from services.gateway.proxy.forwarder import Forwarder, make_forwarder
 from services.gateway.proxy.guard import TOKENLESS, ProxyRoute, refusal, target_service
 from services.gateway.ratelimit.clientip import client_ip, parse_trusted
 from services.gateway.ratelimit.limiter import make_limiter
 from services.gateway.webhook.sealing import box
+from shared.asgi import header, send_problem
 from shared.auth import CLOCK_SKEW, Principal, TokenVerifier
 from shared.errors import Unauthorized
 

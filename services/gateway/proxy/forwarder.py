@@ -22,8 +22,8 @@ import logging
 import time
 from typing import Any
 
-from services.gateway.proxy.asgi import BodyTooLarge, ClientGone, read_body, send_problem
 from services.gateway.proxy.guard import PREFIXES, ProxyRoute
+from shared.asgi import BodyTooLarge, ClientGone, read_body, send_problem
 from shared.observability import ROUTE_HEADER
 from shared.tracing import current_traceparent
 

@@ -1,4 +1,5 @@
-"""Small pure-ASGI helpers shared by the gateway's edge: reading bodies, answering problems."""
+"""Small pure-ASGI helpers for code that speaks ASGI directly (the gateway's edge, idempotency): reading
+bodies, replaying them, answering problems."""
 from __future__ import annotations
 
 from shared.errors import problem
