@@ -5,6 +5,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
+from services.lawyers import flows
 from services.lawyers.access import CoordinatorCtx, ManagedLawyer, VisibleLawyer
 from services.lawyers.context import CtxDep
 from services.lawyers.lawyer import repository as repo
@@ -54,7 +55,7 @@ def get_lawyer(lawyer: VisibleLawyer) -> dict[str, Any]:
 @router.patch("/lawyers/{lawyer_id}", response_model=LawyerPublic, responses=problems((409, "user_taken")))
 def update_lawyer(body: LawyerUpdate, lawyer: ManagedLawyer) -> dict[str, Any]:
     ctx = lawyer.ctx
-    return service.public(ctx, service.update(ctx, lawyer.load(), body))
+    return service.public(ctx, flows.update_lawyer(ctx, lawyer.load(), body))
 
 
 @router.post("/lawyers/{lawyer_id}/contracts", status_code=201, response_model=ContractPublic,

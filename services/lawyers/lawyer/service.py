@@ -125,6 +125,7 @@ def managed(ctx: Ctx, lawyer_id: str) -> Lawyer:
 
 
 def update(ctx: Ctx, lw: Lawyer, body: LawyerUpdate) -> Lawyer:
+    """Change the roster entry (the open requests of a deactivated lawyer: flows.update_lawyer)."""
     data = body.model_dump(exclude_unset=True)
     if "user" in data:
         login = data.pop("user")
@@ -141,9 +142,6 @@ def update(ctx: Ctx, lw: Lawyer, body: LawyerUpdate) -> Lawyer:
             setattr(lw, k, v)
     ctx.session.flush()
     roster_changed(ctx.session)
-    if data.get("active") is False:
-        from services.lawyers.opinion.service import reassign_all_of
-        reassign_all_of(ctx, lw.id, reason="lawyer deactivated")
     return lw
 
 

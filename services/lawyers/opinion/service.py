@@ -13,6 +13,7 @@ from typing import Any
 
 from services.lawyers.conflict import service as conflicts
 from services.lawyers.context import SOURCE, Ctx, day, iso, new_id
+from services.lawyers.hours.service import record_opinion_fee
 from services.lawyers.lawyer import repository as lawyers_repo
 from services.lawyers.lawyer.snapshot import RosterVerdict
 from services.lawyers.opinion import repository as repo
@@ -281,7 +282,6 @@ def file(ctx: Ctx, request_id: str, body: OpinionCreate) -> LegalOpinion:
     if first:
         r.status, r.answered_at = "answered", ctx.now
         lawyers_repo.release_slot(ctx.session, ctx.me)
-        from services.lawyers.hours.service import record_opinion_fee
         record_opinion_fee(ctx, o)
     ctx.session.flush()
     emit(ctx.session, source=SOURCE, type="lawyers.opinion.filed", subject=r.case_no,

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.lawyers.conflict import service as conflicts
 from services.lawyers.context import SOURCE, Ctx, day, iso, new_id
+from services.lawyers.hours.service import record_opinion_fee
 from services.lawyers.lawyer import repository as lawyers_repo
 from services.lawyers.opinion import repository as opinions_repo
 from services.lawyers.opinion.models import LegalOpinion, OpinionCreate, as_parties
@@ -196,7 +197,6 @@ def file_opinion(ctx: Ctx, review_id: str, body: OpinionCreate) -> LegalOpinion:
     first = not previous
     if first:
         r.status, r.decided_at = "decided", ctx.now
-        from services.lawyers.hours.service import record_opinion_fee
         record_opinion_fee(ctx, o)
     ctx.session.flush()
     emit(ctx.session, source=SOURCE, type="lawyers.review.decided", subject=r.case_no,
