@@ -155,6 +155,10 @@ class SuiteProcesses:
     def service_env(self, svc: str) -> dict[str, str]:
         env = dict(os.environ)
         env.setdefault("SUITE_ENV", "dev")
+        # glibc gives each thread that allocates an arena of its own (up to 8 per core); with a pool of worker
+        # threads that is memory held and never returned. Two arenas: gateway 190 -> 127 MB, mediation
+        # 195 -> 175 MB at the peak of bench/embedded_mix.py (docs/benchmarks.md). The image sets the same.
+        env.setdefault("MALLOC_ARENA_MAX", "2")
         url = self.url
         env.update({
             "GATEWAY_URL": url["gateway"],
