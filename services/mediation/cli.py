@@ -3,7 +3,7 @@
     python -m services.mediation.cli rotate-pii-keys [--rehash] [--batch 500]
 
 `rotate-pii-keys`: re-seal the parties' phones and ID numbers under the first key of MEDIATION_PII_KEYS
-(see services/mediation/party/rotation.py); `--rehash` also recomputes the keyed hashes after
+(see services/mediation/key_rotation.py); `--rehash` also recomputes the keyed hashes after
 MEDIATION_PII_HASH_KEY changed.
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from services.mediation.key_rotation import rotate
 from services.mediation.party import crypto
-from services.mediation.party.rotation import rotate
 from services.mediation.settings import MediationSettings
 from shared.db import Database
 

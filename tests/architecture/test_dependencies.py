@@ -3,6 +3,9 @@
 - no service imports another service (they talk through the gateway and events);
 - no two modules import each other, directly or round a loop, counting every import, function-level
   ones included (a function-level import is how a cycle hides);
+- inside a service, no two feature packages (its sub-directories) import each other, directly or
+  round a loop; a table may name another feature's table (imports of a `models` module don't count),
+  and a use case spanning features lives in the service's `flows.py`, which is no feature;
 - the gateway's hub knows none of its consumers: they register with it (services/gateway/main.py).
 """
 from __future__ import annotations
@@ -59,6 +62,23 @@ def package_imports(service: str, package: str) -> set[str]:
             if m.startswith(f"{prefix}{package}.") for t in targets if t.startswith(prefix)} - {package}
 
 
+def feature_graph(service: str) -> dict[str, set[str]]:
+    """Feature package -> the feature packages of the same service whose non-model modules it imports."""
+    prefix = f"services.{service}."
+    base = ROOT / "services" / service
+    features = {p.name for p in base.iterdir() if (p / "__init__.py").exists()} - {"migrations", "flows"}
+    graph: dict[str, set[str]] = defaultdict(set)
+    for module, targets in module_graph().items():
+        if not module.startswith(prefix) or module[len(prefix):].split(".")[0] not in features:
+            continue
+        here = module[len(prefix):].split(".")[0]
+        for t in targets:
+            there = t[len(prefix):].split(".")[0] if t.startswith(prefix) else None
+            if there in features and there != here and not t.endswith(".models"):
+                graph[here].add(there)
+    return graph
+
+
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     """Strongly connected components of more than one node (Tarjan)."""
     index: dict[str, int] = {}
@@ -104,6 +124,11 @@ def test_no_service_imports_another(service):
 
 def test_no_import_cycle():
     assert cycles(module_graph()) == []
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_no_two_features_import_each_other(service):
+    assert cycles(feature_graph(service)) == []
 
 
 def test_the_hub_knows_no_consumer():

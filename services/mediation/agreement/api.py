@@ -16,16 +16,20 @@ today or later, Asia/Shanghai) and nobody has applied yet, or no 回访 has been
 """
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Query
 
+from services.mediation import flows
 from services.mediation.access import Rater, SessionReader
 from services.mediation.agreement import repository as repo
 from services.mediation.agreement import service
-from services.mediation.agreement.models import AgreementPublic, ConcludeIn, SatisfactionIn, SatisfactionPublic
+from services.mediation.agreement.models import (
+    AgreementListed,
+    AgreementPublic,
+    ConcludeIn,
+    SatisfactionIn,
+    SatisfactionPublic,
+)
 from services.mediation.deps import Rules
-from services.mediation.followthrough import repository as followthrough
 from services.mediation.session.models import CASE_NO_PATTERN, SessionPublic
 from shared.db import DbSession, utcnow
 from shared.pagination import Page, PageDep, paginate
@@ -38,11 +42,6 @@ router = APIRouter(prefix="/api/v1/mediation/agreements", tags=["agreements"], r
 session_router = APIRouter(prefix="/api/v1/mediation/sessions", tags=["sessions"], route_class=OneHopRoute)
 
 
-class AgreementListed(AgreementPublic):
-    judicial_confirmation_applied_on: date | None = None
-    followed_up_on: date | None = None
-
-
 @router.get("", response_model=Page[AgreementListed])
 def list_agreements(session: DbSession, caller: SessionReader, page: PageDep, open: bool | None = None,
                     case_no: str | None = Query(default=None, pattern=CASE_NO_PATTERN)) -> Page[AgreementListed]:
@@ -51,14 +50,7 @@ def list_agreements(session: DbSession, caller: SessionReader, page: PageDep, op
     rows = repo.page(session, after=page.after(), limit=page.limit, today=local_date(utcnow()), open_=open,
                      case_no=case_no, only_mediator=only)
     rows, cursor = paginate(rows, page, lambda a: [a.judicial_confirmation_deadline.isoformat(), a.id])
-    ids = [a.id for a in rows]
-    applied = followthrough.judicial_confirmations(session, ids)
-    visits = followthrough.followups(session, ids)
-    items = [AgreementListed(**service.agreement_public(a).model_dump(),
-                             judicial_confirmation_applied_on=applied[a.id].applied_on if a.id in applied else None,
-                             followed_up_on=visits[a.id][-1].visited_on if visits.get(a.id) else None)
-             for a in rows]
-    return Page(items=items, next_cursor=cursor)
+    return Page(items=flows.agreements_listed(session, rows), next_cursor=cursor)
 
 
 @session_router.post("/{session_id}/conclude", response_model=SessionPublic,
@@ -70,7 +62,7 @@ def conclude_session(session_id: str, body: ConcludeIn, session: DbSession, rule
 
 @session_router.get("/{session_id}/agreement", response_model=AgreementPublic)
 def get_agreement(session_id: str, session: DbSession, caller: SessionReader) -> AgreementPublic:
-    return service.get_agreement(session, caller, session_id)
+    return flows.agreement_of_session(session, caller, session_id)
 
 
 @session_router.post("/{session_id}/satisfaction", status_code=201, response_model=SatisfactionPublic,

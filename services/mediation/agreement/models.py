@@ -137,6 +137,12 @@ class AgreementPublic(BaseModel):
     signed_by: list[str] | None = None
 
 
+class AgreementListed(AgreementPublic):
+    # An item of GET /agreements: what was done after it (followthrough/), added by flows.agreements_listed.
+    judicial_confirmation_applied_on: date | None = None
+    followed_up_on: date | None = None
+
+
 class SatisfactionIn(BaseModel):
     rating: Rating
     comment: str = PField(default="", max_length=2000)

@@ -25,7 +25,6 @@ from services.mediation.agreement.models import (
 )
 from services.mediation.casefile import progress
 from services.mediation.casefile import repository as casefiles
-from services.mediation.followthrough import repository as followthrough
 from services.mediation.ids import new_id
 from services.mediation.party import crypto as pii
 from services.mediation.rules import WorkingRules, field_error
@@ -126,14 +125,13 @@ def conclude(session: Session, rules: WorkingRules, caller: Caller, session_id: 
     return to_public(s, mids, parties, agreement.id if agreement else None, caller)
 
 
-def get_agreement(session: Session, caller: Caller, session_id: str) -> AgreementPublic:
-    """The session's agreement, with the parties who have signed it."""
+def get_agreement(session: Session, caller: Caller, session_id: str) -> Agreement:
+    """The session's agreement (with the parties who have signed it: flows.agreement_of_session)."""
     load_visible(session, caller, session_id)
     a = repo.of_session(session, session_id)
     if a is None:
         raise NotFound("This session has no agreement.", detail_zh="该调解没有调解协议。")
-    signed = [x.party_name for x in followthrough.signatures(session, [a.id])[a.id]]
-    return agreement_public(a).model_copy(update={"signed_by": signed})
+    return a
 
 
 def rate(session: Session, caller: Caller, session_id: str, body: SatisfactionIn) -> SatisfactionPublic:

@@ -1,6 +1,6 @@
 """Availability (空闲时段): free (room, mediator) slots over a period, by the free-slot rule.
 
-The rule is schedule/free_slots.py (the one booking applies): per working day, each room's and
+The rule is free_slots.py (the one booking applies): per working day, each room's and
 mediator's free time (office hours, narrowed by the mediator's own hours, minus closures, leave and
 booked claims widened by the buffer), from the minimum notice on. Slots start on a grid
 (`availability_step_minutes`) and are returned in time order, then room, then mediator. Claims are
@@ -14,8 +14,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlmodel import Session
 
 from services.mediation.availability import repository as repo
+from services.mediation.free_slots import claim_block, fits, free_time, mediator_hours, room_hours
 from services.mediation.rules import WorkingRules, field_error
-from services.mediation.schedule.free_slots import claim_block, fits, free_time, mediator_hours, room_hours
 from shared.db import utcnow
 from shared.timeutil import SHANGHAI, local_date, local_dt
 

@@ -5,8 +5,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from services.mediation import flows
 from services.mediation.access import SessionReader
-from services.mediation.casefile import dossier, service
+from services.mediation.casefile import service
 from services.mediation.casefile.models import IntakePublic, IntakeStatus
 from services.mediation.rules import field_error
 from services.mediation.session.models import CASE_NO_PATTERN
@@ -49,7 +50,7 @@ def list_intakes(session: DbSession, caller: SessionReader, page: PageDep,
 def get_case_file(session: DbSession, caller: SessionReader,
                   case_no: str = Path(pattern=CASE_NO_PATTERN)) -> dict:
     """The case file: intake, sessions, agreement, ratings and attached legal opinions."""
-    out = dossier.case_file(session, caller, case_no)
+    out = flows.case_file(session, caller, case_no)
     if caller.manages_all or any(caller.mediates(x.get("mediator_ids") or []) for x in out["sessions"]):
         audit.record(session, "personal_data.view", object_type="case", object_id=case_no)  # phones unmasked
     return out

@@ -1,6 +1,6 @@
 """Case intake from petition-to-mediation handoffs (访调对接) and legal opinions attached to the case file.
 
-The case file as read (调解卷宗: intake, sessions, agreements, opinions) is composed in casefile/dossier.py.
+The case file as read (调解卷宗: intake, sessions, agreements, opinions) is composed in flows.py.
 """
 from __future__ import annotations
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from services.mediation import flows
 from services.mediation.access import AnyReader, Coordinator, SessionReader, SessionWriter
 from services.mediation.mediator import repository as repo
 from services.mediation.mediator import service
@@ -41,7 +42,7 @@ def get_mediator(mediator_id: str, session: DbSession, _: AnyReader) -> Mediator
 
 @router.post("/{mediator_id}/leave", status_code=201, response_model=LeavePublic)
 def add_leave(mediator_id: str, body: LeaveCreate, session: DbSession, _: Coordinator) -> LeavePublic:
-    return service.add_leave(session, mediator_id, body)
+    return flows.add_leave(session, mediator_id, body)
 
 
 @router.get("/{mediator_id}/leave", response_model=Page[LeavePublic])
@@ -57,7 +58,7 @@ def add_relation(mediator_id: str, body: RelationCreate, session: DbSession,
     """Coordinators record relations; a mediator may also declare their own (自行回避)."""
     if not (caller.manages_all or caller.mediator_id == mediator_id):
         raise Forbidden("Only a coordinator or the mediator themself records a relation.")
-    return service.add_relation(session, mediator_id, body)
+    return flows.add_relation(session, mediator_id, body)
 
 
 @router.get("/{mediator_id}/relations", response_model=Page[RelationPublic])

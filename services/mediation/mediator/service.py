@@ -17,8 +17,6 @@ from services.mediation.mediator.models import (
     RelationCreate,
     RelationPublic,
 )
-from services.mediation.session import repository as sessions
-from services.mediation.session.flags import flag_recusal
 from shared.db import utcnow
 from shared.errors import Conflict, NotFound
 
@@ -53,15 +51,14 @@ def leave_public(lv: MediatorLeave, affected: list[str] | None = None) -> LeaveP
                        affected_session_ids=affected or [])
 
 
-def add_leave(session: Session, mediator_id: str, body: LeaveCreate) -> LeavePublic:
-    """Record leave; sessions already booked with that mediator then are listed for rescheduling."""
+def record_leave(session: Session, mediator_id: str, body: LeaveCreate) -> MediatorLeave:
+    """Record leave (the sessions it touches are listed by flows.add_leave)."""
     get(session, mediator_id)
     lv = MediatorLeave(id=new_id(), mediator_id=mediator_id, starts_at=body.start, ends_at=body.end,
                        reason=body.reason, created_at=utcnow())
     session.add(lv)
     session.flush()
-    affected = sessions.active_ids_overlapping(session, mediator_id=mediator_id, start=body.start, end=body.end)
-    return leave_public(lv, affected)
+    return lv
 
 
 def leave(session: Session, mediator_id: str) -> list[LeavePublic]:
@@ -73,17 +70,15 @@ def relation_public(r: MediatorRelation) -> RelationPublic:
     return RelationPublic.model_validate(r, from_attributes=True)
 
 
-def add_relation(session: Session, mediator_id: str, body: RelationCreate) -> RelationPublic:
-    """Record a relation to a party: the mediator is then recused (回避) from that party's sessions."""
+def record_relation(session: Session, mediator_id: str, body: RelationCreate) -> MediatorRelation:
+    """Record a relation to a party: the mediator is then recused (回避) from that party's sessions
+    (those already booked are flagged by flows.add_relation)."""
     get(session, mediator_id)
     r = MediatorRelation(id=new_id(), mediator_id=mediator_id, party_name=" ".join(body.party_name.split()),
                          relation=body.relation, created_at=utcnow())
     session.add(r)
     session.flush()
-    # Sessions already booked with that party are flagged for the coordinator, not left silently.
-    flagged = flag_recusal(session, mediator_id=mediator_id, party_name=r.party_name, relation=r.relation,
-                           relation_id=r.id)
-    return relation_public(r).model_copy(update={"flagged_session_ids": flagged})
+    return r
 
 
 def relations(session: Session, mediator_id: str) -> list[RelationPublic]:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Path
 
+from services.mediation import flows
 from services.mediation.access import SessionReader
-from services.mediation.party import service
 from shared.db import DbSession
 from shared.routing import OneHopRoute
 
@@ -22,4 +22,4 @@ def party_cases(session: DbSession, caller: SessionReader,
     404 when the caller may not see the party's session or case; a mediator sees only the sessions they
     mediate and the handoffs of the cases they mediate in (party/service.py).
     """
-    return service.cases_of(session, caller, party_id)
+    return flows.party_cases(session, caller, party_id)

@@ -118,7 +118,7 @@ def intakes_with_party(session: Session, cond: Any, *, only_mediator: str | None
     return list(session.execute(q).tuples())
 
 
-# -- key rotation (party/rotation.py) -------------------------------------------------------------
+# -- key rotation (key_rotation.py) ---------------------------------------------------------------
 def _sealed(P: type[SessionParty]) -> Any:
     return or_(col(P.phone_cipher).is_not(None), col(P.id_number_cipher).is_not(None))
 

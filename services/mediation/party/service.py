@@ -12,7 +12,8 @@ Only what the caller may see is answered: coordinators, auditors and the petitio
 mediator sees the sessions they mediate and the handoffs of the cases in which they mediate a
 session that is not cancelled (as the case list). The party's phone and ID number are shown in full
 to coordinators and the mediators of that session (or case), masked to everyone else; the matches
-carry names only.
+carry names only. A session's party is looked up under the session's rules by flows.party_cases,
+which then calls `cases_of` here.
 """
 from __future__ import annotations
 
@@ -27,14 +28,13 @@ from services.mediation.casefile.models import CaseIntake, IntakeParty
 from services.mediation.party import crypto as pii
 from services.mediation.party import repository as repo
 from services.mediation.session.models import MediationSession, SessionParty
-from services.mediation.session.service import load_visible, parties_public
 from shared.errors import NotFound
 from shared.timeutil import to_local
 
 MAX_ROWS = 2000
 
 
-def _not_found() -> NotFound:
+def not_found() -> NotFound:
     return NotFound("No such party.", detail_zh="未找到该当事人。")
 
 
@@ -67,19 +67,9 @@ def _restricted_to(caller: Caller) -> str | None:
     return None if caller.sees_all else (caller.mediator_id or "-")
 
 
-def _session_person(session: Session, caller: Caller, sid: str, pos: int) -> Person | None:
-    try:
-        s, mids = load_visible(session, caller, sid)
-    except NotFound:
-        return None
-    p = repo.session_party(session, s.id, pos)
-    if p is None:
-        return None
-    shown = parties_public([p], caller.can_manage(mids))[0].model_dump(mode="json")
-    return Person(p.name_key, p.phone_hash, p.id_hash, shown)
-
-
-def _intake_person(session: Session, caller: Caller, intake_id: str, pos: int) -> Person | None:
+def intake_person(session: Session, caller: Caller, intake_id: str, pos: int) -> Person | None:
+    """The party at `pos` of a case intake, when the caller may see that case (a session's party:
+    flows.party_cases, which applies the session's own rules)."""
     intake = repo.intake(session, intake_id)
     row = repo.intake_party(session, intake_id, pos) if intake is not None else None
     if intake is None or row is None:
@@ -105,15 +95,8 @@ def _local(value: datetime) -> str:
     return to_local(value).isoformat()
 
 
-def cases_of(session: Session, caller: Caller, party_id: str) -> dict[str, Any]:
-    parsed = pii.parse_party_id(party_id)
-    if parsed is None:
-        raise _not_found()
-    # A session's party, else a handoff's (both ids are `<opaque id>-<position>`).
-    who = _session_person(session, caller, *parsed) or _intake_person(session, caller, *parsed)
-    if who is None:
-        raise _not_found()
-
+def cases_of(session: Session, caller: Caller, who: Person) -> dict[str, Any]:
+    """The cases in which `who` is a party, as the caller may see them (`who`: flows.party_cases)."""
     cases: dict[str, dict[str, Any]] = {}
     first: dict[str, datetime] = {}  # when each case was first seen: the items are oldest first
 

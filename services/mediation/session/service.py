@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from services.mediation import free_slots
 from services.mediation.access import Caller, ensure_manageable, ensure_visible
 from services.mediation.ids import new_id
 from services.mediation.mediator import repository as mediators_repo
@@ -13,7 +14,6 @@ from services.mediation.mediator.models import Mediator
 from services.mediation.party import crypto as pii
 from services.mediation.party import identity
 from services.mediation.rules import WorkingRules, describe, field_error
-from services.mediation.schedule import free_slots
 from services.mediation.session import claims, events, flags
 from services.mediation.session import repository as repo
 from services.mediation.session.models import (
@@ -104,7 +104,7 @@ def require_status(s: MediationSession, *allowed: SessionStatus) -> None:
 # -- the booking rules ----------------------------------------------------------------------
 def check_time_rules(rules: WorkingRules, obstacles: repo.Obstacles, meds: list[Mediator], start: datetime,
                      end: datetime, now: datetime) -> None:
-    """Range, notice, horizon, then the free-slot rule (schedule/free_slots.py) but for the claims:
+    """Range, notice, horizon, then the free-slot rule (free_slots.py) but for the claims:
     office hours of a working day, the mediators' hours, closures and leave."""
     rules.check_range(start, end)
     rules.check_window(start, now)

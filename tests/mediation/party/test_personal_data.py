@@ -8,8 +8,8 @@ import json
 import pytest
 from sqlalchemy import inspect, text
 
+from services.mediation.key_rotation import rotate
 from services.mediation.party import crypto
-from services.mediation.party.rotation import rotate
 from services.mediation.settings import DEV_PII_KEYS, MediationSettings
 from tests.mediation.mediation_kit import BASE, at, outbox, uniq, working_day
 from tests.problem_kit import problem

@@ -1,4 +1,4 @@
-"""One free-slot rule (schedule/free_slots.py): booking and availability agree.
+"""One free-slot rule (free_slots.py): booking and availability agree.
 
 Over three days (one made a holiday) with a closure, a leave, a mediator's own weekly hours and
 existing bookings, every grid start availability lists can be booked (201) and every other start of

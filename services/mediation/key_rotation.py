@@ -5,6 +5,8 @@ Put the new key first in MEDIATION_PII_KEYS (keep the old ones after it), restar
 the old key may be removed. `--rehash` also recomputes the keyed hashes (after MEDIATION_PII_HASH_KEY
 changed): `phone_hash`, `id_hash`, `party_key` and with it the parties' claims and ratings.
 Work is done in batches, each its own transaction; running it again continues where it stopped.
+It re-seals the sessions' parties (party/) and the case intakes' parties with their 重复信访 index
+(casefile/), so it sits above both features, beside the command that runs it (cli.py).
 """
 from __future__ import annotations
 
