@@ -24,6 +24,7 @@ from services.mediation.session.models import (
     SessionStatus,
 )
 from shared.db import UTCDateTime, table_of
+from shared.pii import name_key
 
 ACTIVE = (SessionStatus.scheduled.value, SessionStatus.in_progress.value)
 
@@ -76,7 +77,7 @@ def page(session: Session, *, after: list | None, limit: int, case_no: str | Non
         q = q.where(func.upper(MediationSession.case_no).like(case_prefix.upper() + "%"))
     if party:
         sub = select(col(SessionParty.session_id)).where(
-            col(SessionParty.name_key).startswith(party_name_key(party), autoescape=True))
+            col(SessionParty.name_key).startswith(name_key(party), autoescape=True))
         q = q.where(col(MediationSession.id).in_(sub))
     if room_id:
         q = q.where(col(MediationSession.room_id) == room_id)
@@ -86,17 +87,18 @@ def page(session: Session, *, after: list | None, limit: int, case_no: str | Non
         q = q.where(col(MediationSession.ends_at) > start)
     if end is not None:
         q = q.where(col(MediationSession.starts_at) < end)
+    return by_start_page(session, q, after, limit)
+
+
+def by_start_page(session: Session, q, after: list | None, limit: int) -> list[MediationSession]:
+    """One page of a sessions query in (start, id) order after the cursor `after` ([start, id]), `limit` + 1
+    rows (the extra one tells there is a next page)."""
     if after:
         t = datetime.fromisoformat(after[0])
         q = q.where((MediationSession.starts_at > t)
                     | ((MediationSession.starts_at == t) & (MediationSession.id > after[1])))
     q = q.order_by(col(MediationSession.starts_at), col(MediationSession.id)).limit(limit + 1)
     return list(session.execute(q).scalars())
-
-
-def party_name_key(name: str) -> str:
-    """A name as `session_party.name_key` stores it (whitespace normalised, case folded): what a search compares."""
-    return " ".join(name.split()).casefold()
 
 
 def occupying(session: Session, *, start: datetime, end: datetime, room_id: str | None, after: list | None,
@@ -106,12 +108,7 @@ def occupying(session: Session, *, start: datetime, end: datetime, room_id: str 
                                        col(MediationSession.ends_at) > start, col(MediationSession.starts_at) < end)
     if room_id:
         q = q.where(col(MediationSession.room_id) == room_id)
-    if after:
-        t = datetime.fromisoformat(after[0])
-        q = q.where((MediationSession.starts_at > t)
-                    | ((MediationSession.starts_at == t) & (MediationSession.id > after[1])))
-    q = q.order_by(col(MediationSession.starts_at), col(MediationSession.id)).limit(limit + 1)
-    return list(session.execute(q).scalars())
+    return by_start_page(session, q, after, limit)
 
 
 def of_case(session: Session, case_no: str) -> list[MediationSession]:
