@@ -18,7 +18,6 @@ from shared.errors import Forbidden
 from shared.timeutil import local_date, to_local
 
 SOURCE = "lawyers"
-MANAGE = ("coordinator",)
 OVERSEE = ("coordinator", "auditor")
 
 

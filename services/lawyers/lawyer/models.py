@@ -81,7 +81,6 @@ class RosterState(SQLModel, table=True):
 
 
 # -- schemas -------------------------------------------------------------------------------
-Str100 = PField(min_length=1, max_length=100)
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 

@@ -41,12 +41,6 @@ def open_of(session: Session, lawyer_id: str) -> list[OpinionRequest]:
         col(OpinionRequest.assignee_id) == lawyer_id, col(OpinionRequest.status) == "assigned")).scalars())
 
 
-def open_counts(session: Session) -> dict[str, int]:
-    rows = session.execute(select(col(OpinionRequest.assignee_id), func.count()).where(
-        col(OpinionRequest.status) == "assigned").group_by(OpinionRequest.assignee_id))
-    return dict(rows.tuples().all())  # a Result has keys(): dict() would read it as a mapping
-
-
 def decisions(session: Session, request_id: str) -> list[AssignmentDecision]:
     return list(session.execute(select(AssignmentDecision).where(col(AssignmentDecision.request_id) == request_id)
                                 .order_by(col(AssignmentDecision.at), col(AssignmentDecision.id))).scalars())

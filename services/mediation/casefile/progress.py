@@ -1,7 +1,8 @@
-"""A case intake's progress as its sessions are booked and concluded (受理进度).
+"""A case intake's progress as its sessions are concluded (受理进度).
 
-The one owner of these rules: booking (session/service.py) and concluding
-(agreement flow) call them; nothing else writes an intake's status for a session.
+Booking moves a pending intake to scheduled with the case file's own statement
+(repository.booked_intake_update, composed into the booking's write by session/repository.py);
+concluding (the agreement flow) completes it here. Nothing else writes an intake's status for a session.
 """
 from __future__ import annotations
 
@@ -13,15 +14,6 @@ from services.mediation.casefile.service import HANDOFF_COMPLETED, SOURCE
 from shared.db import utcnow
 from shared.events import emit
 from shared.handoff_contract import MediationHandoffCompleted
-
-
-def on_session_booked(session: Session, case_no: str) -> None:
-    """A pending intake becomes scheduled once a session is booked for its case.
-
-    Booking itself runs the same statement (repository.booked_intake_update) inside its own write
-    (session/repository.py); this runs it alone.
-    """
-    repo.schedule_pending_intake(session, case_no)
 
 
 def on_session_concluded(session: Session, case_no: str, outcome: str) -> None:

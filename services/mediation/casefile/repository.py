@@ -80,7 +80,7 @@ def intakes(session: Session, *, status: str | None, after: list | None, limit: 
 def booked_intake_update(case_no: Any) -> Update:
     """A pending intake becomes scheduled once a session is booked for its case: the statement.
 
-    The one copy of that rule (受理进度, casefile/progress.py). `case_no` is a value or a bind parameter:
+    The one copy of that rule (受理进度; concluding is casefile/progress.py). `case_no` is a value or a bind parameter:
     session/repository.py composes it into its PostgreSQL booking statement as a CTE, and runs it alone
     (`schedule_pending_intake`) on SQLite.
     """

@@ -1,8 +1,6 @@
 """Every query of the follow-through feature (the agreement itself: agreement/repository.py)."""
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import select
 from sqlmodel import Session, col
 
@@ -34,7 +32,3 @@ def followups(session: Session, agreement_ids: list[str]) -> dict[str, list[Foll
         for f in session.execute(q).scalars():
             out[f.agreement_id].append(f)
     return out
-
-
-def first_followup_on(session: Session, agreement_ids: list[str]) -> dict[str, date]:
-    return {a: rows[0].visited_on for a, rows in followups(session, agreement_ids).items() if rows}

@@ -156,7 +156,7 @@ def _cte(name: str, sql: str) -> CTE:
 
 
 # PostgreSQL: a booking in one statement. The intake's step is the case file's own statement
-# (casefile/repository.py `booked_intake_update`, the rule of casefile/progress.py).
+# (casefile/repository.py `booked_intake_update`, the one copy of that rule).
 # Every parameter is named b_*: one named like a case_intake column would join the UPDATE's SET clause.
 BOOKING_STATEMENT = insert(table_of(ResourceClaim)).from_select(
     ["session_id", "resource_kind", "resource_key", "starts_at", "ends_at"],
@@ -204,7 +204,7 @@ def insert_booking(session: Session, s: MediationSession, mediator_ids: list[str
                    reminders: dict[int, datetime], claim_rows: list[dict], *,
                    check_names: claims_repo.NameCheck) -> Sequence[Any]:
     """Write a new session with its mediators, parties, reminders and claims (`claim_rows`, all over one
-    range), and move its case intake on (casefile/progress.py); or return the claims in the way.
+    range), and move its case intake on (casefile/repository.booked_intake_update); or return the claims in the way.
 
     PostgreSQL: one statement (one round trip instead of six) under the slot locks; the exclusion
     constraint on the claims decides. SQLite: the rows, then the claims as `repository_claims.take`.

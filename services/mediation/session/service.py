@@ -189,7 +189,7 @@ def book(session: Session, rules: WorkingRules, caller: Caller, body: SessionCre
                for i, p in enumerate(body.parties)]
     wanted = claims.resources(s.room_id, body.mediator_ids, [(p.party_key, p.name) for p in parties])
     until = s.ends_at + rules.buffer
-    # The session, its claims and its case intake's progress (casefile/progress.py) in one write.
+    # The session, its claims and its case intake's progress (casefile/repository.booked_intake_update) in one write.
     found = repo.insert_booking(session, s, body.mediator_ids, parties, reminder_plan(rules, s.starts_at),
                                 claims.rows_for(s.id, wanted, s.starts_at, until),
                                 check_names=lambda taken: check_same_name(session, s.id, parties, wanted, s.starts_at,
