@@ -5,7 +5,9 @@ Workloads (authenticated, same concurrency on every path):
   (a) a cheap GET: one room by id            (`GET /api/v1/mediation/rooms/{id}`)
   (b) a realistic read: a list of 50 rooms   (`GET /api/v1/mediation/rooms?limit=50`, 50 rows in the DB)
   ceiling: `GET /bare/rooms/{id}` of bench/bare_app.py (no middleware, token or database; the room's JSON),
-  started with the services' own server command line (devtools/runner.py: uvicorn, uvloop, httptools).
+  started with the services' own server command line (devtools/runner.py: uvicorn, uvloop, httptools);
+  lean (PostgreSQL): `GET /lean/rooms/{id}` of the same app, FastAPI + async psycopg, one primary-key
+  select (the issue's yardstick for what the read itself costs), also as a share of the bare endpoint.
 Prints req/s, p50 and p99 of each, the through-gateway/direct throughput ratio, the latency added at p50,
 each path's throughput as a share of the bare endpoint at the same concurrency, and the CPU each process
 spent per request (the bare server, mediation for direct requests, the gateway for proxied ones).
@@ -136,6 +138,8 @@ def bare_server(suite, room: dict):
     cmd = ["bench.bare_app:create_app" if a.startswith("services.mediation.main") else a for a in cmd]
     cmd[cmd.index("--port") + 1] = str(port)
     env = {**suite.service_env("mediation"), "BARE_ROOM_JSON": json.dumps(room, ensure_ascii=False)}
+    if suite.db_urls["mediation"].startswith("postgresql"):
+        env["BARE_DATABASE_URL"] = suite.db_urls["mediation"]
     proc = subprocess.Popen(cmd, env=env, cwd=Path(__file__).resolve().parent.parent)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -175,12 +179,17 @@ def run_config(backend: str, server: str, client: str, concurrencies: list[int],
                         load(suite.url["mediation"] + path, token, conns, 1)
                         load(suite.url["gateway"] + path, token, conns, 1)
                     bare = load(bare_path, token, conns, seconds, pid=bare_pid)
+                    lean = None
+                    if backend == "postgresql":
+                        lean_path = f"{bare_url}/lean/rooms/{room}"
+                        load(lean_path, token, conns, 1)
+                        lean = load(lean_path, token, conns, seconds, pid=bare_pid)
                     for name, path in workloads.items():
                         direct = load(suite.url["mediation"] + path, token, conns, seconds, pid=med_pid,
                                       idle=med_idle)
                         via = load(suite.url["gateway"] + path, token, conns, seconds, pid=gw_pid, idle=idle)
                         rows.append({"server": server, "client": client, "workload": name, "conns": conns,
-                                     "round": rnd + 1, "bare": bare, "direct": direct, "via": via})
+                                     "round": rnd + 1, "bare": bare, "lean": lean, "direct": direct, "via": via})
                         print_row(rows[-1], flush=True)
     return rows
 
@@ -198,6 +207,12 @@ def print_row(r: dict, flush: bool = False) -> None:
           f"via/direct {ratio:5.1%}  added p50 {v['p50'] - d['p50']:+.2f} ms | CPU/req: bare "
           f"{b.get('cpu_us', float('nan')):.0f} us, mediation {d.get('cpu_us', float('nan')):.0f} us, "
           f"gateway {v.get('cpu_us', float('nan')):.0f} us{bad}", flush=flush)
+    lean = r.get("lean")
+    if lean and r["workload"] == "a":
+        print(f"  {'':<8} {'':<8} lean c={r['conns']:<3} FastAPI + async psycopg select: {lean['rps']:7.0f} req/s "
+              f"p50 {lean['p50']:6.2f} ms = {lean['rps'] / b['rps']:6.1%} of bare, CPU/req "
+              f"{lean.get('cpu_us', float('nan')):.0f} us; direct = {d['rps'] / lean['rps']:6.1%} of lean",
+              flush=flush)
 
 
 def main() -> int:

@@ -15,23 +15,23 @@ import httpx
 from fastapi import APIRouter, FastAPI, Request
 
 from shared import migrate
+from shared.async_reads import AsyncReads
 from shared.audit.api import router as audit_internal_router
-from shared.audit.middleware import AuditMiddleware
 from shared.audit.retention import retention_job
 from shared.auth import KeySet, TokenVerifier
 from shared.calendar import CalendarStore
 from shared.db import Database
+from shared.edge import EdgeMiddleware
 from shared.errors import install_error_handlers
 from shared.events.inbox import EventHandlers, inbox_router
 from shared.events.relay import OutboxRelay, Publisher
 from shared.events.transports import HubPublisher, ServiceTokenProvider
 from shared.jobs import Job, start_scheduler, stop_scheduler
 from shared.metrics import outbox_probe, pool_probe
-from shared.nul_guard import NulGuardMiddleware
-from shared.observability import Metrics, RequestContextMiddleware, health_router, setup_logging
+from shared.observability import Metrics, health_router, setup_logging
 from shared.problem_docs import install_problem_docs
 from shared.revocation import RevocationPoller, Revocations, http_source
-from shared.security import SecurityHeadersMiddleware
+from shared.security import SecurityHeaders
 from shared.settings import SuiteSettings
 from shared.tracing import Tracing
 
@@ -84,6 +84,7 @@ def create_service_app(
         app.state.tracing.configure_from_env()  # OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set
         if getattr(app.state, "db", None) is None:
             app.state.db = Database(settings.database_url, pool_size=settings.db_pool_size)
+        app.state.reads = AsyncReads(app.state.db)  # hot reads on the event loop (shared/async_reads.py)
         await anyio.to_thread.run_sync(check_schema, settings, app.state.db)
         app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0),
                                            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
@@ -140,6 +141,7 @@ def create_service_app(
             if app.state.nats is not None:
                 await app.state.nats.close()
             await app.state.http.aclose()
+            await app.state.reads.close()
             app.state.db.dispose()
             app.state.tracing.shutdown()  # flushes the spans still buffered
 
@@ -157,11 +159,10 @@ def create_service_app(
     app.state.tracing = handlers.tracing = Tracing(settings.service_name)
     install_error_handlers(app)
     install_problem_docs(app)  # the OpenAPI lists the problem+json answers (401, 403, 422 ...)
-    app.add_middleware(NulGuardMiddleware)  # innermost: U+0000 in input is a 422, not a database error
-    app.add_middleware(AuditMiddleware)  # refused requests (401/403) recorded; inside the request id
-    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics, tracing=app.state.tracing,
-                       route_header=settings.service_name != "gateway")  # the gateway labels proxied calls by it
-    app.add_middleware(SecurityHeadersMiddleware, hsts=not dev)  # outermost: edge answers get them too
+    # One pure-ASGI layer (shared/edge.py): request id, NUL guard, audit of refusals, security headers, metrics.
+    app.add_middleware(EdgeMiddleware, metrics=app.state.metrics, tracing=app.state.tracing,
+                       route_header=settings.service_name != "gateway",  # the gateway labels proxied calls by it
+                       security=SecurityHeaders(hsts=not dev), audit=True, nul_guard=True)
 
     async def db_ready(request: Request) -> bool:
         return await anyio.to_thread.run_sync(request.app.state.db.ping)

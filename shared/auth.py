@@ -234,7 +234,9 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 def require_roles(*roles: str):
     """Dependency factory: the caller must hold one of `roles`, else 403."""
 
-    async def _dep(principal: CurrentPrincipal) -> Principal:
+    async def _dep(request: Request) -> Principal:
+        # The token read here rather than as a sub-dependency: one dependency to solve, not two (issue 11).
+        principal = await current_principal(request)
         if not principal.has(*roles):
             raise Forbidden(f"This call needs one of the roles: {', '.join(roles)}.",
                             detail_zh=f"此操作需要以下角色之一：{'、'.join(roles)}。")

@@ -11,7 +11,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.responses import Response
+from starlette.types import Message, Receive, Scope
 
 from shared.errors import problem
 
@@ -48,38 +49,27 @@ def _in_query(query: bytes) -> str | None:
     return None
 
 
-class NulGuardMiddleware:
-    """Answers 422 `validation_error` when the query or a JSON body carries a NUL (404 in the path)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        if NUL in scope.get("path", ""):  # names nothing: the 404 the gateway's edge gives such a path
-            await problem(404, "not_found", "Not found", "No resource at this path.",
-                          request=Request(scope))(scope, receive, send)
-            return
-        field = _in_query(scope.get("query_string", b""))
-        ctype = next((v for k, v in scope.get("headers", []) if k == b"content-type"), b"")
-        if field is None and b"json" in ctype.lower():
-            body, receive = await _buffer(receive)
-            if b"\\u0000" in body:
-                try:
-                    field = _in_json(json.loads(body))
-                except (ValueError, UnicodeDecodeError):
-                    field = None  # not JSON: the route's own 400 invalid_json
-        if field is None:
-            await self.app(scope, receive, send)
-            return
-        item = {"field": field, "message": "must not contain NUL (U+0000) characters", "type": "value_error",
-                "message_zh": "不能包含空字符 (U+0000)"}
-        response = problem(422, "validation_error", "Invalid request", f"{field}: {item['message']}",
-                           request=Request(scope), errors=[item],
-                           detail_zh=f"请求内容有误：{field}：{item['message_zh']}")
-        await response(scope, receive, send)
+async def refusal(scope: Scope, receive: Receive) -> tuple[Response | None, Receive]:
+    """The 422 (404 for a path) a request carrying a NUL gets, or None; and the `receive` to go on with
+    (a JSON body read here is replayed to the route)."""
+    if NUL in scope.get("path", ""):  # names nothing: the 404 the gateway's edge gives such a path
+        return problem(404, "not_found", "Not found", "No resource at this path.", request=Request(scope)), receive
+    field = _in_query(scope.get("query_string", b""))
+    ctype = next((v for k, v in scope.get("headers", []) if k == b"content-type"), b"")
+    if field is None and b"json" in ctype.lower():
+        body, receive = await _buffer(receive)
+        if b"\\u0000" in body:
+            try:
+                field = _in_json(json.loads(body))
+            except (ValueError, UnicodeDecodeError):
+                field = None  # not JSON: the route's own 400 invalid_json
+    if field is None:
+        return None, receive
+    item = {"field": field, "message": "must not contain NUL (U+0000) characters", "type": "value_error",
+            "message_zh": "不能包含空字符 (U+0000)"}
+    return problem(422, "validation_error", "Invalid request", f"{field}: {item['message']}",
+                   request=Request(scope), errors=[item],
+                   detail_zh=f"请求内容有误：{field}：{item['message_zh']}"), receive
 
 
 async def _buffer(receive: Receive) -> tuple[bytes, Receive]:

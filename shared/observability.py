@@ -10,7 +10,6 @@ import json
 import logging
 import sys
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
@@ -24,7 +23,6 @@ from starlette.responses import Response
 from shared.errors import problem
 from shared.metrics import StateCollector
 from shared.problem_docs import problems
-from shared.tracing import Tracing
 
 REQUEST_ID_HEADER = b"x-request-id"
 # A service's answer names the route template it matched, for the gateway's metrics labels (the
@@ -165,60 +163,6 @@ def route_template(scope) -> str | None:
         if template:
             return template
     return getattr(scope.get("route"), "path", None)
-
-
-class RequestContextMiddleware:
-    """Pure ASGI: give every request an id (the caller's or a new one), echo it, time it; while
-    tracing is on, a SERVER span around it (the caller's `traceparent` its parent). A service
-    (`route_header`) also names the route template it matched for the gateway's metrics."""
-
-    def __init__(self, app, metrics: Metrics, tracing: Tracing | None = None, route_header: bool = False) -> None:
-        self.app = app
-        self.metrics = metrics
-        self.tracing = tracing
-        self.route_header = route_header
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        rid = None
-        for k, v in scope["headers"]:
-            if k == REQUEST_ID_HEADER:
-                rid = v.decode("latin-1")[:128]
-                break
-        rid = rid or uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = rid
-        # Not reset afterwards: the request has its own task, and the server's own lines about it
-        # (uvicorn's access line, its traceback of an unhandled error) come after the app returns.
-        REQUEST_ID.set(rid)
-        status_holder = [500]
-        start = time.perf_counter()
-        route_header = self.route_header
-
-        async def _send(message) -> None:
-            if message["type"] == "http.response.start":
-                status_holder[0] = message["status"]
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != REQUEST_ID_HEADER]
-                headers.append((REQUEST_ID_HEADER, rid.encode("latin-1")))
-                if route_header:
-                    template = route_template(scope)
-                    if template:
-                        headers.append((ROUTE_HEADER, template.encode("utf-8")))
-                message["headers"] = headers
-            await send(message)
-
-        tracing = self.tracing
-        span = None
-        if tracing is not None and tracing.tracer is not None:
-            span, token = tracing.server_span(scope)
-        try:
-            await self.app(scope, receive, _send)
-        finally:
-            path = route_template(scope) or "unmatched"
-            self.metrics.observe_request(scope["method"], path, status_holder[0], time.perf_counter() - start)
-            if span is not None:
-                Tracing.end_server_span(span, token, path, status_holder[0])
 
 
 def health_router(checks: dict[str, Callable[[Request], Awaitable[bool]]]) -> APIRouter:

@@ -26,27 +26,16 @@ def security_headers(path: str, hsts: bool) -> list[tuple[bytes, bytes]]:
     return out
 
 
-class SecurityHeadersMiddleware:
-    """Adds `security_headers` to each HTTP response start (see the module docstring for precedence)."""
+class SecurityHeaders:
+    """The headers of `security_headers`, merged into an answer's own (see the module docstring for precedence)."""
 
-    def __init__(self, app, hsts: bool) -> None:
-        self.app = app
+    __slots__ = ("by_kind",)
+
+    def __init__(self, hsts: bool) -> None:
         self.by_kind = {private: security_headers("/api/" if private else "/", hsts) for private in (False, True)}
 
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        private = private_path(scope["path"])
-        extra = self.by_kind[private]
-
-        async def _send(message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                if private:  # personal data: whatever the route said, no cache keeps it
-                    headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
-                present = {k.lower() for k, _ in headers}
-                message["headers"] = headers + [h for h in extra if h[0] not in present]
-            await send(message)
-
-        await self.app(scope, receive, _send)
+    def merge(self, headers: list[tuple[bytes, bytes]], private: bool) -> list[tuple[bytes, bytes]]:
+        if private:  # personal data: whatever the route said, no cache keeps it
+            headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
+        present = {k.lower() for k, _ in headers}
+        return headers + [h for h in self.by_kind[private] if h[0] not in present]

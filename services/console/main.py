@@ -24,7 +24,8 @@ from services.console.gateway_api import ApiError, ApiUnavailable, GatewayApi, S
 from services.console.sessions import SessionStore
 from services.console.settings import ConsoleSettings
 from services.console.web import CsrfRefused, NotAllowed, NotSignedIn, render, url
-from shared.observability import Metrics, RequestContextMiddleware, setup_logging
+from shared.edge import EdgeMiddleware
+from shared.observability import Metrics, setup_logging
 
 log = logging.getLogger("console")
 
@@ -88,7 +89,7 @@ def create_app(settings: ConsoleSettings | None = None, **overrides) -> FastAPI:
     app.state.sessions = SessionStore(settings.idle_minutes * 60)
     # request ids on every log line and answer, /metrics, the route template for the gateway's labels
     app.state.metrics = Metrics("console")
-    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics, route_header=True)
+    app.add_middleware(EdgeMiddleware, metrics=app.state.metrics, route_header=True)
     app.add_middleware(SecurityHeaders, hsts=settings.suite_env == "prod")
     app.mount(settings.base_path + "/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 

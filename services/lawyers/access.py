@@ -29,8 +29,6 @@ from services.lawyers.opinion import service as opinions
 from services.lawyers.opinion.models import LegalOpinion, OpinionRequest
 from services.lawyers.review import service as reviews
 from services.lawyers.review.models import ReviewMatter
-from shared.auth import CurrentPrincipal
-from shared.db import DbSession
 from shared.errors import NotFound
 
 T = TypeVar("T")
@@ -41,9 +39,10 @@ def requires(*roles: str, named: tuple[str, ...] = ()):
     `named` (default: `roles`)."""
     names = named or roles
 
-    async def _dep(request: Request, session: DbSession, principal: CurrentPrincipal) -> Ctx:
-        ctx = await get_ctx(request, session, principal)
-        if not principal.has(*roles):
+    async def _dep(request: Request) -> Ctx:
+        # One dependency, not three (issue 11): the token and the unit's session read in turn.
+        ctx = await get_ctx(request)
+        if not ctx.principal.has(*roles):
             raise needs_role(*names)
         return ctx
 

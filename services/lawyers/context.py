@@ -11,9 +11,9 @@ from sqlmodel import Session
 
 from services.lawyers.lawyer.snapshot import RosterSnapshot
 from services.lawyers.settings import LawyersSettings
-from shared.auth import READ_ROLES, CurrentPrincipal, Principal
+from shared.auth import READ_ROLES, Principal, current_principal
 from shared.calendar import CalendarStore, WorkingCalendar
-from shared.db import DbSession, utcnow
+from shared.db import db_session, utcnow
 from shared.errors import Forbidden
 from shared.timeutil import local_date, to_local
 
@@ -92,10 +92,13 @@ def job_ctx(app, session: Session, now: datetime | None = None) -> Ctx:
                now=now or utcnow())
 
 
-async def get_ctx(request: Request, session: DbSession, principal: CurrentPrincipal) -> Ctx:
+async def get_ctx(request: Request) -> Ctx:
     """The request's context; it touches no database (the calendar and `me` load on first use, in the
     endpoint's worker thread: shared/routing.py). Every public route needs one of the public roles: a
-    `service` token is for `/internal/...` only (API.md "Roles"), so it gets 403 here, never a list."""
+    `service` token is for `/internal/...` only (API.md "Roles"), so it gets 403 here, never a list.
+    The token and the unit's session are read here, not as sub-dependencies (one to solve: issue 11)."""
+    principal = await current_principal(request)
+    session = await db_session(request)
     if not principal.has(*READ_ROLES):
         raise needs_role(*READ_ROLES)
     return Ctx(session=session, settings=request.app.state.settings, store=request.app.state.calendar,

@@ -9,11 +9,11 @@
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
 from services.mediation.mediator import repository as mediators_repo
 from shared.auth import CurrentPrincipal, Principal, require_roles
-from shared.db import DbSession
+from shared.db import db_session
 from shared.errors import Forbidden, NotFound
 
 READERS = ("coordinator", "mediator", "petition_system", "auditor")
@@ -73,8 +73,10 @@ def reader(roles: tuple[str, ...] = READERS):
     """Dependency: a caller holding one of `roles` (else 403); their mediator record is read on first use."""
     guard = require_roles(*roles)
 
-    async def _dep(session: DbSession, principal: Annotated[Principal, Depends(guard)]) -> Caller:
-        return Caller(principal, session=session)
+    async def _dep(request: Request) -> Caller:
+        # One dependency, not three (issue 11): the role check and the unit's session called in turn.
+        principal = await guard(request)
+        return Caller(principal, session=await db_session(request))
 
     return _dep
 

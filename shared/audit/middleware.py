@@ -1,9 +1,10 @@
 """Refused requests (401, 403, and what the gateway's edge refuses to forward, e.g. a spelling of an
 internal path: 404) are recorded, each in its own short transaction, before the answer leaves.
 
-Pure ASGI, inside the request-id middleware of every service. The gateway's answers that come back
-from a service it forwarded to are not recorded again (the service recorded them): the gateway sets
-`app.state.audit_forwarded(scope)`. The token endpoint records its own failures (failed sign-ins).
+Called from the edge layer of every service (shared/edge.py) when the answer starts. The gateway's
+answers that come back from a service it forwarded to are not recorded again (the service recorded
+them): the gateway sets `app.state.audit_forwarded(scope)`. The token endpoint records its own
+failures (failed sign-ins).
 """
 from __future__ import annotations
 
@@ -49,27 +50,19 @@ async def _who(app, scope) -> None:
             return
 
 
-class AuditMiddleware:
-    def __init__(self, app) -> None:
-        self.app = app
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or scope["path"] in SELF_RECORDING:
-            await self.app(scope, receive, send)
-            return
-
-        async def _send(message) -> None:
-            if message["type"] == "http.response.start" and (
-                    message["status"] in REFUSED or (scope.get("state") or {}).get("audit_refused")):
-                app = scope.get("app")
-                forwarded = getattr(app.state, "audit_forwarded", None) if app is not None else None
-                if app is not None and getattr(app.state, "db", None) is not None and not (
-                        forwarded is not None and forwarded(scope)):
-                    try:
-                        await _who(app, scope)
-                        await anyio.to_thread.run_sync(_refusal, app, scope, message["status"])
-                    except Exception as e:  # the refusal stands; a lost record is logged
-                        log.error("refused request not recorded", extra={"error": repr(e)[:300]})
-            await send(message)
-
-        await self.app(scope, receive, _send)
+async def record_refusal(scope, status: int) -> None:
+    """Record a refused answer (401, 403, or one the edge marked `audit_refused`) before it leaves;
+    the self-recording token endpoints and the answers the gateway only forwarded are skipped."""
+    if not (status in REFUSED or (scope.get("state") or {}).get("audit_refused")):
+        return
+    if scope["path"] in SELF_RECORDING:
+        return
+    app = scope.get("app")
+    forwarded = getattr(app.state, "audit_forwarded", None) if app is not None else None
+    if app is None or getattr(app.state, "db", None) is None or (forwarded is not None and forwarded(scope)):
+        return
+    try:
+        await _who(app, scope)
+        await anyio.to_thread.run_sync(_refusal, app, scope, status)
+    except Exception as e:  # the refusal stands; a lost record is logged
+        log.error("refused request not recorded", extra={"error": repr(e)[:300]})

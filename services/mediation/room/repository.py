@@ -1,10 +1,14 @@
 """Every query about rooms and closures."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import bindparam, select
 from sqlmodel import Session, col
 
 from services.mediation.room.models import Room, RoomClosure
+from shared.async_reads import AsyncReads, Read
 from shared.db import table_of
 
 
@@ -13,6 +17,14 @@ def get(session: Session, room_id: str) -> Room | None:
 
 
 ROOM_COLUMNS = select(*table_of(Room).c)  # Core: no ORM identity map for a room that is only answered
+
+
+ROOM_BY_ID = Read(ROOM_COLUMNS.where(table_of(Room).c.id == bindparam("room_id")))
+
+
+async def get_row_async(reads: AsyncReads, room_id: str) -> Mapping[str, Any] | None:
+    """The room's columns by name, read on the event loop (the hot `GET /rooms/{id}`), or None."""
+    return await reads.first(ROOM_BY_ID, room_id=room_id)
 
 
 def get_row(session: Session, room_id: str):

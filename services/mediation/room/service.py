@@ -7,8 +7,13 @@ from services.mediation.ids import new_id
 from services.mediation.room import repository as repo
 from services.mediation.room.models import ClosureCreate, ClosurePublic, Room, RoomClosure, RoomCreate, RoomPublic
 from services.mediation.session import repository as sessions
+from shared.async_reads import AsyncReads
 from shared.db import utcnow
 from shared.errors import NotFound
+
+
+def no_such_room() -> NotFound:
+    return NotFound("No such room.", detail_zh="未找到该调解室。")
 
 
 def public(room: Room) -> RoomPublic:
@@ -22,18 +27,18 @@ def create(session: Session, body: RoomCreate) -> RoomPublic:
     return public(room)
 
 
-def get_public(session: Session, room_id: str) -> RoomPublic:
-    """One room as answered, read with a Core select (the hot `GET /rooms/{id}`, issue 11)."""
-    row = repo.get_row(session, room_id)
+async def get_public(reads: AsyncReads, room_id: str) -> RoomPublic:
+    """One room as answered, read on the event loop (the hot `GET /rooms/{id}`, issue 11)."""
+    row = await repo.get_row_async(reads, room_id)
     if row is None:
-        get(session, room_id)  # the 404
-    return RoomPublic.model_validate(row, from_attributes=True)
+        raise no_such_room()
+    return RoomPublic.model_validate(row)
 
 
 def get(session: Session, room_id: str) -> Room:
     room = repo.get(session, room_id)
     if room is None:
-        raise NotFound("No such room.", detail_zh="未找到该调解室。")
+        raise no_such_room()
     return room
 
 
