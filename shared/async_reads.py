@@ -95,6 +95,9 @@ class AsyncReads:
         """The first row of `read` with `params`, or None."""
         if not self.on_loop:
             return await anyio.to_thread.run_sync(self._first_sync, read, params)
+        return await self._on_loop(read, params, many=False)
+
+    async def _on_loop(self, read: Read, params: dict[str, Any], *, many: bool) -> Any:
         from psycopg import OperationalError
         from psycopg_pool import PoolTimeout
 
@@ -104,7 +107,7 @@ class AsyncReads:
                 pool = await self._connection_pool()
                 async with pool.connection(timeout=self.open_timeout) as conn:
                     cur = await conn.execute(sql, params)  # type: ignore[arg-type]  # a compiled SELECT
-                    return await cur.fetchone()
+                    return await (cur.fetchall() if many else cur.fetchone())
             except (OperationalError, PoolTimeout) as e:
                 # A connection the server dropped is discarded by the pool; a read is safe to try once more.
                 if attempt == 2:
@@ -113,6 +116,18 @@ class AsyncReads:
                                      headers={"Retry-After": "1"}) from None
                 log.warning("async read retried on a new connection")
         return None  # pragma: no cover - the loop returns or raises
+
+    async def all(self, read: Read, **params: Any) -> list[dict[str, Any]]:
+        """Every row of `read` with `params` (a page: the statement has its LIMIT)."""
+        if not self.on_loop:
+            return await anyio.to_thread.run_sync(self._all_sync, read, params)
+        return await self._on_loop(read, params, many=True)
+
+    def _all_sync(self, read: Read, params: dict[str, Any]) -> list[dict[str, Any]]:
+        with self.db.read_engine.connect() as conn:
+            rows = [dict(r) for r in conn.execute(read.statement, params).mappings()]
+            conn.rollback()
+        return rows
 
     def _first_sync(self, read: Read, params: dict[str, Any]) -> Mapping[str, Any] | None:
         with self.db.read_engine.connect() as conn:

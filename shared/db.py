@@ -20,6 +20,7 @@ import contextlib
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -131,23 +132,42 @@ def _guard_reads(engine: Engine) -> None:
 
 
 class _WriterLock:
-    """A lock that knows its holder (SQLite writers of one process queue on it; see make_engine)."""
+    """A first-come, first-served lock that knows its holder (SQLite writers of one process queue on it;
+    see make_engine). `threading.Lock` is not fair: under a queue of bookings a waiter could lose the
+    race again and again (the tail of bench/embedded_mix.py); here the holder hands the lock to the
+    longest waiter."""
 
-    __slots__ = ("_lock", "owner")
+    __slots__ = ("_mutex", "_waiters", "owner")
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._mutex = threading.Lock()
+        self._waiters: deque[tuple[int, threading.Event]] = deque()
         self.owner: int | None = None
 
     def acquire(self, timeout: float) -> bool:
-        if not self._lock.acquire(timeout=timeout):
+        me = threading.get_ident()
+        with self._mutex:
+            if self.owner is None and not self._waiters:
+                self.owner = me
+                return True
+            turn = (me, threading.Event())
+            self._waiters.append(turn)
+        if turn[1].wait(timeout):
+            return True
+        with self._mutex:
+            if turn[1].is_set():  # handed over just as the wait gave up
+                return True
+            self._waiters.remove(turn)
             return False
-        self.owner = threading.get_ident()
-        return True
 
     def release(self) -> None:
-        self.owner = None
-        self._lock.release()
+        with self._mutex:
+            if self._waiters:
+                ident, event = self._waiters.popleft()
+                self.owner = ident
+                event.set()
+            else:
+                self.owner = None
 
 
 def make_engine(url: str, *, pool_size: int = 20) -> Engine:
@@ -157,7 +177,7 @@ def make_engine(url: str, *, pool_size: int = 20) -> Engine:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                               pool_size=pool_size, max_overflow=20)
+                               pool_size=pool_size, max_overflow=max(20, pool_size))
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn, _rec):  # pragma: no cover - exercised by every sqlite test
@@ -211,7 +231,7 @@ def make_engine(url: str, *, pool_size: int = 20) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    engine = create_engine(url, pool_size=pool_size, max_overflow=20)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=max(20, pool_size))
 
     # Instead of `pool_pre_ping` (a round trip on every checkout): ping only a connection that sat in
     # the pool a while; a dead one is replaced before use (DisconnectionError makes the pool retry).

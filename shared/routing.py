@@ -55,17 +55,21 @@ class _Answer:
         return value
 
 
-def unit_limiter(app) -> anyio.CapacityLimiter:
-    """Units of work in worker threads at once: as many as the pool keeps connections (DB_POOL_SIZE).
+def unit_limiter(app, read_only: bool = False) -> anyio.CapacityLimiter:
+    """Units of work in worker threads at once: as many as the pool keeps connections (DB_POOL_SIZE),
+    for units that write and, apart, for units that only read.
 
     Each holds one connection from its first statement to its commit and needs no second thread, so
-    the ones waiting here hold nothing, and the pool never opens overflow connections for requests
-    (on PostgreSQL a new connection is a server process start).
+    the ones waiting here hold nothing. Reads have their own limiter so that they never queue behind
+    writers that wait for a lock (on SQLite, the write lock; bench/embedded_mix.py); the pool's
+    overflow (as many again) covers both sets at once without opening connections beyond it.
     """
     state = app.state
-    limiter = getattr(state, "unit_limiter", None)
+    name = "read_unit_limiter" if read_only else "unit_limiter"
+    limiter = getattr(state, name, None)
     if limiter is None:  # made on the event loop that serves the app
-        limiter = state.unit_limiter = anyio.CapacityLimiter(max(1, state.db.engine.pool.size()))
+        limiter = anyio.CapacityLimiter(max(1, state.db.engine.pool.size()))
+        setattr(state, name, limiter)
     return limiter
 
 
@@ -100,7 +104,7 @@ def one_hop(endpoint: Callable[..., Any], answer: _Answer) -> Callable[..., Any]
         # Any database error, the endpoint's or the commit's, leaves here and becomes a problem
         # (409 / 503) in the route's handler (shared.db.end_request_unit).
         return await anyio.to_thread.run_sync(unit.run, functools.partial(work, kwargs),
-                                              limiter=unit_limiter(request.app))
+                                              limiter=unit_limiter(request.app, unit.read_only))
 
     wrapper = functools.update_wrapper(endpoint_in_one_hop, endpoint)
     del wrapper.__wrapped__  # FastAPI must see the coroutine function, not the sync one

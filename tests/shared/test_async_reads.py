@@ -78,3 +78,24 @@ def test_an_unreachable_database_is_a_503_not_a_500(suite):
     with pytest.raises(SuiteError) as refused:
         asyncio.run(reads.first(Read(select(text("1")))))
     assert refused.value.status == 503 and refused.value.code == "busy"
+
+
+def test_the_room_list_pages_by_name_on_the_loop(suite):
+    api = Api(suite)
+    made = [api.room(f"分页调解室 {n}") for n in (3, 1, 4, 0, 2)]
+    seen, cursor, pages = [], None, 0
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        r = api().get("/api/v1/mediation/rooms", params=params)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        seen += body["items"]
+        pages += 1
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == 3
+    assert [room["name"] for room in seen] == [f"分页调解室 {n}" for n in range(5)]
+    assert sorted(seen, key=lambda room: room["id"]) == sorted(made, key=lambda room: room["id"])
+    tampered = api().get("/api/v1/mediation/rooms", params={"limit": 2, "cursor": "eyJ4IjoxfQ.AAAA"})
+    assert tampered.status_code == 422 and tampered.json()["errors"][0]["field"] == "cursor"

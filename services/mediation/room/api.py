@@ -13,6 +13,7 @@ from shared.db import DbSession
 from shared.pagination import Page, PageDep, paginate
 from shared.routing import OneHopRoute
 
+ROOM_PAGE = Page[RoomPublic]
 router = APIRouter(prefix="/api/v1/mediation/rooms", tags=["rooms"], route_class=OneHopRoute)
 
 
@@ -22,9 +23,10 @@ def create_room(body: RoomCreate, session: DbSession, _: Coordinator) -> RoomPub
 
 
 @router.get("", response_model=Page[RoomPublic])
-def list_rooms(session: DbSession, page: PageDep, _: AnyReader) -> Page[RoomPublic]:
-    rows, cursor = paginate(repo.page(session, page.after(), page.limit), page, lambda r: [r.name, r.id])
-    return Page(items=[service.public(r) for r in rows], next_cursor=cursor)
+async def list_rooms(request: Request, page: PageDep, _: AnyReader) -> Response:
+    rows = await repo.page_async(reads_of(request), page.after(), page.limit)
+    rows, cursor = paginate(rows, page, lambda r: [r["name"], r["id"]])
+    return json_answer(ROOM_PAGE.model_validate({"items": rows, "next_cursor": cursor}))
 
 
 @router.get("/{room_id}", response_model=RoomPublic)

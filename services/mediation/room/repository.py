@@ -16,10 +16,10 @@ def get(session: Session, room_id: str) -> Room | None:
     return session.get(Room, room_id)
 
 
-ROOM_COLUMNS = select(*table_of(Room).c)  # Core: no ORM identity map for a room that is only answered
-
-
-ROOM_BY_ID = Read(ROOM_COLUMNS.where(table_of(Room).c.id == bindparam("room_id")))
+# The answered reads: Core statements run on the event loop (shared/async_reads.py), no ORM identity map.
+_ROOMS = table_of(Room).c
+ROOM_COLUMNS = select(*_ROOMS)
+ROOM_BY_ID = Read(ROOM_COLUMNS.where(_ROOMS.id == bindparam("room_id")))
 
 
 async def get_row_async(reads: AsyncReads, room_id: str) -> Mapping[str, Any] | None:
@@ -27,18 +27,17 @@ async def get_row_async(reads: AsyncReads, room_id: str) -> Mapping[str, Any] | 
     return await reads.first(ROOM_BY_ID, room_id=room_id)
 
 
-def get_row(session: Session, room_id: str):
-    """The room's columns as a plain row (attributes by column name), or None."""
-    return session.execute(ROOM_COLUMNS.where(table_of(Room).c.id == room_id)).first()
+ROOMS_FIRST = Read(ROOM_COLUMNS.order_by(_ROOMS.name, _ROOMS.id).limit(bindparam("limit")))
+ROOMS_AFTER = Read(ROOM_COLUMNS.where((_ROOMS.name > bindparam("name")) | (
+    (_ROOMS.name == bindparam("name")) & (_ROOMS.id > bindparam("id")))).order_by(_ROOMS.name, _ROOMS.id)
+                   .limit(bindparam("limit")))
 
 
-def page(session: Session, after: list | None, limit: int) -> list[Room]:
-    q = select(Room).order_by(Room.name, Room.id).limit(limit + 1)
+async def page_async(reads: AsyncReads, after: list | None, limit: int) -> list[dict[str, Any]]:
+    """Up to `limit + 1` rooms by name after the key `after` ([name, id]), read on the event loop."""
     if after:
-        q = q.where((Room.name > after[0]) | ((Room.name == after[0]) & (Room.id > after[1])))
-    return list(session.execute(q).scalars())
-
-
+        return await reads.all(ROOMS_AFTER, name=after[0], id=after[1], limit=limit + 1)
+    return await reads.all(ROOMS_FIRST, limit=limit + 1)
 
 
 def closures_of(session: Session, room_id: str) -> list[RoomClosure]:

@@ -67,7 +67,7 @@ def _logged_errors(log_dir) -> str:
 async def _set_worker_threads(app, n: int | None) -> tuple[int, int]:
     """Limit the worker threads (AnyIO's default limiter and the units-of-work limiter of shared/routing.py)
     on the event loop serving `app`; returns the previous limits."""
-    limiters = (anyio.to_thread.current_default_thread_limiter(), unit_limiter(app))
+    limiters = (anyio.to_thread.current_default_thread_limiter(), unit_limiter(app))  # bookings: write units
     previous = tuple(int(limiter.total_tokens) for limiter in limiters)
     if n is not None:
         for limiter, tokens in zip(limiters, n if isinstance(n, tuple) else (n, n), strict=True):
