@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, or_, select, text, update
+from sqlalchemy import BindParameter, and_, bindparam, exists, func, insert, or_, select, text, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -21,10 +22,13 @@ def lock_store(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": STORE_LOCK})
 
 
+EXISTING_IDS = select(col(HubEvent.id)).where(col(HubEvent.id).in_(bindparam("ids", expanding=True)))  # built once
+
+
 def existing_ids(session: Session, ids: list[str]) -> set[str]:
     if not ids:
         return set()
-    return set(session.execute(select(col(HubEvent.id)).where(col(HubEvent.id).in_(ids))).scalars())
+    return set(session.execute(EXISTING_IDS, {"ids": list(ids)}).scalars())
 
 
 def insert_events(session: Session, rows: list[dict]) -> None:
@@ -93,14 +97,10 @@ def first_owed(session: Session, subscriber: str, pairs: set[tuple[str, str]]) -
     return {(source, subject): seq for source, subject, seq in rows if (source, subject) in pairs}
 
 
-def due_deliveries(session: Session, now: datetime, batch: int, gap_seconds: float) -> list[HubDelivery]:
-    """Pending deliveries whose turn has come, locked for this transaction.
-
-    Per (subscriber, source, subject) only the lowest undelivered sequence is due,
-    and only once every earlier sequence of that subject has reached the hub (or
-    waited longer than `gap_seconds` for it).
-    """
+def _due_deliveries_query(postgres: bool):
+    """Built once per dialect (bind parameters `now`, `stale_before`, `batch`): see `due_deliveries`."""
     p = aliased(HubDelivery)
+    now: BindParameter[Any] = bindparam("now")
     earlier_open = exists().where(col(p.subscriber) == HubDelivery.subscriber, col(p.source) == HubDelivery.source,
                                   col(p.subject) == HubDelivery.subject, col(p.sequence) < HubDelivery.sequence,
                                   col(p.status) != DELIVERED)
@@ -114,11 +114,27 @@ def due_deliveries(session: Session, now: datetime, batch: int, gap_seconds: flo
                    or_(col(HubDelivery.sequence).is_(None),
                        and_(~earlier_open,
                             or_(col(HubDelivery.sequence) <= contiguous,
-                                col(HubDelivery.created_at) < now - timedelta(seconds=gap_seconds)))))
-            .order_by(col(HubDelivery.position)).limit(batch))
-    if session.get_bind().dialect.name == "postgresql":
+                                col(HubDelivery.created_at) < bindparam("stale_before")))))
+            .order_by(col(HubDelivery.position)).limit(bindparam("batch")))
+    if postgres:
         stmt = stmt.with_for_update(skip_locked=True, of=HubDelivery)
-    return list(session.execute(stmt).scalars())
+    return stmt
+
+
+# Built once: building and keying this query (an aliased self-join) per poll cost more than running it.
+DUE_DELIVERIES = {True: _due_deliveries_query(True), False: _due_deliveries_query(False)}
+
+
+def due_deliveries(session: Session, now: datetime, batch: int, gap_seconds: float) -> list[HubDelivery]:
+    """Pending deliveries whose turn has come, locked for this transaction.
+
+    Per (subscriber, source, subject) only the lowest undelivered sequence is due,
+    and only once every earlier sequence of that subject has reached the hub (or
+    waited longer than `gap_seconds` for it).
+    """
+    stmt = DUE_DELIVERIES[session.get_bind().dialect.name == "postgresql"]
+    params = {"now": now, "stale_before": now - timedelta(seconds=gap_seconds), "batch": batch}
+    return list(session.execute(stmt, params).scalars())
 
 
 def events_by_id(session: Session, ids: list[str]) -> dict[str, CloudEvent]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, text, update
+from sqlalchemy import Select, and_, bindparam, func, or_, select, text, update
 from sqlmodel import Session, col
 
 from services.mediation.agreement.models import Satisfaction
@@ -22,30 +22,46 @@ from services.mediation.session.models import (
 PartyTable = type[SessionParty] | type[IntakeParty]
 
 # -- the same-name check (party/identity.py) ---------------------------------------------------
+NAME_LOCK_SEED = 14  # hashtextextended seed of the name locks (slot locks: repository_claims, 11)
 LOCK_NAMES = text("SELECT pg_advisory_xact_lock(hashtextextended(k, 14)) "
                   "FROM unnest(CAST(:keys AS text[])) AS k")
+NAMES_HELD = "party_name_locks"  # session.info: (transaction, names) whose name locks that transaction holds
+
+
+def names_locked(session: Session, names: list[str]) -> None:
+    """Record that this transaction holds the name locks of `names` (taken together with its slot locks,
+    repository_claims.lock_slots), so `lock_names` does not take them again."""
+    session.info[NAMES_HELD] = (session.get_transaction(), frozenset(names))
 
 
 def lock_names(session: Session, names: list[str]) -> None:
     """PostgreSQL: a transaction-scoped advisory lock per name (SQLite: BEGIN IMMEDIATE already serialises)."""
     if session.get_bind().dialect.name == "postgresql":
+        held = session.info.get(NAMES_HELD)
+        if held is not None and held[0] is session.get_transaction() and held[1].issuperset(names):
+            return
         session.execute(LOCK_NAMES, {"keys": names})
+
+
+# Built once (bind parameters `names`, `start`, `until`, `floor`, `exclude`).
+SAME_NAME_CLAIMS = (
+    select(col(ResourceClaim.session_id), col(SessionParty.name_key), col(SessionParty.party_key),
+           col(SessionParty.id_hash), col(SessionParty.phone_hash))
+    .join(SessionParty, (col(SessionParty.session_id) == ResourceClaim.session_id)
+          & (col(SessionParty.party_key) == ResourceClaim.resource_key))
+    .where(col(ResourceClaim.resource_kind) == "party",
+           col(SessionParty.name_key).in_(bindparam("names", expanding=True)),
+           col(ResourceClaim.starts_at) < bindparam("until"), col(ResourceClaim.ends_at) > bindparam("start"),
+           col(ResourceClaim.starts_at) > bindparam("floor"), col(ResourceClaim.session_id) != bindparam("exclude"))
+    .order_by(col(ResourceClaim.starts_at), col(ResourceClaim.session_id)))
 
 
 def same_name_claims(session: Session, names: list[str], start: datetime, until: datetime,
                      exclude_session: str) -> list[Any]:
     """(session id, name key, party key, id hash, phone hash) of the parties named `names` holding a party
     claim that overlaps [start, until) in another session, in (claim start, session id) order."""
-    q = (select(col(ResourceClaim.session_id), col(SessionParty.name_key), col(SessionParty.party_key),
-                col(SessionParty.id_hash),
-                col(SessionParty.phone_hash))
-         .join(SessionParty, (col(SessionParty.session_id) == ResourceClaim.session_id)
-               & (col(SessionParty.party_key) == ResourceClaim.resource_key))
-         .where(col(ResourceClaim.resource_kind) == "party", col(SessionParty.name_key).in_(names),
-                col(ResourceClaim.starts_at) < until, col(ResourceClaim.ends_at) > start,
-                col(ResourceClaim.starts_at) > start - MAX_CLAIM, col(ResourceClaim.session_id) != exclude_session)
-         .order_by(col(ResourceClaim.starts_at), col(ResourceClaim.session_id)))
-    return list(session.execute(q))
+    return list(session.execute(SAME_NAME_CLAIMS, {"names": list(names), "start": start, "until": until,
+                                                   "floor": start - MAX_CLAIM, "exclude": exclude_session}))
 
 
 # -- a person's cases (重复信访, party/service.py) ------------------------------------------------

@@ -1,18 +1,33 @@
 """Every query about sessions, their mediators, parties and reminders."""
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CTE, bindparam, cast, delete, func, insert, literal, null, select, text, union_all
+from sqlalchemy import (
+    CTE,
+    BindParameter,
+    Text,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    text,
+    union_all,
+)
 from sqlmodel import Session, col
 
 from services.mediation.agreement.models import Agreement
 from services.mediation.casefile import repository as casefile_repo
-from services.mediation.mediator.models import MediatorLeave, MediatorRelation
+from services.mediation.mediator.models import Mediator, MediatorLeave, MediatorRelation
 from services.mediation.room.models import Room, RoomClosure
 from services.mediation.session import repository_claims as claims_repo
 from services.mediation.session.models import (
@@ -212,13 +227,16 @@ def insert_booking(session: Session, s: MediationSession, mediator_ids: list[str
     """
     start, until = claim_rows[0]["starts_at"], claim_rows[0]["ends_at"]
     if claims_repo.on_postgres(session):
-        check_names(False)
         keys = list(dict.fromkeys((c["resource_kind"], c["resource_key"]) for c in claim_rows))
+        # The name locks of the same-name check and the slot locks in one round trip, names first (the order
+        # every booking takes them in); the check then runs under both.
+        claims_repo.lock_slots(session, keys, start, until, names=sorted({p.name_key for p in parties if p.name_key}))
+        check_names(False)
         params = _booking_params(s, mediator_ids, parties, reminders, claim_rows)
 
         def write() -> None:
             session.execute(BOOKING_STATEMENT, params)
-        return claims_repo.guarded(session, s.id, keys, start, until, write)
+        return claims_repo.guarded(session, s.id, keys, start, until, write, locked=True)
     _insert_rows(session, s, mediator_ids, parties, reminders)
     found = claims_repo.take(session, s.id, claim_rows, start, until, check_names=check_names)
     if not found:
@@ -259,37 +277,71 @@ def drop_pending_reminders(session: Session, session_id: str) -> None:
 
 @dataclass
 class Obstacles:
-    """What may stop a booking, read in one round trip: the room's existence, closures, leave, relations."""
+    """What may stop a booking, read in one round trip: the room's existence, the chosen mediators (by id),
+    closures, leave, relations."""
 
     room_exists: bool = False
+    mediators: dict[str, BookingMediator] = field(default_factory=dict)
     closures: list[tuple] = field(default_factory=list)   # (room_id, start, end, reason)
     leave: list[tuple] = field(default_factory=list)      # (mediator_id, start, end, reason)
     relations: list[tuple] = field(default_factory=list)  # (mediator_id, party_name, relation)
 
 
-def obstacles(session: Session, room_id: str, mediator_ids: list[str], party_names: list[str],
-              start: datetime, end: datetime) -> Obstacles:
-    names = list({" ".join(n.split()).lower() for n in party_names})
+@dataclass(frozen=True)
+class BookingMediator:
+    """What a booking reads of a chosen mediator."""
+
+    id: str
+    languages: list[str]
+    working_hours: list[dict] | None
+
+
+def _obstacles_query() -> Any:
+    """The facts of a booking in one statement, built once (bind parameters `room_id`, `start`, `end`, `mids`,
+    `names`): the room's existence, the chosen mediators, closures, leave, relations."""
     none_t = cast(null(), UTCDateTime)
-    q = union_all(
+    room_id: BindParameter[Any] = bindparam("room_id")
+    start: BindParameter[Any] = bindparam("start")
+    end: BindParameter[Any] = bindparam("end")
+    mids: BindParameter[Any] = bindparam("mids", expanding=True)
+    names: BindParameter[Any] = bindparam("names", expanding=True)
+    return union_all(
         select(literal("room").label("kind"), col(Room.id).label("who"), none_t.label("s"), none_t.label("e"),
                literal("").label("a"), literal("").label("b")).where(col(Room.id) == room_id),
+        select(literal("mediator"), col(Mediator.id), none_t, none_t, cast(Mediator.languages, Text),
+               cast(Mediator.working_hours, Text)).where(col(Mediator.id).in_(mids)),
         select(literal("closure"), col(RoomClosure.room_id), col(RoomClosure.starts_at), col(RoomClosure.ends_at),
                col(RoomClosure.reason), literal(""))
         .where(col(RoomClosure.room_id) == room_id, col(RoomClosure.starts_at) < end, col(RoomClosure.ends_at) > start),
         select(literal("leave"), col(MediatorLeave.mediator_id), col(MediatorLeave.starts_at),
                col(MediatorLeave.ends_at),
                col(MediatorLeave.reason), literal(""))
-        .where(col(MediatorLeave.mediator_id).in_(mediator_ids), col(MediatorLeave.starts_at) < end,
+        .where(col(MediatorLeave.mediator_id).in_(mids), col(MediatorLeave.starts_at) < end,
                col(MediatorLeave.ends_at) > start),
         select(literal("relation"), col(MediatorRelation.mediator_id), none_t, none_t, col(MediatorRelation.party_name),
-               col(MediatorRelation.relation)).where(col(MediatorRelation.mediator_id).in_(mediator_ids),
+               col(MediatorRelation.relation)).where(col(MediatorRelation.mediator_id).in_(mids),
                                                 func.lower(MediatorRelation.party_name).in_(names)),
     )
+
+
+# Built once: building and keying the union per request cost more than running it.
+OBSTACLES = _obstacles_query()
+
+
+def _json(value: str | None) -> Any:
+    return None if value is None else json.loads(value)
+
+
+def obstacles(session: Session, room_id: str, mediator_ids: list[str], party_names: list[str],
+              start: datetime, end: datetime) -> Obstacles:
+    names = list({" ".join(n.split()).lower() for n in party_names})
     out = Obstacles()
-    for kind, who, s, e, a, b in session.execute(q):
+    params = {"room_id": room_id, "start": start, "end": end, "mids": list(mediator_ids), "names": names}
+    for kind, who, s, e, a, b in session.execute(OBSTACLES, params):
         if kind == "room":
             out.room_exists = True
+        elif kind == "mediator":
+            out.mediators[who] = BookingMediator(who, _json(a) or [], _json(b))
         elif kind == "closure":
             out.closures.append((who, s, e, a))
         elif kind == "leave":

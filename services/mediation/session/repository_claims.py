@@ -14,6 +14,7 @@ from sqlalchemy import delete, insert, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from services.mediation.party import repository as parties_repo
 from services.mediation.session.models import MAX_CLAIM, ResourceClaim
 
 EXCLUSION_VIOLATION = "23P01"
@@ -39,9 +40,17 @@ def overlapping(session: Session, keys: list[tuple[str, str]], start: datetime, 
 
 LOCK_SLOTS = text("SELECT count(pg_advisory_xact_lock(hashtextextended(k, 11))) "
                   "FROM (SELECT unnest(CAST(:keys AS text[])) AS k ORDER BY k) AS ordered")
+# The name locks (party/repository.py, seed 14) in the order given, then the slot locks sorted: one round trip.
+LOCK_NAMES_AND_SLOTS = text(
+    "SELECT count(pg_advisory_xact_lock(hashtextextended(u.k, u.seed))) FROM ("
+    " SELECT n.k, CAST(:name_seed AS bigint) AS seed, 0 AS g, n.o"
+    " FROM unnest(CAST(:names AS text[])) WITH ORDINALITY AS n(k, o)"
+    " UNION ALL SELECT s.k, CAST(11 AS bigint), 1, 0 FROM unnest(CAST(:keys AS text[])) AS s(k)"
+    " ORDER BY 3, 4, 1) AS u")
 
 
-def lock_slots(session: Session, keys: list[tuple[str, str]], start: datetime, until: datetime) -> None:
+def lock_slots(session: Session, keys: list[tuple[str, str]], start: datetime, until: datetime,
+               names: list[str] | None = None) -> None:
     """PostgreSQL: a transaction advisory lock per wanted resource and UTC day of [start, until), all
     taken in one sorted order, before the claims are inserted.
 
@@ -49,24 +58,35 @@ def lock_slots(session: Session, keys: list[tuple[str, str]], start: datetime, u
     the other's inside the exclusion constraint: PostgreSQL aborts one with 40P01 (a 503, seen with
     200 bookings of one slot). Queued here instead, the second inserts after the first has committed
     and gets 23P01 (409), or succeeds if the first rolled back. The constraint still decides.
+
+    `names`: the parties' name locks (party/repository.lock_names, sorted) are taken first in the same
+    statement, the order every booking takes them in (names, then slots), and recorded as held.
     """
     day, days = start.astimezone(UTC).date(), []
     last = (until - timedelta(microseconds=1)).astimezone(UTC).date()
     while day <= last:
         days.append(day.isoformat())
         day += timedelta(days=1)
-    session.execute(LOCK_SLOTS, {"keys": sorted({f"{kind}:{key}:{d}" for kind, key in keys for d in days})})
+    slot_keys = sorted({f"{kind}:{key}:{d}" for kind, key in keys for d in days})
+    if names:
+        session.execute(LOCK_NAMES_AND_SLOTS, {"names": list(names), "keys": slot_keys,
+                                               "name_seed": parties_repo.NAME_LOCK_SEED})
+        parties_repo.names_locked(session, names)
+        return
+    session.execute(LOCK_SLOTS, {"keys": slot_keys})
 
 
 def guarded(session: Session, session_id: str, keys: list[tuple[str, str]], start: datetime, until: datetime,
-            write: Callable[[], None]) -> Sequence[Any]:
+            write: Callable[[], None], *, locked: bool = False) -> Sequence[Any]:
     """PostgreSQL: run `write` (which inserts the claims) under the slot locks; on an exclusion violation
     the claims in the way (as `overlapping`), else none.
 
     The request fails then anyway, so its whole transaction is dropped (no savepoint round trips) and a
     fresh read lists who holds the slot; the winner has committed, since the constraint waited for it.
+    `locked`: the caller has taken the slot locks already (`lock_slots`).
     """
-    lock_slots(session, keys, start, until)
+    if not locked:
+        lock_slots(session, keys, start, until)
     try:
         write()
     except IntegrityError as e:

@@ -9,8 +9,6 @@ from sqlmodel import Session
 from services.mediation import free_slots
 from services.mediation.access import Caller, ensure_manageable, ensure_visible
 from services.mediation.ids import new_id
-from services.mediation.mediator import repository as mediators_repo
-from services.mediation.mediator.models import Mediator
 from services.mediation.party import crypto as pii
 from services.mediation.party import identity
 from services.mediation.rules import WorkingRules, describe, field_error
@@ -102,8 +100,8 @@ def require_status(s: MediationSession, *allowed: SessionStatus) -> None:
 
 
 # -- the booking rules ----------------------------------------------------------------------
-def check_time_rules(rules: WorkingRules, obstacles: repo.Obstacles, meds: list[Mediator], start: datetime,
-                     end: datetime, now: datetime) -> None:
+def check_time_rules(rules: WorkingRules, obstacles: repo.Obstacles, meds: list[repo.BookingMediator],
+                     start: datetime, end: datetime, now: datetime) -> None:
     """Range, notice, horizon, then the free-slot rule (free_slots.py) but for the claims:
     office hours of a working day, the mediators' hours, closures and leave."""
     rules.check_range(start, end)
@@ -145,12 +143,12 @@ def check_recusal(obstacles: repo.Obstacles) -> None:
 
 
 def load_booking_facts(session: Session, room_id: str, mediator_ids: list[str], party_names: list[str],
-                       start: datetime, end: datetime) -> tuple[list[Mediator], repo.Obstacles]:
-    """The chosen mediators and everything that may stop the booking (two round trips)."""
-    found = mediators_repo.get_many(session, mediator_ids)
+                       start: datetime, end: datetime) -> tuple[list[repo.BookingMediator], repo.Obstacles]:
+    """The chosen mediators and everything that may stop the booking (one round trip)."""
     obstacles = repo.obstacles(session, room_id, mediator_ids, party_names, start, end)
     if not obstacles.room_exists:
         raise field_error("room_id", f"no room {room_id!r}", code="unknown_room", zh=f"调解室 {room_id} 不存在")
+    found = obstacles.mediators
     missing = [m for m in mediator_ids if m not in found]
     if missing:
         raise field_error("mediator_ids", f"no mediator {', '.join(missing)}", code="unknown_mediator",
