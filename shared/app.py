@@ -21,7 +21,7 @@ from shared.audit.retention import retention_job
 from shared.auth import KeySet, TokenVerifier
 from shared.calendar import CalendarStore
 from shared.db import Database
-from shared.edge import EdgeMiddleware
+from shared.edge import NO_FRAMEWORK_TELEMETRY, EdgeMiddleware
 from shared.errors import install_error_handlers
 from shared.events.inbox import EventHandlers, inbox_router
 from shared.events.relay import OutboxRelay, Publisher
@@ -148,7 +148,7 @@ def create_service_app(
     setup_logging(settings.log_level, access_log=settings.log_access)  # the server's first lines in JSON too
     dev = settings.suite_env != "prod"
     app = FastAPI(title=title, lifespan=lifespan, docs_url="/docs" if dev else None, redoc_url=None,
-                  openapi_url="/openapi.json" if dev else None)
+                  openapi_url="/openapi.json" if dev else None, telemetry=NO_FRAMEWORK_TELEMETRY)
     app.state.settings = settings
     app.state.handlers = handlers
     app.state.calendar = CalendarStore()

@@ -18,12 +18,17 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import Any
 
 from shared import nul_guard
 from shared.audit.middleware import record_refusal
 from shared.observability import REQUEST_ID, REQUEST_ID_HEADER, ROUTE_HEADER, Metrics, route_template
 from shared.security import SecurityHeaders, private_path
 from shared.tracing import Tracing
+
+# FastAPI's own OpenTelemetry hooks off (`FastAPI(telemetry=...)`): the edge makes the suite's spans and
+# metrics, and left on, FastAPI asks OpenTelemetry on every request whether a global provider is set.
+NO_FRAMEWORK_TELEMETRY: Any = {"tracing": False, "metrics": False, "logs": False}
 
 
 def request_id(scope) -> str:

@@ -24,7 +24,7 @@ from services.console.gateway_api import ApiError, ApiUnavailable, GatewayApi, S
 from services.console.sessions import SessionStore
 from services.console.settings import ConsoleSettings
 from services.console.web import CsrfRefused, NotAllowed, NotSignedIn, render, url
-from shared.edge import EdgeMiddleware
+from shared.edge import NO_FRAMEWORK_TELEMETRY, EdgeMiddleware
 from shared.observability import Metrics, setup_logging
 
 log = logging.getLogger("console")
@@ -84,7 +84,7 @@ def create_app(settings: ConsoleSettings | None = None, **overrides) -> FastAPI:
             await app.state.api.close()
 
     app = FastAPI(title="Petition suite console (工作台)", lifespan=lifespan, docs_url=None, redoc_url=None,
-                  openapi_url=None)
+                  openapi_url=None, telemetry=NO_FRAMEWORK_TELEMETRY)
     app.state.settings = settings
     app.state.sessions = SessionStore(settings.idle_minutes * 60)
     # request ids on every log line and answer, /metrics, the route template for the gateway's labels

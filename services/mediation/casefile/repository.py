@@ -4,11 +4,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Update, delete, func, insert, select, update
+from sqlalchemy import Update, bindparam, delete, func, insert, select, update
 from sqlmodel import Session, col
 
 from services.mediation.casefile.models import CaseIntake, IntakeParty, IntakeStatus, LegalOpinion
 from services.mediation.session.models import MediationSession, SessionMediator, SessionStatus
+from shared.db import table_of
 
 OPEN = (IntakeStatus.pending.value, IntakeStatus.scheduled.value)
 
@@ -84,14 +85,18 @@ def booked_intake_update(case_no: Any) -> Update:
     session/repository.py composes it into its PostgreSQL booking statement as a CTE, and runs it alone
     (`schedule_pending_intake`) on SQLite.
     """
-    return (update(CaseIntake).where(col(CaseIntake.case_no) == case_no,
-                                     col(CaseIntake.status) == IntakeStatus.pending.value)
+    intake = table_of(CaseIntake).c  # Core, on the table: no ORM session synchronization for a bulk UPDATE
+    return (update(table_of(CaseIntake)).where(intake.case_no == case_no,
+                                               intake.status == IntakeStatus.pending.value)
             .values(status=IntakeStatus.scheduled.value))
+
+
+SCHEDULE_PENDING_INTAKE = booked_intake_update(bindparam("b_case_no"))  # built once: every booking runs it
 
 
 def schedule_pending_intake(session: Session, case_no: str) -> None:
     """The case's pending intake becomes scheduled (a session was booked for it)."""
-    session.execute(booked_intake_update(case_no))
+    session.execute(SCHEDULE_PENDING_INTAKE, {"b_case_no": case_no})
 
 
 def replace_parties(session: Session, intake_id: str, rows: list[dict[str, Any]], *, fresh: bool = False) -> None:

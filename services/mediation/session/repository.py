@@ -157,13 +157,21 @@ def active_ids_overlapping(session: Session, *, start: datetime, end: datetime, 
 
 def _insert_rows(session: Session, s: MediationSession, mediator_ids: list[str], parties: list[SessionParty],
                  reminders: dict[int, datetime]) -> None:
-    """A new session with its mediators, parties and reminders (Core inserts: the hot path)."""
-    session.execute(insert(MediationSession), [s.model_dump()])
-    session.execute(insert(SessionMediator), [{"session_id": s.id, "mediator_id": m, "position": i}
+    """A new session with its mediators, parties and reminders (Core inserts on the tables: the hot path;
+    an insert of the ORM class would go through the ORM's bulk persistence, twice the CPU under the
+    SQLite write lock)."""
+    session.execute(INSERT_SESSION, [s.model_dump()])
+    session.execute(INSERT_SESSION_MEDIATOR, [{"session_id": s.id, "mediator_id": m, "position": i}
                                               for i, m in enumerate(mediator_ids)])
-    session.execute(insert(SessionParty), [p.model_dump() for p in parties])
-    session.execute(insert(SessionReminder), [{"session_id": s.id, "lead_hours": h, "due_at": at, "sent_at": None,
+    session.execute(INSERT_SESSION_PARTY, [p.model_dump() for p in parties])
+    session.execute(INSERT_SESSION_REMINDER, [{"session_id": s.id, "lead_hours": h, "due_at": at, "sent_at": None,
                                                "delivered": True} for h, at in reminders.items()])
+
+
+INSERT_SESSION = insert(table_of(MediationSession))
+INSERT_SESSION_MEDIATOR = insert(table_of(SessionMediator))
+INSERT_SESSION_PARTY = insert(table_of(SessionParty))
+INSERT_SESSION_REMINDER = insert(table_of(SessionReminder))
 
 
 def _cte(name: str, sql: str) -> CTE:

@@ -10,14 +10,16 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text, tuple_, update
+from sqlalchemy import bindparam, delete, insert, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from services.mediation.party import repository as parties_repo
 from services.mediation.session.models import MAX_CLAIM, ResourceClaim
+from shared.db import table_of
 
 EXCLUSION_VIOLATION = "23P01"
+INSERT_CLAIMS = insert(table_of(ResourceClaim))  # Core, on the table: not the ORM's bulk persistence
 NameCheck = Callable[[bool], None]  # the same-name check (party/identity.py); its argument: claims taken
 
 
@@ -25,17 +27,27 @@ def on_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+def _overlapping(exclude: bool) -> Any:
+    c = table_of(ResourceClaim).c
+    q = (select(c.resource_kind, c.resource_key, c.session_id)
+         .where(tuple_(c.resource_kind, c.resource_key).in_(bindparam("keys", expanding=True)),
+                c.starts_at < bindparam("end"), c.ends_at > bindparam("start"),
+                c.starts_at > bindparam("floor"))  # no claim lasts a day: an index range
+         .order_by(c.resource_kind, c.resource_key, c.starts_at))
+    return q.where(c.session_id != bindparam("exclude")) if exclude else q
+
+
+# Built once (the booking's hot path: building it per call cost more than running it on SQLite).
+OVERLAPPING = {False: _overlapping(False), True: _overlapping(True)}
+
+
 def overlapping(session: Session, keys: list[tuple[str, str]], start: datetime, end: datetime,
                 exclude_session: str | None = None) -> Sequence[Any]:
     """(kind, key, session id) of the claims on `keys` ((kind, key)) that overlap [start, end)."""
-    q = (select(col(ResourceClaim.resource_kind), col(ResourceClaim.resource_key), col(ResourceClaim.session_id))
-         .where(tuple_(col(ResourceClaim.resource_kind), col(ResourceClaim.resource_key)).in_(keys),
-                col(ResourceClaim.starts_at) < end, col(ResourceClaim.ends_at) > start,
-                col(ResourceClaim.starts_at) > start - MAX_CLAIM)  # no claim lasts a day: an index range
-         .order_by(col(ResourceClaim.resource_kind), col(ResourceClaim.resource_key), col(ResourceClaim.starts_at)))
+    params = {"keys": keys, "start": start, "end": end, "floor": start - MAX_CLAIM}
     if exclude_session:
-        q = q.where(col(ResourceClaim.session_id) != exclude_session)
-    return session.execute(q).all()
+        params["exclude"] = exclude_session
+    return session.execute(OVERLAPPING[bool(exclude_session)], params).all()
 
 
 LOCK_SLOTS = text("SELECT count(pg_advisory_xact_lock(hashtextextended(k, 11))) "
@@ -113,7 +125,7 @@ def take(session: Session, session_id: str, rows: list[dict], start: datetime, u
         def write() -> None:
             if release_first:
                 release(session, session_id)
-            session.execute(insert(ResourceClaim), rows)
+            session.execute(INSERT_CLAIMS, rows)
         return guarded(session, session_id, keys, start, until, write)
     # SQLite: this transaction holds the write lock since its BEGIN IMMEDIATE.
     found = overlapping(session, keys, start, until, exclude_session=session_id)
@@ -121,7 +133,7 @@ def take(session: Session, session_id: str, rows: list[dict], start: datetime, u
         return found
     if release_first:
         release(session, session_id)
-    session.execute(insert(ResourceClaim), rows)
+    session.execute(INSERT_CLAIMS, rows)
     if check_names:
         check_names(True)
     return []
