@@ -1,8 +1,8 @@
-"""`AsyncReads`: the hot primary-key reads on the event loop, with no worker thread (issue 11).
+"""`AsyncReads`: the hottest reads (a room, the room list) on the event loop, no worker thread (issue 11).
 
 A sync endpoint costs a thread hop, SQLAlchemy's execution machinery and an ORM session for what is
-one round trip to the database. Here a `Read` is a Core SELECT compiled once, at import, for the
-service's dialect; on PostgreSQL it runs on a small pool of async psycopg connections in autocommit
+one round trip to the database. Here a `Read` is a Core SELECT built at import and compiled once
+for the service's dialect; on PostgreSQL it runs on a small pool of async psycopg connections in autocommit
 (as the read-only units of shared/db.py: each statement its own snapshot, no locks) as a prepared
 statement. On SQLite (the embedded default) it runs on the read-only engine in one worker thread:
 a deferred `BEGIN`, never the write lock. Only SELECTs can be made into a `Read`, so nothing here
@@ -106,7 +106,7 @@ class AsyncReads:
             try:
                 pool = await self._connection_pool()
                 async with pool.connection(timeout=self.open_timeout) as conn:
-                    cur = await conn.execute(sql, params)  # type: ignore[arg-type]  # a compiled SELECT
+                    cur = await conn.execute(sql, params)  # a compiled SELECT
                     return await (cur.fetchall() if many else cur.fetchone())
             except (OperationalError, PoolTimeout) as e:
                 # A connection the server dropped is discarded by the pool; a read is safe to try once more.

@@ -29,6 +29,7 @@ from services.lawyers.opinion import service as opinions
 from services.lawyers.opinion.models import LegalOpinion, OpinionRequest
 from services.lawyers.review import service as reviews
 from services.lawyers.review.models import ReviewMatter
+from shared.auth import current_principal
 from shared.errors import NotFound
 
 T = TypeVar("T")
@@ -42,7 +43,7 @@ def requires(*roles: str, named: tuple[str, ...] = ()):
     async def _dep(request: Request) -> Ctx:
         # One dependency, not three (issue 11): the token and the unit's session read in turn.
         ctx = await get_ctx(request)
-        if not ctx.principal.has(*roles):
+        if not (await current_principal(request)).has(*roles):  # read once per request, then kept on it
             raise needs_role(*names)
         return ctx
 
