@@ -85,8 +85,8 @@ SessionReader = Annotated[Caller, Depends(reader())]
 SessionWriter = Annotated[Caller, Depends(reader(("coordinator", "mediator")))]
 Rater = Annotated[Caller, Depends(reader(("coordinator", "mediator", "petition_system")))]
 Coordinator = Annotated[Principal, Depends(require_roles("coordinator"))]
-AnyReader = Annotated[Principal, Depends(require_roles("coordinator", "mediator", "lawyer", "petition_system",
-                                                         "auditor"))]
+ANY_READER_ROLES = ("coordinator", "mediator", "lawyer", "petition_system", "auditor")
+AnyReader = Annotated[Principal, Depends(require_roles(*ANY_READER_ROLES))]
 
 
 def ensure_visible(caller: Caller, mediator_ids: list[str]) -> None:
@@ -103,6 +103,7 @@ def ensure_manageable(caller: Caller, mediator_ids: list[str]) -> None:
 
 
 __all__ = [
+    "ANY_READER_ROLES",
     "AnyReader",
     "Caller",
     "Coordinator",

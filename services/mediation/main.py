@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.middleware import Middleware
 
 from services.mediation.agreement import deadlines as agreement_deadlines
 from services.mediation.agreement import jobs as agreement_jobs
@@ -21,6 +22,7 @@ from services.mediation.party.api import router as parties_router
 from services.mediation.reminder.jobs import jobs as reminder_jobs
 from services.mediation.report.api import router as reports_router
 from services.mediation.room.api import router as rooms_router
+from services.mediation.room.shortcut import RoomReadShortcut
 from services.mediation.schedule.api import router as schedule_router
 from services.mediation.session import jobs as session_jobs
 from services.mediation.session.api import router as sessions_router
@@ -43,6 +45,8 @@ def create_app(settings: MediationSettings | None = None, **overrides) -> FastAP
         handlers=handlers,
         jobs=[*session_jobs.JOBS, *agreement_jobs.JOBS, *reminder_jobs(settings)],
     )
+    # Inside the edge (request id, headers, metrics), before the routing: a kept room answered at once.
+    app.user_middleware.append(Middleware(RoomReadShortcut))
     casefile_events.register(handlers, app)
     # The calendar: whole years, and the agreements' deadlines and intakes' target dates computed again
     # when it changes.

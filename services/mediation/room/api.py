@@ -7,6 +7,7 @@ from starlette.responses import Response
 from services.mediation.access import AnyReader, Coordinator
 from services.mediation.room import repository as repo
 from services.mediation.room import service
+from services.mediation.room.answers import room_answers
 from services.mediation.room.models import ClosureCreate, ClosurePublic, RoomCreate, RoomPublic
 from shared.async_reads import json_answer, reads_of
 from shared.db import DbSession
@@ -31,8 +32,14 @@ async def list_rooms(request: Request, page: PageDep, _: AnyReader) -> Response:
 
 @router.get("/{room_id}", response_model=RoomPublic)
 async def get_room(room_id: str, request: Request, _: AnyReader) -> Response:
-    # The hot read (issue 11): on the event loop, no thread hop; the answer built once from its schema.
-    return json_answer(await service.get_public(reads_of(request), room_id))
+    # The hot read (issue 11): a room never changes, so its answer is kept once read (room/answers.py);
+    # the first read runs on the event loop, no thread hop, the answer built once from its schema.
+    answers = room_answers(request)
+    body = answers.get(room_id)
+    if body is None:
+        room = await service.get_public(reads_of(request), room_id)
+        body = answers.keep(room_id, room.__pydantic_serializer__.to_json(room))
+    return Response(body, media_type="application/json")
 
 
 @router.post("/{room_id}/closures", status_code=201, response_model=ClosurePublic)
