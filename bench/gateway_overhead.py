@@ -157,6 +157,27 @@ def bare_server(suite, room: dict):
         proc.wait(10)
 
 
+@contextlib.contextmanager
+def uncached_mediation(suite):
+    """A second mediation process on the same database with MEDIATION_KEEP_ROOM_ANSWERS=false: every room
+    read goes to the database (the read a room's first request pays, room/answers.py)."""
+    port = free_port()
+    env = {**suite.service_env("mediation"), "MEDIATION_PORT": str(port), "MEDIATION_KEEP_ROOM_ANSWERS": "false"}
+    command = [str(port) if arg == str(suite.ports["mediation"]) else arg for arg in suite.command("mediation")]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(url + "/readyz", timeout=2).status_code == 200:
+                    break
+            time.sleep(0.1)
+        yield url, proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 def run_config(backend: str, server: str, client: str, concurrencies: list[int], seconds: float,
                rounds: int = 1) -> list[dict]:
     env = {"GATEWAY_PROXY_CLIENT": client, "GATEWAY_RATE_LIMIT_PER_MINUTE": "100000000", "LOG_LEVEL": "WARNING"}
@@ -170,7 +191,8 @@ def run_config(backend: str, server: str, client: str, concurrencies: list[int],
         idle = idle_cpu_rate(gw_pid)
         med_idle = idle_cpu_rate(med_pid)
         workloads = {"a": f"/api/v1/mediation/rooms/{room}", "b": "/api/v1/mediation/rooms?limit=50"}
-        with bare_server(suite, room_json) as (bare_url, bare_pid):
+        with bare_server(suite, room_json) as (bare_url, bare_pid), \
+                uncached_mediation(suite) as (db_url, db_pid):
             for rnd in range(rounds):
                 for conns in concurrencies:
                     bare_path = f"{bare_url}/bare/rooms/{room}"
@@ -188,8 +210,13 @@ def run_config(backend: str, server: str, client: str, concurrencies: list[int],
                         direct = load(suite.url["mediation"] + path, token, conns, seconds, pid=med_pid,
                                       idle=med_idle)
                         via = load(suite.url["gateway"] + path, token, conns, seconds, pid=gw_pid, idle=idle)
+                        from_db = None
+                        if name == "a":  # the same read with no kept answer: every request reads the database
+                            load(db_url + path, token, conns, 1)
+                            from_db = load(db_url + path, token, conns, seconds, pid=db_pid, idle=med_idle)
                         rows.append({"server": server, "client": client, "workload": name, "conns": conns,
-                                     "round": rnd + 1, "bare": bare, "lean": lean, "direct": direct, "via": via})
+                                     "round": rnd + 1, "bare": bare, "lean": lean, "direct": direct, "via": via,
+                                     "from_db": from_db})
                         print_row(rows[-1], flush=True)
     return rows
 
@@ -207,6 +234,11 @@ def print_row(r: dict, flush: bool = False) -> None:
           f"via/direct {ratio:5.1%}  added p50 {v['p50'] - d['p50']:+.2f} ms | CPU/req: bare "
           f"{b.get('cpu_us', float('nan')):.0f} us, mediation {d.get('cpu_us', float('nan')):.0f} us, "
           f"gateway {v.get('cpu_us', float('nan')):.0f} us{bad}", flush=flush)
+    from_db = r.get("from_db")
+    if from_db:
+        print(f"  {'':<8} {'':<8} db   c={r['conns']:<3} the same read, no kept answer:    {from_db['rps']:7.0f} req/s "
+              f"p50 {from_db['p50']:6.2f} ms = {from_db['rps'] / b['rps']:6.1%} of bare, CPU/req "
+              f"{from_db.get('cpu_us', float('nan')):.0f} us (direct)", flush=flush)
     lean = r.get("lean")
     if lean and r["workload"] == "a":
         print(f"  {'':<8} {'':<8} lean c={r['conns']:<3} FastAPI + async psycopg select: {lean['rps']:7.0f} req/s "

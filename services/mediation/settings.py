@@ -47,6 +47,9 @@ class MediationSettings(NotifySettings):
     port: int = 8001
     service_client_id: str = "mediation-service"
     service_client_secret: str = "mediation-service-dev-secret"
+    # A room's answer kept in memory once read (room/answers.py); false reads every room from the database
+    # (what bench/gateway_overhead.py measures as "read from the database").
+    keep_room_answers: bool = True
 
     # -- working rules (practice) ---------------------------------------------------------
     # Office hours in Asia/Shanghai on working days (the shared calendar, 调休 and overrides included).

@@ -77,3 +77,9 @@ def test_answers_are_bounded_least_recently_used_out_first():
     assert answers.get("a") == b"A"  # a is now the most recently used
     answers.keep("c", b"C")
     assert (answers.get("a"), answers.get("b"), answers.get("c"), len(answers)) == (b"A", None, b"C", 2)
+
+
+def test_none_kept_when_turned_off():
+    answers = RoomAnswers(max_rooms=0)  # MEDIATION_KEEP_ROOM_ANSWERS=false
+    assert answers.keep("a", b"A") == b"A"
+    assert (answers.get("a"), len(answers)) == (None, 0)

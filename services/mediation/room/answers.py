@@ -41,9 +41,11 @@ class RoomAnswers:
 
 
 def room_answers(request: Request) -> RoomAnswers:
-    """The app's kept room answers (one per service process, made on first use)."""
+    """The app's kept room answers (one per service process, made on first use); none are kept when the
+    setting `MEDIATION_KEEP_ROOM_ANSWERS` is false."""
     state = request.app.state
     answers = getattr(state, "room_answers", None)
     if answers is None:
-        answers = state.room_answers = RoomAnswers()
+        keep = getattr(state.settings, "keep_room_answers", True)
+        answers = state.room_answers = RoomAnswers(MAX_ROOMS if keep else 0)
     return answers
