@@ -125,3 +125,21 @@ def test_revocation_compares_the_tokens_issue_time(iat_offset, refused):
             rv.check(p)
     else:
         rv.check(p)
+
+
+def test_a_kept_room_answer_is_refused_to_a_disabled_users_token(suite):
+    """The room answer kept in mediation (services/mediation/room/shortcut.py) still checks revocation."""
+    coordinator = client(suite.url["gateway"], suite.token("coordinator"))
+    with coordinator:
+        room = coordinator.post("/api/v1/mediation/rooms", json={"name": "吊销测试室", "capacity": 4}).json()
+    name = _user(suite, roles=("auditor",))
+    token = _token(suite, name).json()["access_token"]
+    url = f"/api/v1/mediation/rooms/{room['id']}"
+    with client(suite.url["mediation"], token) as med:
+        assert med.get(url).status_code == 200
+        assert suite.app["mediation"].state.room_answers.get(room["id"]) is not None  # now kept
+        assert med.get(url).status_code == 200
+        assert _cli(suite, "disable-user", name).returncode == 0
+        _poll_all(suite)
+        refused = med.get(url)
+    assert refused.status_code == 401 and refused.json()["code"] == "token_revoked"
