@@ -7,8 +7,11 @@ import platform
 import statistics
 import subprocess
 import tempfile
+import time
 import uuid
 from pathlib import Path
+
+import httpx
 
 from devtools.runner import SuiteProcesses, migrate_all, seed
 from shared.testing import drop_postgres_databases, free_port, postgres_databases, sqlite_databases
@@ -42,6 +45,26 @@ def running_suite(backend: str = "postgresql", db_prefix: str = "bench", env: di
             drop_postgres_databases(PG_URL, db_prefix)
         if tmp:
             tmp.cleanup()
+
+
+@contextlib.contextmanager
+def extra_mediation(suite, port: int, env: dict[str, str]):
+    """One more mediation process of the running suite, on `port` with `env` added, on the same database;
+    yields its URL and pid once it is ready."""
+    env = {**suite.service_env("mediation"), "MEDIATION_PORT": str(port), **env}
+    command = [str(port) if arg == str(suite.ports["mediation"]) else arg for arg in suite.command("mediation")]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(url + "/readyz", timeout=2).status_code == 200:
+                    break
+            time.sleep(0.1)
+        yield url, proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(10)
 
 
 def percentile(values: list[float], p: float) -> float:

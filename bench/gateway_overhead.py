@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
 
-from bench.common import machine, percentile, running_suite
+from bench.common import extra_mediation, machine, percentile, running_suite
 from shared.testing import free_port
 
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
@@ -157,25 +157,10 @@ def bare_server(suite, room: dict):
         proc.wait(10)
 
 
-@contextlib.contextmanager
 def uncached_mediation(suite):
     """A second mediation process on the same database with MEDIATION_KEEP_ROOM_ANSWERS=false: every room
     read goes to the database (the read a room's first request pays, room/answers.py)."""
-    port = free_port()
-    env = {**suite.service_env("mediation"), "MEDIATION_PORT": str(port), "MEDIATION_KEEP_ROOM_ANSWERS": "false"}
-    command = [str(port) if arg == str(suite.ports["mediation"]) else arg for arg in suite.command("mediation")]
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                    break
-            time.sleep(0.1)
-        yield url, proc.pid
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    return extra_mediation(suite, free_port(), {"MEDIATION_KEEP_ROOM_ANSWERS": "false"})
 
 
 def run_config(backend: str, server: str, client: str, concurrencies: list[int], seconds: float,
