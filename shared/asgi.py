@@ -65,3 +65,13 @@ def header(scope, name: bytes) -> bytes | None:
         if k == name:
             return v
     return None
+
+
+def bearer_token(scope) -> str | None:
+    """The request's bearer token (`Authorization: Bearer ...`), or None: for pure-ASGI layers."""
+    value = header(scope, b"authorization")
+    if value is None:
+        return None
+    scheme, _, token = value.decode("latin-1").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None

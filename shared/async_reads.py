@@ -147,7 +147,11 @@ def reads_of(request: Request) -> AsyncReads:
     return request.app.state.reads
 
 
+def json_bytes(model: BaseModel) -> bytes:
+    """A schema's JSON, serialized once."""
+    return model.__pydantic_serializer__.to_json(model)
+
+
 def json_answer(model: BaseModel, status_code: int = 200) -> Response:
     """A schema's JSON as the answer, serialized once (FastAPI would validate and serialize it again)."""
-    return Response(model.__pydantic_serializer__.to_json(model), status_code=status_code,
-                    media_type="application/json")
+    return Response(json_bytes(model), status_code=status_code, media_type="application/json")

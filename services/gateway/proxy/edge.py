@@ -23,7 +23,7 @@ from services.gateway.proxy.guard import TOKENLESS, ProxyRoute, refusal, target_
 from services.gateway.ratelimit.clientip import client_ip, parse_trusted
 from services.gateway.ratelimit.limiter import make_limiter
 from services.gateway.webhook.sealing import box
-from shared.asgi import header, send_problem
+from shared.asgi import bearer_token, header, send_problem
 from shared.auth import CLOCK_SKEW, Principal, TokenVerifier
 from shared.errors import Unauthorized
 
@@ -87,15 +87,6 @@ class Edge:
         self.tokens.clear()
 
 
-def _bearer(scope) -> str | None:
-    value = header(scope, b"authorization")
-    if value is None:
-        return None
-    scheme, _, token = value.decode("latin-1").partition(" ")
-    token = token.strip()
-    return token if scheme.lower() == "bearer" and token else None
-
-
 class GatewayEdge:
     """Pure ASGI middleware; the per-process `Edge` lives in `app.state.edge` (built at startup)."""
 
@@ -122,7 +113,7 @@ class GatewayEdge:
 
         principal = None
         if (service is not None and service not in TOKENLESS) or path.startswith("/api/"):
-            token = _bearer(scope)
+            token = bearer_token(scope)
             if token is None:
                 if service is not None:
                     await send_problem(scope, send, 401, "unauthorized", "Authentication required",

@@ -9,7 +9,7 @@ from services.mediation.room import repository as repo
 from services.mediation.room import service
 from services.mediation.room.answers import room_answers
 from services.mediation.room.models import ClosureCreate, ClosurePublic, RoomCreate, RoomPublic
-from shared.async_reads import json_answer, reads_of
+from shared.async_reads import json_answer, json_bytes, reads_of
 from shared.db import DbSession
 from shared.pagination import Page, PageDep, paginate
 from shared.routing import OneHopRoute
@@ -38,7 +38,7 @@ async def get_room(room_id: str, request: Request, _: AnyReader) -> Response:
     body = answers.get(room_id)
     if body is None:
         room = await service.get_public(reads_of(request), room_id)
-        body = answers.keep(room_id, room.__pydantic_serializer__.to_json(room))
+        body = answers.keep(room_id, json_bytes(room))
     return Response(body, media_type="application/json")
 
 

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 from services.mediation.access import ANY_READER_ROLES
 from services.mediation.room.answers import RoomAnswers
+from services.mediation.room.api import router
+from shared.asgi import bearer_token
 
-PREFIX = "/api/v1/mediation/rooms/"
+PREFIX = router.prefix + "/"  # `GET {PREFIX}{room_id}`: room/api.get_room
 _JSON = (b"content-type", b"application/json")
 
 
@@ -26,15 +28,6 @@ class RouteLabel:
 
 
 ROOM_ROUTE = RouteLabel(PREFIX + "{room_id}")
-
-
-def _bearer(scope) -> str | None:
-    for k, v in scope["headers"]:
-        if k == b"authorization":
-            scheme, _, token = v.decode("latin-1").partition(" ")
-            token = token.strip()
-            return token if scheme.lower() == "bearer" and token else None
-    return None
 
 
 class RoomReadShortcut:
@@ -60,7 +53,7 @@ class RoomReadShortcut:
         state = scope["app"].state
         answers: RoomAnswers | None = getattr(state, "room_answers", None)
         body = answers.get(room_id) if answers is not None else None
-        token = _bearer(scope) if body is not None else None
+        token = bearer_token(scope) if body is not None else None
         if token is None:
             return None
         try:
