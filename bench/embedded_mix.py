@@ -25,26 +25,41 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import aiohttp
 import httpx
 
-from bench.booking import BASE, SH, SLOT_STARTS, create_many, overlapping_pairs, slot, working_days
+from bench.booking import BASE, SH, SLOT_STARTS, cpu_seconds, create_many, overlapping_pairs, slot, working_days
 from bench.common import machine, percentile, rss_mb, running_suite
 from shared.calendar import WorkingCalendar
 
 
-class PeakMemory(threading.Thread):
-    """Samples the resident memory of the suite's processes until stopped; keeps each one's peak."""
+def family(pid: int) -> list[int]:
+    """A process and its children (uvicorn's worker processes when a service runs more than one)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [pid, *(int(c) for c in f.read().split())]
+    except OSError:
+        return [pid]
 
-    def __init__(self, pids: dict[str, int]):
+
+def service_cpu(pids: dict[str, list[int]]) -> dict[str, float]:
+    return {svc: sum(cpu_seconds(p) for p in group) for svc, group in pids.items()}
+
+
+class PeakMemory(threading.Thread):
+    """Samples the resident memory of the suite's processes until stopped; keeps each service's peak over
+    its processes (the goal is per process)."""
+
+    def __init__(self, pids: dict[str, list[int]]):
         super().__init__(daemon=True)
         self.pids, self.peak = pids, dict.fromkeys(pids, 0.0)
         self.done = threading.Event()
 
     def run(self) -> None:
         while not self.done.wait(0.5):
-            for svc, pid in self.pids.items():
-                try:
-                    self.peak[svc] = max(self.peak[svc], rss_mb(pid))
-                except OSError:
-                    pass
+            for svc, group in self.pids.items():
+                for pid in group:
+                    try:
+                        self.peak[svc] = max(self.peak[svc], rss_mb(pid))
+                    except OSError:
+                        pass
 
 
 async def mix(url: str, token: str, rooms: list[str], meds: list[str], days, clients: int, seconds: float):
@@ -109,12 +124,14 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=64)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    ap.add_argument("--mediation-workers", type=int, default=1)
     args = ap.parse_args()
     print(f"machine: {machine()}")
     # The 64 clients share one sign-in, where in the office they are 64 people with a limit each: the gateway's
     # per-client rate limit (6,000 a minute) is turned off, or fast reads would be measured as 429s.
     with running_suite(backend=args.backend, db_prefix="bench_mix",
-                       env={"GATEWAY_RATE_LIMIT_PER_MINUTE": "0"}) as suite:
+                       env={"GATEWAY_RATE_LIMIT_PER_MINUTE": "0",
+                            "MEDIATION_WORKERS": str(args.mediation_workers)}) as suite:
         token = suite.token("coordinator")
         with httpx.Client(base_url=suite.url["gateway"], headers={"Authorization": f"Bearer {token}"},
                           timeout=30) as c:
@@ -123,11 +140,15 @@ def main() -> None:
             meds = [m["id"] for m in create_many(c, f"{BASE}/mediators", [
                 {"name": f"调解员{i:02d}", "kind": "people_mediator", "languages": ["zh"]} for i in range(20)])]
         days = working_days(datetime.now(SH).date() + timedelta(days=2), 20, WorkingCalendar())
-        pids = {svc: p.pid for svc, p in suite.procs.items()}
+        pids = {svc: family(p.pid) for svc, p in suite.procs.items()}
         mem = PeakMemory(pids)
         mem.start()
+        cpu0 = service_cpu(pids)
+        own0 = time.process_time()
         lat, codes, wall = asyncio.run(mix(suite.url["gateway"], token, rooms, meds, days, args.clients,
                                            args.seconds))
+        cpu = {svc: spent - cpu0[svc] for svc, spent in service_cpu(pids).items()}
+        cpu["load generator (this script)"] = time.process_time() - own0
         mem.done.set()
         mem.join()
         total = sum(codes.values())
@@ -140,6 +161,8 @@ def main() -> None:
             ms = [v * 1000 for v in values]
             print(f"  {kind}: {len(ms)} requests, p50 {percentile(ms, 50):.1f} ms, p99 {percentile(ms, 99):.1f} ms, "
                   f"max {max(ms) if ms else float('nan'):.1f} ms")
+        print("  CPU, share of a core (ms per request): " + ", ".join(
+            f"{svc} {spent / wall:.0%} ({spent / total * 1000:.2f})" for svc, spent in cpu.items()))
         pairs, _ = overlapping_pairs(suite.db_urls["mediation"], args.backend)
         print(f"  overlapping pairs after: {sum(pairs.values())} {pairs}")
         print("  peak resident memory: " + ", ".join(f"{svc} {mb:.0f} MB" for svc, mb in mem.peak.items())

@@ -17,6 +17,8 @@ the one-hop route (shared/routing.py) and the job wrapper all end there; service
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import os
 import re
 import threading
 import time
@@ -131,36 +133,71 @@ def _guard_reads(engine: Engine) -> None:
             raise ReadOnlyViolation(f"a read-only unit of work (GET/HEAD) tried to write: {statement[:80]!r}")
 
 
+class _FileLock:
+    """The writers of every process on one SQLite file queue on an exclusive `flock` of a file beside it
+    (`<database>-writers.lock`), taken by a process's one holder of its own writer lock.
+
+    With more than one worker process on the file (`MEDIATION_WORKERS=2`), a waiting process sleeps in
+    the kernel and is woken the moment the holder lets go; without it, it met SQLite's busy handler, which
+    polls with sleeps of up to 100 ms and let one process take the lock again and again (bookings p99 8 s,
+    docs/benchmarks.md). The kernel drops the lock of a process that dies. SQLite's own lock still
+    guarantees the serialisation; this only decides who asks for it next.
+    """
+
+    __slots__ = ("fd",)
+
+    def __init__(self, database: str) -> None:
+        self.fd = os.open(database + "-writers.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+
+    def acquire(self) -> None:
+        fcntl.flock(self.fd, fcntl.LOCK_EX)  # the GIL is released while it waits
+
+    def release(self) -> None:
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+
+
 class _WriterLock:
     """A first-come, first-served lock that knows its holder (SQLite writers of one process queue on it;
     see make_engine). `threading.Lock` is not fair: under a queue of bookings a waiter could lose the
     race again and again (the tail of bench/embedded_mix.py); here the holder hands the lock to the
-    longest waiter."""
+    longest waiter. The holder also takes the file's lock across processes (`_FileLock`), if any."""
 
-    __slots__ = ("_mutex", "_waiters", "owner")
+    __slots__ = ("_file", "_mutex", "_waiters", "owner")
 
-    def __init__(self) -> None:
+    def __init__(self, file: _FileLock | None = None) -> None:
         self._mutex = threading.Lock()
         self._waiters: deque[tuple[int, threading.Event]] = deque()
         self.owner: int | None = None
+        self._file = file
 
     def acquire(self, timeout: float) -> bool:
         me = threading.get_ident()
         with self._mutex:
             if self.owner is None and not self._waiters:
                 self.owner = me
-                return True
+                return self._across_processes()
             turn = (me, threading.Event())
             self._waiters.append(turn)
         if turn[1].wait(timeout):
-            return True
+            return self._across_processes()
         with self._mutex:
             if turn[1].is_set():  # handed over just as the wait gave up
-                return True
+                return self._across_processes()
             self._waiters.remove(turn)
             return False
 
-    def release(self) -> None:
+    def _across_processes(self) -> bool:
+        if self._file is not None:
+            try:
+                self._file.acquire()
+            except BaseException:
+                self.release(file=False)
+                raise
+        return True
+
+    def release(self, file: bool = True) -> None:
+        if file and self._file is not None:
+            self._file.release()
         with self._mutex:
             if self._waiters:
                 ident, event = self._waiters.popleft()
@@ -168,6 +205,23 @@ class _WriterLock:
                 event.set()
             else:
                 self.owner = None
+
+
+_WRITER_LOCKS: dict[str, _WriterLock] = {}
+_WRITER_LOCKS_MUTEX = threading.Lock()
+
+
+def _writer_lock(path: str) -> _WriterLock:
+    """One writer lock per SQLite file and process, whichever engines open it (a file-less database: one
+    of its own)."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return _WriterLock()
+    key = str(Path(path).resolve())
+    with _WRITER_LOCKS_MUTEX:
+        lock = _WRITER_LOCKS.get(key)
+        if lock is None:
+            lock = _WRITER_LOCKS[key] = _WriterLock(_FileLock(key))
+        return lock
 
 
 def make_engine(url: str, *, pool_size: int = 20) -> Engine:
@@ -189,7 +243,7 @@ def make_engine(url: str, *, pool_size: int = 20) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
-        writers = _WriterLock()
+        writers = _writer_lock(path.split("?", 1)[0])
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn):
@@ -200,7 +254,7 @@ def make_engine(url: str, *, pool_size: int = 20) -> Engine:
             # Writers of this process queue on a lock of their own before asking SQLite for its write
             # lock: a waiter is woken the moment the holder ends, where SQLite's busy handler polls with
             # sleeps of up to 100 ms (bench/embedded_mix.py: 64 clients mixing reads and bookings).
-            # Other processes (a second worker) still meet SQLite's busy timeout.
+            # The holder then queues across processes (a second worker) on the file's lock (_FileLock).
             # A thread that already holds it (a nested write) and a waiter past the busy timeout go on to
             # SQLite as before, which then answers "database is locked" (a 503) rather than hang.
             queued = writers.owner != threading.get_ident() and writers.acquire(timeout=30)

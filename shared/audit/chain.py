@@ -71,12 +71,18 @@ def dialect(conn) -> str:
     return bind.dialect.name
 
 
+# Built once: every change of every service appends here.
+HEAD = sa.select(audit_chain).where(audit_chain.c.service == sa.bindparam("service"))
+HEAD_LOCKED = HEAD.with_for_update()
+MOVE_HEAD = (sa.update(audit_chain).where(audit_chain.c.service == sa.bindparam("b_service"))
+             .values(seq=sa.bindparam("b_seq"), hash=sa.bindparam("b_hash")))
+INSERT_RECORDS = sa.insert(audit_event)
+
+
 def _head(conn, service: str, *, lock: bool) -> dict[str, Any]:
-    q = sa.select(audit_chain).where(audit_chain.c.service == service)
     postgres = dialect(conn) == "postgresql"
-    if lock and postgres:
-        q = q.with_for_update()
-    row = conn.execute(q).mappings().first()
+    q = HEAD_LOCKED if lock and postgres else HEAD
+    row = conn.execute(q, {"service": service}).mappings().first()
     if row is None:
         values = {"service": service, "seq": 0, "hash": GENESIS, "base_seq": 0, "base_hash": GENESIS}
         if postgres:
@@ -85,7 +91,7 @@ def _head(conn, service: str, *, lock: bool) -> dict[str, Any]:
             conn.execute(pg_insert(audit_chain).values(values).on_conflict_do_nothing())
         else:
             conn.execute(sa.insert(audit_chain).values(values))
-        row = conn.execute(q).mappings().first()
+        row = conn.execute(q, {"service": service}).mappings().first()
     return dict(row)
 
 
@@ -110,8 +116,8 @@ def append(conn, service: str, records: list[dict[str, Any]]) -> list[dict[str, 
         rec["service"], rec["seq"], rec["at"] = service, seq, now
         rec["prev_hash"] = prev
         rec["hash"] = prev = record_hash(rec, prev)
-    conn.execute(sa.insert(audit_event), records)
-    conn.execute(sa.update(audit_chain).where(audit_chain.c.service == service).values(seq=seq, hash=prev))
+    conn.execute(INSERT_RECORDS, records)
+    conn.execute(MOVE_HEAD, {"b_service": service, "b_seq": seq, "b_hash": prev})
     return records
 
 

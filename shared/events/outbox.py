@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, event, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from shared.db import table_of, utcnow
@@ -31,40 +32,35 @@ SEQUENCES = table_of(SubjectSequence)
 OUTBOX = table_of(OutboxEvent)
 
 
-def _upsert(values):
-    stmt = pg_insert(SEQUENCES).values(values)
+def _upsert(values, dialect_insert=pg_insert):
+    stmt = dialect_insert(SEQUENCES).values(values)
     return (stmt.on_conflict_do_update(index_elements=["subject"],
                                        set_={"last": SEQUENCES.c.last + stmt.excluded.last})
             .returning(SEQUENCES.c.subject, SEQUENCES.c.last))
 
 
-RESERVE_ONE = _upsert({"subject": bindparam("subject"), "last": bindparam("n")})  # built once: the common case
+INSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
+# Built once per database: the common case, one subject.
+RESERVE_ONE = {name: _upsert({"subject": bindparam("subject"), "last": bindparam("n")}, dialect_insert)
+               for name, dialect_insert in INSERTS.items()}
 INSERT_OUTBOX = insert(OUTBOX)
 
 
 def _reserve(session: Session, counts: dict[str, int]) -> dict[str, int]:
-    """Reserve `n` sequence numbers per subject; returns the last number reserved for each."""
-    if session.get_bind().dialect.name == "postgresql":
-        # One upsert for every subject (the row locks are held until commit, so concurrent
-        # writers of a subject number one after the other; sorted, so they never deadlock).
-        if len(counts) == 1:
-            ((subject, n),) = counts.items()
-            stmt, params = RESERVE_ONE, {"subject": subject, "n": n}
-        else:
-            stmt, params = _upsert([{"subject": s, "last": n} for s, n in sorted(counts.items())]), None
-        with session.no_autoflush:
-            return {s: int(last) for s, last in session.execute(stmt, params).all()}
-    # SQLite: the transaction already holds the write lock (BEGIN IMMEDIATE).
-    out = {}
-    for subject, n in sorted(counts.items()):
-        row = session.get(SubjectSequence, subject)
-        if row is None:
-            row = SubjectSequence(subject=subject, last=0)
-            session.add(row)
-        row.last += n
-        out[subject] = row.last
-    session.flush()
-    return out
+    """Reserve `n` sequence numbers per subject; returns the last number reserved for each.
+
+    One upsert for every subject, on both databases (SQLite 3.35+ has `ON CONFLICT ... RETURNING`).
+    PostgreSQL holds the row locks until commit, so concurrent writers of a subject number one after
+    the other (sorted, so they never deadlock); on SQLite the transaction holds the write lock already.
+    """
+    name = session.get_bind().dialect.name
+    if len(counts) == 1:
+        ((subject, n),) = counts.items()
+        stmt, params = RESERVE_ONE[name], {"subject": subject, "n": n}
+    else:
+        stmt, params = _upsert([{"subject": s, "last": n} for s, n in sorted(counts.items())], INSERTS[name]), None
+    with session.no_autoflush:
+        return {s: int(last) for s, last in session.execute(stmt, params).all()}
 
 
 def emit(session: Session, source: str, type: str, subject: str | None, data: dict[str, Any],

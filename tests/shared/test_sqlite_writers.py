@@ -92,3 +92,68 @@ def test_a_writer_that_lets_go_cannot_take_the_lock_back_ahead_of_a_waiter():
     lock.release()
     t.join(10)
     assert events == ["waiter", "the holder again"]
+
+
+# -- across processes: more than one worker on one SQLite file (MEDIATION_WORKERS=2) ---------------------
+WRITER_PROCESS = """
+import sys, time
+from sqlalchemy import text
+from shared.db import Database
+db = Database(sys.argv[1])
+for n in range(int(sys.argv[3])):
+    with db.session() as s:
+        s.execute(text("INSERT INTO t (who) VALUES (:w)"), {"w": sys.argv[2]})
+        time.sleep(0.002)  # work inside the transaction
+    time.sleep(0.001)      # between requests
+db.dispose()
+"""
+
+
+def test_a_write_transaction_holds_the_files_writer_lock_across_processes(tmp_path):
+    """Another process asking for the lock sleeps in the kernel until the holder commits (no polling)."""
+    import fcntl
+    import os
+
+    path = tmp_path / "w.db"
+    db = Database(f"sqlite:///{path}")
+    with db.session() as s:
+        s.execute(text("CREATE TABLE t (x INTEGER)"))
+    other = os.open(f"{path}-writers.lock", os.O_RDWR)  # as another process would: its own open file
+    try:
+        with db.session() as s:
+            s.execute(text("INSERT INTO t VALUES (1)"))
+            try:
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                held = False
+            except BlockingIOError:
+                held = True
+        assert held, "the writer did not hold the file's lock during its transaction"
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free again once it committed
+        fcntl.flock(other, fcntl.LOCK_UN)
+        with db.session(read_only=True) as s:  # a read takes no writer lock
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            assert s.execute(text("SELECT count(*) FROM t")).scalar() == 1
+            fcntl.flock(other, fcntl.LOCK_UN)
+    finally:
+        os.close(other)
+        db.dispose()
+
+
+def test_two_processes_writing_one_file_both_commit_every_transaction(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    db = Database(url)
+    with db.session() as s:
+        s.execute(text("CREATE TABLE t (n INTEGER PRIMARY KEY AUTOINCREMENT, who TEXT)"))
+    root = Path(__file__).resolve().parents[2]
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER_PROCESS, url, who, "60"], cwd=root,
+                              stderr=subprocess.PIPE, text=True) for who in ("a", "b")]
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], errors
+    with db.session(read_only=True) as s:
+        order = s.execute(text("SELECT who FROM t ORDER BY n")).scalars().all()
+    db.dispose()
+    assert order.count("a") == 60 and order.count("b") == 60

@@ -230,7 +230,8 @@ def insert_booking(session: Session, s: MediationSession, mediator_ids: list[str
     range), and move its case intake on (casefile/repository.booked_intake_update); or return the claims in the way.
 
     PostgreSQL: one statement (one round trip instead of six) under the slot locks; the exclusion
-    constraint on the claims decides. SQLite: the rows, then the claims as `repository_claims.take`.
+    constraint on the claims decides. SQLite: the claims as `repository_claims.take`, the session's rows
+    written once the slot is known to be free.
     `check_names`: the same-name check, run where this database needs it (repository_claims.take).
     """
     start, until = claim_rows[0]["starts_at"], claim_rows[0]["ends_at"]
@@ -245,8 +246,8 @@ def insert_booking(session: Session, s: MediationSession, mediator_ids: list[str
         def write() -> None:
             session.execute(BOOKING_STATEMENT, params)
         return claims_repo.guarded(session, s.id, keys, start, until, write, locked=True)
-    _insert_rows(session, s, mediator_ids, parties, reminders)
-    found = claims_repo.take(session, s.id, claim_rows, start, until, check_names=check_names)
+    found = claims_repo.take(session, s.id, claim_rows, start, until, check_names=check_names,
+                             before_insert=lambda: _insert_rows(session, s, mediator_ids, parties, reminders))
     if not found:
         casefile_repo.schedule_pending_intake(session, s.case_no)
     return found

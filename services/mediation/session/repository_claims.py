@@ -110,12 +110,15 @@ def guarded(session: Session, session_id: str, keys: list[tuple[str, str]], star
 
 
 def take(session: Session, session_id: str, rows: list[dict], start: datetime, until: datetime, *,
-         release_first: bool = False, check_names: NameCheck | None = None) -> Sequence[Any]:
+         release_first: bool = False, check_names: NameCheck | None = None,
+         before_insert: Callable[[], None] | None = None) -> Sequence[Any]:
     """Insert the claim `rows` of a session over [start, until), or return the claims in the way.
 
     `release_first`: drop the session's current claims in the same step (reschedule). `check_names`
     runs where this database needs it: PostgreSQL before the claims (under its name lock), SQLite
     after them (`taken`), so the many requests that lose a contended slot stop at the claims.
+    `before_insert` (SQLite): writes the claims need first (a new session's row), once the slot is
+    known to be free, so a request that loses it writes nothing under the write lock.
     """
     keys = list(dict.fromkeys((r["resource_kind"], r["resource_key"]) for r in rows))
     if on_postgres(session):
@@ -131,6 +134,8 @@ def take(session: Session, session_id: str, rows: list[dict], start: datetime, u
     found = overlapping(session, keys, start, until, exclude_session=session_id)
     if found:
         return found
+    if before_insert:
+        before_insert()
     if release_first:
         release(session, session_id)
     session.execute(INSERT_CLAIMS, rows)
