@@ -62,6 +62,23 @@ OVERLAP_SQL = {
 OVERLAP_SQL_SQLITE = {k: v.replace("+ interval '15 minutes'", "") for k, v in OVERLAP_SQL.items()}
 
 
+def postgres_cpu_seconds() -> float:
+    """User + system CPU time of every PostgreSQL process on this machine (0 when none is local, or on
+    SQLite); read while nothing else uses the server, it is the server's cost of the run."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/comm") as f:
+                if f.read().strip() != "postgres":
+                    continue
+            total += cpu_seconds(int(entry))
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+    return total
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process and its threads."""
     with open(f"/proc/{pid}/stat") as f:
@@ -173,6 +190,7 @@ def booking_run(backend: str, n: int, concurrency: int, profile: str | None = No
         bodies = plan_bookings(n, rooms, meds, days[:-3], 0.2, rng)
         pids = {svc: suite.procs[svc].pid for svc in ("gateway", "mediation")}
         cpu0 = {svc: cpu_seconds(pid) for svc, pid in pids.items()}
+        pg0, own0 = postgres_cpu_seconds(), time.process_time()
         spy = None
         if profile:
             spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "-p", str(pids["mediation"]),
@@ -183,14 +201,21 @@ def booking_run(backend: str, n: int, concurrency: int, profile: str | None = No
             spy.send_signal(2)
             spy.wait(30)
         cpu = {svc: (cpu_seconds(pid) - cpu0[svc]) / n * 1000 for svc, pid in pids.items()}
+        cpu["postgresql"] = (postgres_cpu_seconds() - pg0) / n * 1000 if backend == "postgresql" else 0.0
+        cpu["load generator"] = (time.process_time() - own0) / n * 1000
         ok = codes.get(201, 0)
         print(f"booking ({backend}, through the gateway): {n} requests, {concurrency} concurrent clients, "
               f"200 rooms, 400 mediators, ~20% contested")
         print(f"  answers: {dict(sorted(codes.items()))}")
         print(f"  requests/s: {n / wall:.0f}; bookings/s (201 only): {ok / wall:.0f}")
         print(f"  latency: {summary(lat)}")
-        print(f"  CPU per request: gateway {cpu['gateway']:.1f} ms, mediation {cpu['mediation']:.1f} ms "
+        print(f"  CPU per request: gateway {cpu['gateway']:.1f} ms, mediation {cpu['mediation']:.1f} ms, "
+              f"PostgreSQL's processes {cpu['postgresql']:.1f} ms, load generator {cpu['load generator']:.1f} ms "
               f"(machine load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+        spent = sum(cpu.values())
+        cores = os.cpu_count() or 1
+        print(f"  all of it: {spent:.1f} ms of CPU per request; {cores} cores answer at most "
+              f"{cores * 1000 / spent:.0f} requests/s at this cost ({cores * 1000 / spent * ok / n:.0f} bookings/s)")
         pairs, sessions = overlapping_pairs(suite.db_urls["mediation"], backend)
         print(f"  sessions stored: {sessions}; overlapping pairs after (buffers included): "
               f"{sum(pairs.values())} {pairs}")

@@ -2,8 +2,19 @@
 bodies, replaying them, answering problems."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from shared.errors import problem
 from shared.i18n import wants_zh
+
+
+@dataclass(frozen=True)
+class RouteLabel:
+    """Stands in for a matched route (`scope["route"]`) where a pure-ASGI layer answers: its template labels
+    the metrics and `X-Suite-Route` as the route's own would (the gateway's proxy, mediation's room
+    shortcut)."""
+
+    path: str
 
 
 class BodyTooLarge(Exception):

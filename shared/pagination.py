@@ -86,8 +86,10 @@ class PageParams(BaseModel):
         return encode_cursor(key, self._secret, self._scope)
 
 
-def page_params(request: Request, limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                cursor: str | None = None) -> PageParams:
+async def page_params(request: Request, limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                      cursor: str | None = None) -> PageParams:
+    """The page asked for, bound to this list's route. Async though it awaits nothing: FastAPI runs a sync
+    dependency in a worker thread, a hop per list request for a few attribute reads."""
     route = request.scope.get("route")
     return PageParams(limit=limit, cursor=cursor).bind(request.app.state.settings.cursor_secret,
                                                        getattr(route, "path", request.url.path))

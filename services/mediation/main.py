@@ -39,7 +39,8 @@ def create_app(settings: MediationSettings | None = None, **overrides) -> FastAP
     app = create_service_app(
         settings,
         title="Mediation service (信访调解室)",
-        routers=[feed_router, rooms_router, mediators_router, availability_router, schedule_router, sessions_router,
+        # The busiest first (sessions, availability, rooms: shared/app.py tries the routers in this order).
+        routers=[sessions_router, availability_router, rooms_router, mediators_router, schedule_router, feed_router,
                  agreement_steps_router, agreements_router, cases_router, followthrough_router, documents_router,
                  reports_router, parties_router, participants_router],  # participants: the gateway's object rules
         handlers=handlers,

@@ -84,10 +84,15 @@ def service_url(app, svc: str) -> str:
 
 
 async def _remote(app, svc: str, path: str, params: dict[str, Any]) -> dict:
+    url = service_url(app, svc) + "/internal/audit/" + path
+    query = {k: v for k, v in params.items() if v is not None}
     try:
-        r = await app.state.http.get(service_url(app, svc) + "/internal/audit/" + path,
-                                     params={k: v for k, v in params.items() if v is not None},
-                                     headers={"Authorization": f"Bearer {service_token(app)}"}, timeout=10.0)
+        try:
+            r = await app.state.http.get(url, params=query, headers={"Authorization": f"Bearer {service_token(app)}"},
+                                         timeout=10.0)
+        except httpx.RemoteProtocolError:  # a kept-alive connection closed as it was reused: a read, asked again
+            r = await app.state.http.get(url, params=query, headers={"Authorization": f"Bearer {service_token(app)}"},
+                                         timeout=10.0)
     except httpx.HTTPError as e:
         raise UpstreamError(f"The {svc} service's audit trail is unreachable.", detail_zh="暂时无法读取审计记录。",
                             service=svc) from e
@@ -116,14 +121,20 @@ async def merged(app, services: list[str], positions: dict[str, int | None], lim
     """The newest `limit` records of `services` after `positions` (per service: the seq the next page
     starts below; 0 when that service has no more); and the positions of the next page (None: no more)."""
     pages: dict[str, dict] = {}
+    unreachable: list[UpstreamError] = []
 
     async def one(svc: str) -> None:
-        pages[svc] = await list_one(app, svc, positions.get(svc), limit, filters, start, end)
+        try:
+            pages[svc] = await list_one(app, svc, positions.get(svc), limit, filters, start, end)
+        except UpstreamError as e:  # answered as itself (502), not as the task group's ExceptionGroup (a 500)
+            unreachable.append(e)
 
     async with anyio.create_task_group() as tg:
         for svc in services:
             if positions.get(svc) != 0:
                 tg.start_soon(one, svc)
+    if unreachable:
+        raise unreachable[0]
     everything = [item for page in pages.values() for item in page["items"]]
     everything.sort(key=lambda i: (datetime.fromisoformat(i["at"]), i["service"], i["seq"]), reverse=True)
     taken = everything[:limit]

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shared.asgi import RouteLabel
+
 # The console (工作台) is a service too: its pages are public paths that answer for themselves (cookie sign-in).
 PREFIXES = (("/api/v1/mediation", "mediation"), ("/api/v1/lawyers", "lawyers"), ("/console", "console"))
 TOKENLESS = frozenset({"console"})
@@ -19,11 +21,10 @@ _BAD_ESCAPES = (b"%2f", b"%5c", b"%2e", b"%25", b"%00")
 
 
 @dataclass(frozen=True)
-class ProxyRoute:
-    """Stands in for a matched route in metrics labels: the service's own route template when it named
-    one (`X-Suite-Route`), else the prefix's catch-all."""
-
-    path: str
+class ProxyRoute(RouteLabel):
+    """A proxied request's route label: the service's own route template when it named one
+    (`X-Suite-Route`), else the prefix's catch-all. Its own class: the audit of forwarded requests
+    knows them by it (gateway/main.py)."""
 
 
 def target_service(path: str) -> str | None:

@@ -10,7 +10,7 @@ from sqlmodel import Session, col
 
 from services.mediation.mediator.models import Mediator, MediatorLeave
 from services.mediation.room.models import Room, RoomClosure
-from services.mediation.session.models import MAX_CLAIM, ResourceClaim
+from services.mediation.session.models import MAX_CLAIM, ClaimKindUnindexed, ResourceClaim
 
 
 def room_ids(session: Session, room_id: str | None = None) -> list[str]:
@@ -49,10 +49,10 @@ def claims_between(session: Session, lo: datetime, hi: datetime, rooms: list[str
 
     `all_rooms` / `all_meds`: every room's (mediator's) claims, not only those of `rooms` (`mediator_ids`).
     """
-    kinds = [col(ResourceClaim.resource_kind) == "room" if all_rooms else
-             and_(col(ResourceClaim.resource_kind) == "room", col(ResourceClaim.resource_key).in_(rooms)),
-             col(ResourceClaim.resource_kind) == "mediator" if all_meds else
-             and_(col(ResourceClaim.resource_kind) == "mediator", col(ResourceClaim.resource_key).in_(mediator_ids))]
+    kind = ClaimKindUnindexed()  # the period's claims from the start index (session/models.py)
+    kinds = [kind == "room" if all_rooms else and_(kind == "room", col(ResourceClaim.resource_key).in_(rooms)),
+             kind == "mediator" if all_meds else
+             and_(kind == "mediator", col(ResourceClaim.resource_key).in_(mediator_ids))]
     q = (select(col(ResourceClaim.resource_kind), col(ResourceClaim.resource_key), col(ResourceClaim.starts_at),
                 col(ResourceClaim.ends_at))
          .where(or_(*kinds), col(ResourceClaim.starts_at) < hi, col(ResourceClaim.ends_at) > lo,

@@ -34,12 +34,15 @@ def verdict(a_id: str | None, a_phone: str | None, b_id: str | None, b_phone: st
 
 
 def same_name_conflicts(session: Session, parties: list[SessionParty], start: datetime, until: datetime,
-                        exclude_session: str) -> list[dict]:
-    """Conflicts with same-name parties holding an overlapping claim that the exact keys do not report."""
+                        exclude_session: str, *, names_locked: bool = False) -> list[dict]:
+    """Conflicts with same-name parties holding an overlapping claim that the exact keys do not report.
+
+    `names_locked`: the transaction took the name locks already (a booking, with its slot locks)."""
     names = sorted({p.name_key for p in parties if p.name_key})
     if not names:
         return []
-    repo.lock_names(session, names)
+    if not names_locked:
+        repo.lock_names(session, names)
     found: list[dict] = []
     seen: set[tuple[str, str]] = set()
     for sid, nk, key, id_hash, phone_hash in repo.same_name_claims(session, names, start, until, exclude_session):

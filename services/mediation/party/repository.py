@@ -12,6 +12,7 @@ from services.mediation.agreement.models import Satisfaction
 from services.mediation.casefile.models import CaseIntake, IntakeParty
 from services.mediation.session.models import (
     MAX_CLAIM,
+    ClaimKindUnindexed,
     MediationSession,
     ResourceClaim,
     SessionMediator,
@@ -25,21 +26,12 @@ PartyTable = type[SessionParty] | type[IntakeParty]
 NAME_LOCK_SEED = 14  # hashtextextended seed of the name locks (slot locks: repository_claims, 11)
 LOCK_NAMES = text("SELECT pg_advisory_xact_lock(hashtextextended(k, 14)) "
                   "FROM unnest(CAST(:keys AS text[])) AS k")
-NAMES_HELD = "party_name_locks"  # session.info: (transaction, names) whose name locks that transaction holds
-
-
-def names_locked(session: Session, names: list[str]) -> None:
-    """Record that this transaction holds the name locks of `names` (taken together with its slot locks,
-    repository_claims.lock_slots), so `lock_names` does not take them again."""
-    session.info[NAMES_HELD] = (session.get_transaction(), frozenset(names))
 
 
 def lock_names(session: Session, names: list[str]) -> None:
-    """PostgreSQL: a transaction-scoped advisory lock per name (SQLite: BEGIN IMMEDIATE already serialises)."""
+    """PostgreSQL: a transaction-scoped advisory lock per name (SQLite: BEGIN IMMEDIATE already serialises).
+    A booking takes them together with its slot locks instead (repository_claims.lock_slots)."""
     if session.get_bind().dialect.name == "postgresql":
-        held = session.info.get(NAMES_HELD)
-        if held is not None and held[0] is session.get_transaction() and held[1].issuperset(names):
-            return
         session.execute(LOCK_NAMES, {"keys": names})
 
 
@@ -49,7 +41,7 @@ SAME_NAME_CLAIMS = (
            col(SessionParty.id_hash), col(SessionParty.phone_hash))
     .join(SessionParty, (col(SessionParty.session_id) == ResourceClaim.session_id)
           & (col(SessionParty.party_key) == ResourceClaim.resource_key))
-    .where(col(ResourceClaim.resource_kind) == "party",
+    .where(ClaimKindUnindexed() == "party",  # SQLite starts from the names, not every party claim (models.py)
            col(SessionParty.name_key).in_(bindparam("names", expanding=True)),
            col(ResourceClaim.starts_at) < bindparam("until"), col(ResourceClaim.ends_at) > bindparam("start"),
            col(ResourceClaim.starts_at) > bindparam("floor"), col(ResourceClaim.session_id) != bindparam("exclude"))

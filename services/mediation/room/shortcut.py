@@ -9,22 +9,13 @@ dependency solving: about a third of the read's CPU.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from services.mediation.access import ANY_READER_ROLES
 from services.mediation.room.answers import RoomAnswers
 from services.mediation.room.api import router
-from shared.asgi import bearer_token
+from shared.asgi import RouteLabel, bearer_token
 
 PREFIX = router.prefix + "/"  # `GET {PREFIX}{room_id}`: room/api.get_room
 _JSON = (b"content-type", b"application/json")
-
-
-@dataclass(frozen=True)
-class RouteLabel:
-    """Stands in for the matched route: its template labels the metrics and `X-Suite-Route`, as on the route."""
-
-    path: str
 
 
 ROOM_ROUTE = RouteLabel(PREFIX + "{room_id}")

@@ -240,7 +240,7 @@ def insert_booking(session: Session, s: MediationSession, mediator_ids: list[str
         # The name locks of the same-name check and the slot locks in one round trip, names first (the order
         # every booking takes them in); the check then runs under both.
         claims_repo.lock_slots(session, keys, start, until, names=sorted({p.name_key for p in parties if p.name_key}))
-        check_names(False)
+        check_names(False, True)
         params = _booking_params(s, mediator_ids, parties, reminders, claim_rows)
 
         def write() -> None:

@@ -190,8 +190,9 @@ def book(session: Session, rules: WorkingRules, caller: Caller, body: SessionCre
     # The session, its claims and its case intake's progress (casefile/repository.booked_intake_update) in one write.
     found = repo.insert_booking(session, s, body.mediator_ids, parties, reminder_plan(rules, s.starts_at),
                                 claims.rows_for(s.id, wanted, s.starts_at, until),
-                                check_names=lambda taken: check_same_name(session, s.id, parties, wanted, s.starts_at,
-                                                                          until, taken=taken))
+                                check_names=lambda taken, locked: check_same_name(
+                                    session, s.id, parties, wanted, s.starts_at, until, taken=taken,
+                                    names_locked=locked))
     if found:
         raise claims.slot_conflict(claims.labelled(wanted, found))
     events.publish(session, events.SESSION_SCHEDULED, s.case_no, events.session_data(s, body.mediator_ids, parties))
@@ -199,15 +200,15 @@ def book(session: Session, rules: WorkingRules, caller: Caller, body: SessionCre
 
 
 def check_same_name(session: Session, session_id: str, parties: list[SessionParty], wanted: list[claims.Resource],
-                    start: datetime, until: datetime, *, taken: bool = False) -> None:
+                    start: datetime, until: datetime, *, taken: bool = False, names_locked: bool = False) -> None:
     """Party identity (party/identity.py): a same-name party who may be the same person is a conflict too.
 
     `taken`: the claims were just taken (SQLite: checked after them, so the many requests that lose a
     contended slot stop at the claims and this query runs only for the one that wins; PostgreSQL: before
     them, under the name lock); there is then no exact conflict to list. A failure rolls the request's
-    transaction back, the claims with it.
+    transaction back, the claims with it. `names_locked`: the booking took the name locks with its slot locks.
     """
-    extra = identity.same_name_conflicts(session, parties, start, until, session_id)
+    extra = identity.same_name_conflicts(session, parties, start, until, session_id, names_locked=names_locked)
     if extra:
         exact = [] if taken else claims.conflicts(session, wanted, start, until, exclude_session=session_id)
         raise claims.slot_conflict(identity.merge(exact, extra))
@@ -231,8 +232,9 @@ def reschedule(session: Session, rules: WorkingRules, caller: Caller, session_id
     check_recusal(obstacles)
     wanted = claims.resources(room_id, mids, [(p.party_key, p.name) for p in parties])
     claims.take(session, s.id, wanted, body.start, body.end, rules.buffer, release_first=True,
-                check_names=lambda taken: check_same_name(session, s.id, parties, wanted, body.start,
-                                                          body.end + rules.buffer, taken=taken))
+                check_names=lambda taken, locked: check_same_name(session, s.id, parties, wanted, body.start,
+                                                                  body.end + rules.buffer, taken=taken,
+                                                                  names_locked=locked))
     old: dict[str, Any] = {"previous_start": to_local(s.starts_at).isoformat(),
                            "previous_end": to_local(s.ends_at).isoformat(), "previous_room_id": s.room_id}
     if mids != old_mids:
