@@ -42,3 +42,12 @@ def test_other_databases_get_the_plain_column():
     kind = ClaimKindUnindexed()
     sql = str((kind == "room").compile(dialect=postgresql.dialect()))
     assert sql.startswith("resource_claim.resource_kind =") and "+" not in sql
+
+
+def test_statements_with_it_stay_in_the_compiled_cache():
+    """A construct without a cache key makes SQLAlchemy compile its statement on every execution (it did:
+    1.2 ms per availability search)."""
+    from services.mediation.party.repository import SAME_NAME_CLAIMS
+
+    assert (ClaimKindUnindexed() == "room")._generate_cache_key() is not None
+    assert SAME_NAME_CLAIMS._generate_cache_key() is not None
