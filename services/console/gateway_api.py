@@ -90,7 +90,9 @@ class GatewayApi:
         self.client_id = client_id
         self.http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout,
                                       headers={"Accept-Language": "zh-CN", "Accept": "application/json"},
-                                      limits=httpx.Limits(max_connections=100, max_keepalive_connections=20))
+                                      # idle connections dropped before the gateway's own keep-alive (5 s)
+                                      limits=httpx.Limits(max_connections=100, max_keepalive_connections=20,
+                                                          keepalive_expiry=2.0))
 
     async def close(self) -> None:
         await self.http.aclose()
