@@ -31,6 +31,7 @@ from services.mediation.mediator.models import Mediator, MediatorLeave, Mediator
 from services.mediation.room.models import Room, RoomClosure
 from services.mediation.session import repository_claims as claims_repo
 from services.mediation.session.models import (
+    MAX_CLAIM,
     MediationSession,
     ResourceClaim,
     SessionMediator,
@@ -42,6 +43,8 @@ from shared.db import UTCDateTime, table_of
 from shared.pii import name_key
 
 ACTIVE = (SessionStatus.scheduled.value, SessionStatus.in_progress.value)
+# A session is shorter than a day (max_session_minutes ≤ 600, as its claims: MAX_CLAIM), so a query for the
+# sessions overlapping a period also bounds their start from below: an index range, not every earlier session.
 
 
 def get(session: Session, session_id: str, *, lock: bool = False) -> MediationSession | None:
@@ -98,8 +101,8 @@ def page(session: Session, *, after: list | None, limit: int, case_no: str | Non
         q = q.where(col(MediationSession.room_id) == room_id)
     if status:
         q = q.where(col(MediationSession.status) == status)
-    if start is not None:
-        q = q.where(col(MediationSession.ends_at) > start)
+    if start is not None:  # the lower bound lets the (room, start) or start index stop at `start` less a day
+        q = q.where(col(MediationSession.ends_at) > start, col(MediationSession.starts_at) > start - MAX_CLAIM)
     if end is not None:
         q = q.where(col(MediationSession.starts_at) < end)
     return by_start_page(session, q, after, limit)
@@ -120,7 +123,8 @@ def occupying(session: Session, *, start: datetime, end: datetime, room_id: str 
               limit: int) -> list[MediationSession]:
     """Sessions not cancelled that overlap [start, end), in (start, id) order, `limit` + 1 of them."""
     q = select(MediationSession).where(col(MediationSession.status) != SessionStatus.cancelled.value,
-                                       col(MediationSession.ends_at) > start, col(MediationSession.starts_at) < end)
+                                       col(MediationSession.ends_at) > start, col(MediationSession.starts_at) < end,
+                                       col(MediationSession.starts_at) > start - MAX_CLAIM)
     if room_id:
         q = q.where(col(MediationSession.room_id) == room_id)
     return by_start_page(session, q, after, limit)
@@ -146,7 +150,8 @@ def for_feed(session: Session, *, room_id: str | None = None, mediator_id: str |
 def active_ids_overlapping(session: Session, *, start: datetime, end: datetime, room_id: str | None = None,
                            mediator_id: str | None = None) -> list[str]:
     q = select(col(MediationSession.id)).where(col(MediationSession.status).in_(ACTIVE),
-                                          col(MediationSession.starts_at) < end, col(MediationSession.ends_at) > start)
+                                          col(MediationSession.starts_at) < end, col(MediationSession.ends_at) > start,
+                                          col(MediationSession.starts_at) > start - MAX_CLAIM)
     if room_id:
         q = q.where(col(MediationSession.room_id) == room_id)
     if mediator_id:

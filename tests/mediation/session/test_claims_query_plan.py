@@ -93,3 +93,25 @@ def test_the_same_name_check_starts_from_the_names(tmp_path):
     assert "ix_session_party_name_key" in plan[0], plan
     assert not any(p.endswith("ix_resource_claim_lookup (resource_kind=?)") for p in plan), plan
     engine.dispose()
+
+
+def test_a_day_of_sessions_is_an_index_range_bounded_on_both_sides(tmp_path):
+    """Not every earlier session of the room (repository.page: a session is shorter than a day)."""
+    from services.mediation.session import repository as sessions_repo
+    from services.mediation.session.models import MediationSession
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'c.db'}")
+    table_of(MediationSession).create(engine)
+    seen: list[tuple[str, tuple]] = []
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _capture(_conn, _cursor, statement, params, _context, _many):
+        seen.append((statement, params))
+
+    with Session(engine) as s:
+        sessions_repo.page(s, after=None, limit=50, room_id="r1", start=T0, end=T0 + timedelta(days=1))
+    statement, params = seen[-1]
+    with engine.connect() as c:
+        plan = [row[-1] for row in c.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]
+    assert any("starts_at>? AND starts_at<?" in p for p in plan), plan
+    engine.dispose()
