@@ -16,6 +16,22 @@ from shared.db import table_of
 T0 = datetime(2026, 12, 15, 1, 0, tzinfo=UTC)
 
 
+def _plan_of_last_statement(engine, run) -> list[str]:
+    """SQLite's plan (EXPLAIN QUERY PLAN) of the last statement `run(session)` executes."""
+    seen: list[tuple[str, tuple]] = []
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _capture(_conn, _cursor, statement, params, _context, _many):
+        seen.append((statement, params))
+
+    with Session(engine) as s:
+        run(s)
+    sa.event.remove(engine, "before_cursor_execute", _capture)
+    statement, params = seen[-1]
+    with engine.connect() as c:
+        return [row[-1] for row in c.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]
+
+
 def _claims(rng: random.Random) -> list[dict]:
     rows = []
     for i in range(400):
@@ -54,18 +70,9 @@ def test_the_claims_in_the_way_are_exactly_those_that_overlap(tmp_path):
 def test_sqlite_seeks_each_wanted_resource(tmp_path):
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'c.db'}")
     table_of(ResourceClaim).create(engine)  # no statistics, as in a new office database
-    seen: list[tuple[str, tuple]] = []
-
-    @sa.event.listens_for(engine, "before_cursor_execute")
-    def _capture(_conn, _cursor, statement, params, _context, _many):
-        seen.append((statement, params))
-
     keys = [("room", "r1"), ("mediator", "m1"), ("party", "p1"), ("party", "p2")]
-    with Session(engine) as s:
-        repository_claims.overlapping(s, keys, T0, T0 + timedelta(hours=1), exclude_session="s1")
-    statement, params = seen[-1]
-    with engine.connect() as c:
-        plan = [row[-1] for row in c.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]
+    plan = _plan_of_last_statement(engine, lambda s: repository_claims.overlapping(
+        s, keys, T0, T0 + timedelta(hours=1), exclude_session="s1"))
     seeks = [p for p in plan if "ix_resource_claim_lookup (resource_kind=? AND resource_key=?" in p]
     assert len(seeks) == len(keys) and not any("ix_resource_claim_start" in p for p in plan), plan
     engine.dispose()
@@ -79,17 +86,8 @@ def test_the_same_name_check_starts_from_the_names(tmp_path):
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'c.db'}")
     table_of(ResourceClaim).create(engine)
     table_of(SessionParty).create(engine)
-    seen: list[tuple[str, tuple]] = []
-
-    @sa.event.listens_for(engine, "before_cursor_execute")
-    def _capture(_conn, _cursor, statement, params, _context, _many):
-        seen.append((statement, params))
-
-    with Session(engine) as s:
-        parties_repo.same_name_claims(s, ["张三", "李四"], T0, T0 + timedelta(hours=1), "s1")
-    statement, params = seen[-1]
-    with engine.connect() as c:
-        plan = [row[-1] for row in c.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]
+    plan = _plan_of_last_statement(engine, lambda s: parties_repo.same_name_claims(
+        s, ["张三", "李四"], T0, T0 + timedelta(hours=1), "s1"))
     assert "ix_session_party_name_key" in plan[0], plan
     assert not any(p.endswith("ix_resource_claim_lookup (resource_kind=?)") for p in plan), plan
     engine.dispose()
@@ -102,16 +100,7 @@ def test_a_day_of_sessions_is_an_index_range_bounded_on_both_sides(tmp_path):
 
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'c.db'}")
     table_of(MediationSession).create(engine)
-    seen: list[tuple[str, tuple]] = []
-
-    @sa.event.listens_for(engine, "before_cursor_execute")
-    def _capture(_conn, _cursor, statement, params, _context, _many):
-        seen.append((statement, params))
-
-    with Session(engine) as s:
-        sessions_repo.page(s, after=None, limit=50, room_id="r1", start=T0, end=T0 + timedelta(days=1))
-    statement, params = seen[-1]
-    with engine.connect() as c:
-        plan = [row[-1] for row in c.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]
+    plan = _plan_of_last_statement(engine, lambda s: sessions_repo.page(
+        s, after=None, limit=50, room_id="r1", start=T0, end=T0 + timedelta(days=1)))
     assert any("starts_at>? AND starts_at<?" in p for p in plan), plan
     engine.dispose()
