@@ -172,19 +172,20 @@ class _WriterLock:
 
     def acquire(self, timeout: float) -> bool:
         me = threading.get_ident()
+        turn: tuple[int, threading.Event] | None = None
         with self._mutex:
             if self.owner is None and not self._waiters:
                 self.owner = me
-                return self._across_processes()
-            turn = (me, threading.Event())
-            self._waiters.append(turn)
-        if turn[1].wait(timeout):
-            return self._across_processes()
-        with self._mutex:
-            if turn[1].is_set():  # handed over just as the wait gave up
-                return self._across_processes()
-            self._waiters.remove(turn)
-            return False
+            else:
+                turn = (me, threading.Event())
+                self._waiters.append(turn)
+        if turn is not None and not turn[1].wait(timeout):
+            with self._mutex:
+                if not turn[1].is_set():  # not handed over just as the wait gave up
+                    self._waiters.remove(turn)
+                    return False
+        # The file's lock is waited for outside the mutex: the threads asking meanwhile still join the queue.
+        return self._across_processes()
 
     def _across_processes(self) -> bool:
         if self._file is not None:

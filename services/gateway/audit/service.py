@@ -84,15 +84,16 @@ def service_url(app, svc: str) -> str:
 
 
 async def _remote(app, svc: str, path: str, params: dict[str, Any]) -> dict:
-    url = service_url(app, svc) + "/internal/audit/" + path
-    query = {k: v for k, v in params.items() if v is not None}
+    async def ask() -> httpx.Response:
+        return await app.state.http.get(service_url(app, svc) + "/internal/audit/" + path,
+                                        params={k: v for k, v in params.items() if v is not None},
+                                        headers={"Authorization": f"Bearer {service_token(app)}"}, timeout=10.0)
+
     try:
         try:
-            r = await app.state.http.get(url, params=query, headers={"Authorization": f"Bearer {service_token(app)}"},
-                                         timeout=10.0)
+            r = await ask()
         except httpx.RemoteProtocolError:  # a kept-alive connection closed as it was reused: a read, asked again
-            r = await app.state.http.get(url, params=query, headers={"Authorization": f"Bearer {service_token(app)}"},
-                                         timeout=10.0)
+            r = await ask()
     except httpx.HTTPError as e:
         raise UpstreamError(f"The {svc} service's audit trail is unreachable.", detail_zh="暂时无法读取审计记录。",
                             service=svc) from e

@@ -12,7 +12,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Field, SQLModel
 
-from shared.db import JSONType, UTCDateTime
+from shared.db import JSONType, UTCDateTime, table_of
 from shared.pii import normalise_id_number
 from shared.timeutil import Instant
 
@@ -154,12 +154,12 @@ class ClaimKindUnindexed(ColumnElement[str]):
 
 @compiles(ClaimKindUnindexed)
 def _claim_kind(_element, compiler, **kw):
-    return compiler.process(ResourceClaim.__table__.c.resource_kind, **kw)  # type: ignore[attr-defined]
+    return compiler.process(table_of(ResourceClaim).c.resource_kind, **kw)
 
 
 @compiles(ClaimKindUnindexed, "sqlite")
 def _claim_kind_sqlite(_element, compiler, **kw):
-    return "+" + compiler.process(ResourceClaim.__table__.c.resource_kind, **kw)  # type: ignore[attr-defined]
+    return "+" + compiler.process(table_of(ResourceClaim).c.resource_kind, **kw)
 
 
 class SessionReminder(SQLModel, table=True):

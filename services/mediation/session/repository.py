@@ -12,6 +12,7 @@ from sqlalchemy import (
     CTE,
     BindParameter,
     Text,
+    and_,
     bindparam,
     cast,
     delete,
@@ -43,8 +44,12 @@ from shared.db import UTCDateTime, table_of
 from shared.pii import name_key
 
 ACTIVE = (SessionStatus.scheduled.value, SessionStatus.in_progress.value)
-# A session is shorter than a day (max_session_minutes ≤ 600, as its claims: MAX_CLAIM), so a query for the
-# sessions overlapping a period also bounds their start from below: an index range, not every earlier session.
+
+
+def _ends_after(start: datetime) -> Any:
+    """Sessions that end after `start`. A session is shorter than a day (max_session_minutes ≤ 600, as its
+    claims: MAX_CLAIM), so their start is bounded from below too: an index range, not every earlier session."""
+    return and_(col(MediationSession.ends_at) > start, col(MediationSession.starts_at) > start - MAX_CLAIM)
 
 
 def get(session: Session, session_id: str, *, lock: bool = False) -> MediationSession | None:
@@ -101,8 +106,8 @@ def page(session: Session, *, after: list | None, limit: int, case_no: str | Non
         q = q.where(col(MediationSession.room_id) == room_id)
     if status:
         q = q.where(col(MediationSession.status) == status)
-    if start is not None:  # the lower bound lets the (room, start) or start index stop at `start` less a day
-        q = q.where(col(MediationSession.ends_at) > start, col(MediationSession.starts_at) > start - MAX_CLAIM)
+    if start is not None:
+        q = q.where(_ends_after(start))
     if end is not None:
         q = q.where(col(MediationSession.starts_at) < end)
     return by_start_page(session, q, after, limit)
@@ -123,8 +128,7 @@ def occupying(session: Session, *, start: datetime, end: datetime, room_id: str 
               limit: int) -> list[MediationSession]:
     """Sessions not cancelled that overlap [start, end), in (start, id) order, `limit` + 1 of them."""
     q = select(MediationSession).where(col(MediationSession.status) != SessionStatus.cancelled.value,
-                                       col(MediationSession.ends_at) > start, col(MediationSession.starts_at) < end,
-                                       col(MediationSession.starts_at) > start - MAX_CLAIM)
+                                       _ends_after(start), col(MediationSession.starts_at) < end)
     if room_id:
         q = q.where(col(MediationSession.room_id) == room_id)
     return by_start_page(session, q, after, limit)
@@ -150,8 +154,7 @@ def for_feed(session: Session, *, room_id: str | None = None, mediator_id: str |
 def active_ids_overlapping(session: Session, *, start: datetime, end: datetime, room_id: str | None = None,
                            mediator_id: str | None = None) -> list[str]:
     q = select(col(MediationSession.id)).where(col(MediationSession.status).in_(ACTIVE),
-                                          col(MediationSession.starts_at) < end, col(MediationSession.ends_at) > start,
-                                          col(MediationSession.starts_at) > start - MAX_CLAIM)
+                                          col(MediationSession.starts_at) < end, _ends_after(start))
     if room_id:
         q = q.where(col(MediationSession.room_id) == room_id)
     if mediator_id:
