@@ -21,8 +21,9 @@ PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127
 
 @contextlib.contextmanager
 def running_suite(backend: str = "postgresql", db_prefix: str = "bench", env: dict | None = None,
-                  server: str = "uvicorn"):
-    """Fresh databases, migrated and seeded (dev + test users), the three services started."""
+                  server: str = "uvicorn", mediation_writes: bool = False):
+    """Fresh databases, migrated and seeded (dev + test users), the three services started (and
+    `mediation-writes`, mediation's writes in a process of their own, when asked: devtools/runner.py)."""
     tmp = None
     db_prefix = f"{db_prefix}_{uuid.uuid4().hex[:6]}"  # concurrent runs never share databases
     if backend == "postgresql":
@@ -34,7 +35,7 @@ def running_suite(backend: str = "postgresql", db_prefix: str = "bench", env: di
     seed(urls, with_test_users=True)
     ports = {svc: free_port() for svc in urls}
     suite = SuiteProcesses(urls, ports=ports, env={"SUITE_ENV": "dev", **(env or {})}, server=server,
-                           log_dir=Path(tempfile.gettempdir()) / f"{db_prefix}-logs")
+                           log_dir=Path(tempfile.gettempdir()) / f"{db_prefix}-logs", mediation_writes=mediation_writes)
     suite.db_urls = urls
     try:
         suite.start()

@@ -6,7 +6,11 @@ aimed at a slot another client also wants, which must get 409). Prints the answe
 goal), p50/p99 for reads and for bookings (p99 ≤ 500 ms is the goal), the overlapping pairs afterwards
 (must be 0) and each service's peak resident memory sampled every half second (goal ≤ 200 MB).
 
+As `make run` on SQLite, mediation's writes go to a process of their own (`mediation-writes`,
+devtools/runner.py); `--no-writes-process` sends everything to the one mediation process.
+
 Usage: .venv/bin/python -m bench.embedded_mix [--clients 64] [--seconds 60] [--backend sqlite|postgresql]
+           [--mediation-workers N] [--no-writes-process]
 """
 from __future__ import annotations
 
@@ -125,13 +129,17 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     ap.add_argument("--mediation-workers", type=int, default=1)
+    ap.add_argument("--no-writes-process", action="store_true",
+                    help="no mediation-writes process (on SQLite `make run` starts one)")
     args = ap.parse_args()
+    writes = args.backend == "sqlite" and not args.no_writes_process
     print(f"machine: {machine()}")
     # The 64 clients share one sign-in, where in the office they are 64 people with a limit each: the gateway's
     # per-client rate limit (6,000 a minute) is turned off, or fast reads would be measured as 429s.
     with running_suite(backend=args.backend, db_prefix="bench_mix",
                        env={"GATEWAY_RATE_LIMIT_PER_MINUTE": "0",
-                            "MEDIATION_WORKERS": str(args.mediation_workers)}) as suite:
+                            "MEDIATION_WORKERS": str(args.mediation_workers)},
+                       mediation_writes=writes) as suite:
         token = suite.token("coordinator")
         with httpx.Client(base_url=suite.url["gateway"], headers={"Authorization": f"Bearer {token}"},
                           timeout=30) as c:
@@ -154,7 +162,8 @@ def main() -> None:
         total = sum(codes.values())
         server_errors = sum(n for s, n in codes.items() if s >= 500)
         print(f"embedded mix ({args.backend}, the gateway's hub, through the gateway): {args.clients} clients, "
-              f"{wall:.0f} s, 20 rooms, ~20% bookings")
+              f"{wall:.0f} s, 20 rooms, ~20% bookings, "
+              f"{'writes in mediation-writes' if writes else 'one mediation process for all'}")
         print(f"  answers: {dict(sorted(codes.items()))}; 5xx or client give-ups: {server_errors}")
         print(f"  requests/s: {total / wall:.0f}; bookings/s (201): {codes.get(201, 0) / wall:.0f}")
         for kind, values in lat.items():

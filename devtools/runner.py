@@ -3,9 +3,15 @@
     python -m devtools.runner run        # make run: SQLite under var/, dev seed, ports 8000-8003
     python -m devtools.runner migrate    # make migrate (as the migration Job: `python -m shared.migrate`)
 
-`make run` reads its ports from GATEWAY_PORT, MEDIATION_PORT, LAWYERS_PORT and CONSOLE_PORT, and the
-gateway's upstreams from GATEWAY_MEDIATION_URL, GATEWAY_LAWYERS_URL and GATEWAY_CONSOLE_URL when they
-are set (else they follow the ports). Benches and tests pass their own ports to `SuiteProcesses`.
+`make run` reads its ports from GATEWAY_PORT, MEDIATION_PORT, LAWYERS_PORT, CONSOLE_PORT and
+MEDIATION_WRITES_PORT, and the gateway's upstreams from GATEWAY_MEDIATION_URL, GATEWAY_LAWYERS_URL,
+GATEWAY_CONSOLE_URL and GATEWAY_MEDIATION_WRITE_URL when they are set (else they follow the ports).
+Benches and tests pass their own ports to `SuiteProcesses`.
+
+On SQLite `make run` also starts `mediation-writes`: a second mediation process on the same file that
+the gateway sends mediation's writes to (MEDIATION_WRITES_PROCESS=false: none). SQLite takes one writer
+at a time; in a process that also serves the reads, the writer holding the lock shares the interpreter
+with them and held it four times its own CPU time (docs/benchmarks.md, issue 11 fifth round).
 """
 from __future__ import annotations
 
@@ -28,14 +34,20 @@ from shared.settings import REPO_ROOT
 from shared.testing import free_port
 
 PROCESSES = (*DATABASE_SERVICES, "console")  # what `make run` starts; the console has no database
-PREFIX = {"gateway": "GATEWAY_", "mediation": "MEDIATION_", "lawyers": "LAWYERS_", "console": "CONSOLE_"}
-DEFAULT_PORTS = {"gateway": 8000, "mediation": 8001, "lawyers": 8002, "console": 8003}
+WRITES = "mediation-writes"  # mediation's writes in a process of their own (on SQLite, see above)
+SERVICE_OF = {WRITES: "mediation"}  # the service a process runs, where its name differs
+PREFIX = {"gateway": "GATEWAY_", "mediation": "MEDIATION_", "lawyers": "LAWYERS_", "console": "CONSOLE_",
+          WRITES: "MEDIATION_"}
+PORT_VAR = {svc: PREFIX[svc] + "PORT" for svc in PROCESSES} | {WRITES: "MEDIATION_WRITES_PORT"}
+DEFAULT_PORTS = {"gateway": 8000, "mediation": 8001, "lawyers": 8002, "console": 8003, WRITES: 8004}
 APPS = {svc: f"services.{svc}.main:create_app" for svc in PROCESSES}  # uvicorn --factory targets
+APPS[WRITES] = APPS["mediation"]
 # The readiness probe: /readyz (database and event transport) where the service has it.
-READY_PATH = {"gateway": "/readyz", "mediation": "/readyz", "lawyers": "/readyz", "console": "/healthz"}
+READY_PATH = {"gateway": "/readyz", "mediation": "/readyz", "lawyers": "/readyz", "console": "/healthz",
+              WRITES: "/readyz"}
 # The gateway's upstreams: a value the user set is kept (`SuiteProcesses.from_env`), else it follows the ports.
 UPSTREAM_URL_VARS = {"mediation": "GATEWAY_MEDIATION_URL", "lawyers": "GATEWAY_LAWYERS_URL",
-                     "console": "GATEWAY_CONSOLE_URL"}
+                     "console": "GATEWAY_CONSOLE_URL", WRITES: "GATEWAY_MEDIATION_WRITE_URL"}
 DEFAULT_START_TIMEOUT = 120.0  # seconds (SUITE_START_TIMEOUT); a cold start on a busy machine can be slow
 SLOW_START_NOTICE = 2.0  # seconds before the wait says what it waits for
 
@@ -48,24 +60,39 @@ def console_available() -> bool:
         return False
 
 
-def env_ports(environ=None) -> dict[str, int]:
-    """`<PREFIX>PORT` for each process from the environment, else 8000-8003."""
+def env_ports(environ=None, *, writes: bool = False) -> dict[str, int]:
+    """`<PREFIX>PORT` for each process from the environment, else 8000-8003 (`mediation-writes`, when
+    asked: MEDIATION_WRITES_PORT, else 8004)."""
     environ = os.environ if environ is None else environ
     ports = {}
-    for svc in PROCESSES:
-        raw = (environ.get(PREFIX[svc] + "PORT") or "").strip()
+    for svc in (*PROCESSES, WRITES) if writes else PROCESSES:
+        var = PORT_VAR[svc]
+        raw = (environ.get(var) or "").strip()
         try:
             ports[svc] = int(raw) if raw else DEFAULT_PORTS[svc]
         except ValueError:
-            raise ValueError(f"{PREFIX[svc]}PORT is not a port number: {raw!r}") from None
+            raise ValueError(f"{var} is not a port number: {raw!r}") from None
         if not 0 < ports[svc] < 65536:
-            raise ValueError(f"{PREFIX[svc]}PORT is out of range: {ports[svc]}")
+            raise ValueError(f"{var} is out of range: {ports[svc]}")
     taken: dict[int, str] = {}
     for svc, port in ports.items():
         if port in taken:
-            raise ValueError(f"{PREFIX[svc]}PORT and {PREFIX[taken[port]]}PORT are both {port}")
+            raise ValueError(f"{PORT_VAR[svc]} and {PORT_VAR[taken[port]]} are both {port}")
         taken[port] = svc
     return ports
+
+
+def writes_process_wanted(mediation_db_url: str, environ=None) -> bool:
+    """`make run` starts `mediation-writes` on SQLite unless MEDIATION_WRITES_PROCESS is false (on
+    PostgreSQL only when it is true: there writers do not wait for one another's transactions)."""
+    raw = ((os.environ if environ is None else environ).get("MEDIATION_WRITES_PROCESS") or "").strip().lower()
+    if raw in ("", "auto"):
+        return mediation_db_url.startswith("sqlite")
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"MEDIATION_WRITES_PROCESS is not true, false or auto: {raw!r}")
 
 
 DEFAULT_INTERNAL_PORT = 8010
@@ -124,10 +151,14 @@ class SuiteProcesses:
     # The gateway's internal listener (GATEWAY_INTERNAL_PORT: /internal/..., the hub and the services'
     # token endpoint). None: a free port (benches, chaos); `from_env` reads it, default 8010.
     internal_port: int | None = None
+    # Also start `mediation-writes` (mediation's writes in a process of their own; module docstring).
+    mediation_writes: bool = False
 
     def __post_init__(self) -> None:
         if self.internal_port is None:
             self.internal_port = free_port()
+        if self.mediation_writes and WRITES not in self.ports:
+            self.ports = {**self.ports, WRITES: free_port()}
 
     @classmethod
     def from_env(cls, db_urls: dict[str, str], **kw) -> SuiteProcesses:
@@ -135,7 +166,9 @@ class SuiteProcesses:
         user set kept as they are (only unset ones are derived from the ports)."""
         user_urls = {var: os.environ[var] for var in UPSTREAM_URL_VARS.values() if os.environ.get(var)}
         kw.setdefault("internal_port", env_internal_port())
-        return cls(db_urls, ports=env_ports(), env={**user_urls, **kw.pop("env", {})}, **kw)
+        kw.setdefault("mediation_writes", writes_process_wanted(db_urls["mediation"]))
+        return cls(db_urls, ports=env_ports(writes=kw["mediation_writes"]), env={**user_urls, **kw.pop("env", {})},
+                   **kw)
 
     @property
     def internal_url(self) -> str:
@@ -148,9 +181,10 @@ class SuiteProcesses:
 
     @property
     def processes(self) -> tuple[str, ...]:
-        """The processes `start()` runs: the three services, and the console when asked and present."""
+        """The processes `start()` runs: the three services, the console when asked and present, and
+        `mediation-writes` when asked."""
         with_console = self.with_console and "console" in self.ports and console_available()
-        return PROCESSES if with_console else DATABASE_SERVICES
+        return (*(PROCESSES if with_console else DATABASE_SERVICES), *((WRITES,) if self.mediation_writes else ()))
 
     def service_env(self, svc: str) -> dict[str, str]:
         env = dict(os.environ)
@@ -178,8 +212,9 @@ class SuiteProcesses:
             # the console signs people in on their behalf and passes their address on (X-Forwarded-For);
             # on loopback the gateway believes it from the console only (an operator's setting wins)
             env.setdefault("GATEWAY_TRUSTED_PROXIES", "127.0.0.1")
-        if svc in DATABASE_SERVICES:
-            env[PREFIX[svc] + "DATABASE_URL"] = self.db_urls[svc]
+        service = SERVICE_OF.get(svc, svc)
+        if service in DATABASE_SERVICES:
+            env[PREFIX[svc] + "DATABASE_URL"] = self.db_urls[service]
         else:
             env.pop(PREFIX[svc] + "DATABASE_URL", None)  # the console has no database
         env.update(self.env)
@@ -190,7 +225,8 @@ class SuiteProcesses:
         if self.server == "granian":
             return [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", "127.0.0.1",
                     "--port", str(self.ports[svc]), "--log-level", "warning", "--no-ws", target]
-        workers = int(self.service_env(svc).get(PREFIX[svc] + "WORKERS") or 1)
+        # One writer process: SQLite takes one writer at a time whatever the workers (MEDIATION_WORKERS is the reads')
+        workers = 1 if svc == WRITES else int(self.service_env(svc).get(PREFIX[svc] + "WORKERS") or 1)
         return [sys.executable, "-m", "uvicorn", "--factory", target, "--host", "127.0.0.1",
                 "--port", str(self.ports[svc]), "--loop", "uvloop", "--http", "httptools",
                 "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", "5",
@@ -345,7 +381,8 @@ def run() -> int:
     print()
     print("区信访局 调解与法律顾问排期系统 已启动 (petition suite is running)")
     for svc in suite.processes:
-        print(f"  {svc:<10} {suite.url[svc]}")
+        print(f"  {svc:<10} {suite.url[svc]}" + ("  (mediation's writes; MEDIATION_WRITES_PROCESS=false: none)"
+                                                 if svc == WRITES else ""))
     print(f"  {'internal':<10} {suite.internal_url}  (the gateway's /internal/...: the services only)")
     print(f"  API        {gateway}/api/v1  (docs: {gateway}/docs)")
     if "console" in suite.procs:

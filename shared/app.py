@@ -31,6 +31,7 @@ from shared.metrics import outbox_probe, pool_probe
 from shared.observability import Metrics, health_router, setup_logging
 from shared.problem_docs import install_problem_docs
 from shared.revocation import RevocationPoller, Revocations, http_source
+from shared.routing import unit_limiter
 from shared.security import SecurityHeaders
 from shared.settings import SuiteSettings
 from shared.tracing import Tracing
@@ -83,8 +84,10 @@ def create_service_app(
         setup_logging(settings.log_level, access_log=settings.log_access)  # again: the server set its own
         app.state.tracing.configure_from_env()  # OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set
         if getattr(app.state, "db", None) is None:
-            app.state.db = Database(settings.database_url, pool_size=settings.db_pool_size)
-        app.state.reads = AsyncReads(app.state.db)  # hot reads on the event loop (shared/async_reads.py)
+            app.state.db = Database(settings.database_url, pool_size=settings.db_pool_size,
+                                    read_threads=settings.db_read_threads)
+        # hot reads on the event loop (shared/async_reads.py); on SQLite in the read units' worker threads
+        app.state.reads = AsyncReads(app.state.db, limiter=lambda: unit_limiter(app, read_only=True))
         await anyio.to_thread.run_sync(check_schema, settings, app.state.db)
         # Idle connections are dropped after 2 s, before the services' own keep-alive timeout (uvicorn's 5 s):
         # at equal timeouts a request could go out on a connection the service was closing ("Server

@@ -4,7 +4,8 @@ A sync endpoint costs a thread hop, SQLAlchemy's execution machinery and an ORM 
 one round trip to the database. Here a `Read` is a Core SELECT built at import and compiled once
 for the service's dialect; on PostgreSQL it runs on a small pool of async psycopg connections in autocommit
 (as the read-only units of shared/db.py: each statement its own snapshot, no locks) as a prepared
-statement. On SQLite (the embedded default) it runs on the read-only engine in one worker thread:
+statement. On SQLite (the embedded default) it runs on the read-only engine in one worker thread (the
+read units' limiter, shared/routing.unit_limiter):
 a deferred `BEGIN`, never the write lock. Only SELECTs can be made into a `Read`, so nothing here
 can write.
 
@@ -14,7 +15,7 @@ aware of its zone, JSON decoded), so the answer's schema turns them into the sam
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import anyio
@@ -54,12 +55,17 @@ class Read:
 class AsyncReads:
     """A service's reads on the event loop (PostgreSQL), or in one worker thread (SQLite)."""
 
-    def __init__(self, db: Database, *, max_size: int = MAX_ASYNC_CONNECTIONS, open_timeout: float = 5.0) -> None:
+    def __init__(self, db: Database, *, max_size: int = MAX_ASYNC_CONNECTIONS, open_timeout: float = 5.0,
+                 limiter: Callable[[], anyio.CapacityLimiter] | None = None) -> None:
         self.db = db
+        self.limiter = limiter  # the worker threads' limiter on SQLite (the read units'); None: anyio's default
         self.max_size = max_size
         self.open_timeout = open_timeout
         self._pool: Any = None  # psycopg_pool.AsyncConnectionPool, opened on first use on the serving loop
         self._opening: anyio.Lock | None = None
+
+    def _threads(self) -> anyio.CapacityLimiter | None:
+        return self.limiter() if self.limiter is not None else None
 
     @property
     def on_loop(self) -> bool:
@@ -94,7 +100,7 @@ class AsyncReads:
     async def first(self, read: Read, **params: Any) -> Mapping[str, Any] | None:
         """The first row of `read` with `params`, or None."""
         if not self.on_loop:
-            return await anyio.to_thread.run_sync(self._first_sync, read, params)
+            return await anyio.to_thread.run_sync(self._first_sync, read, params, limiter=self._threads())
         return await self._on_loop(read, params, many=False)
 
     async def _on_loop(self, read: Read, params: dict[str, Any], *, many: bool) -> Any:
@@ -120,7 +126,7 @@ class AsyncReads:
     async def all(self, read: Read, **params: Any) -> list[dict[str, Any]]:
         """Every row of `read` with `params` (a page: the statement has its LIMIT)."""
         if not self.on_loop:
-            return await anyio.to_thread.run_sync(self._all_sync, read, params)
+            return await anyio.to_thread.run_sync(self._all_sync, read, params, limiter=self._threads())
         return await self._on_loop(read, params, many=True)
 
     def _all_sync(self, read: Read, params: dict[str, Any]) -> list[dict[str, Any]]:

@@ -312,9 +312,10 @@ def make_engine(url: str, *, pool_size: int = 20) -> Engine:
 class Database:
     """A service's engine and session factories (read-write, and read-only)."""
 
-    def __init__(self, url: str, *, pool_size: int = 20) -> None:
+    def __init__(self, url: str, *, pool_size: int = 20, read_threads: int = 4) -> None:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size)
+        self.read_threads = read_threads  # units that only read, in worker threads at once (shared/routing.py)
         # Same pool, for units that only read: deferred transactions on SQLite (a consistent snapshot,
         # no write lock); autocommit on PostgreSQL (each statement is its own snapshot, as in a READ
         # COMMITTED transaction, without the BEGIN and COMMIT round trips). Writes are refused there.

@@ -56,19 +56,21 @@ class _Answer:
 
 
 def unit_limiter(app, read_only: bool = False) -> anyio.CapacityLimiter:
-    """Units of work in worker threads at once: as many as the pool keeps connections (DB_POOL_SIZE),
-    for units that write and, apart, for units that only read.
+    """Units of work in worker threads at once: for units that write, as many as the pool keeps
+    connections (DB_POOL_SIZE); apart, for units that only read, DB_READ_THREADS (at most the pool's).
 
     Each holds one connection from its first statement to its commit and needs no second thread, so
     the ones waiting here hold nothing. Reads have their own limiter so that they never queue behind
     writers that wait for a lock (on SQLite, the write lock; bench/embedded_mix.py); the pool's
-    overflow (as many again) covers both sets at once without opening connections beyond it.
+    overflow (as many again) covers both sets at once without opening connections beyond it. The
+    limiters are first come, first served.
     """
     state = app.state
     name = "read_unit_limiter" if read_only else "unit_limiter"
     limiter = getattr(state, name, None)
     if limiter is None:  # made on the event loop that serves the app
-        limiter = anyio.CapacityLimiter(max(1, state.db.engine.pool.size()))
+        size = state.db.engine.pool.size()
+        limiter = anyio.CapacityLimiter(max(1, min(size, state.db.read_threads) if read_only else size))
         setattr(state, name, limiter)
     return limiter
 

@@ -115,6 +115,11 @@ class SuiteSettings(BaseSettings):
     # at once below it, so it reuses its connections instead of opening and closing overflow ones
     # (a new PostgreSQL connection costs the server a process start).
     db_pool_size: int = Field(20, ge=1, le=200)
+    # Units that only read, in worker threads at once (<PREFIX>DB_READ_THREADS); the next wait their turn,
+    # first come, first served. One interpreter runs one thread at a time: more threads only share it
+    # thinner, so every read of a busy process is slow instead of the later ones waiting briefly
+    # (bench/embedded_mix.py: 4 against 20, docs/benchmarks.md, issue 11 fifth round).
+    db_read_threads: int = Field(4, ge=1, le=200)
     log_level: str = suite_wide("INFO", "LOG_LEVEL")
     # One JSON line per request from the server (method, path without query, status, request id); off by default.
     log_access: bool = suite_wide(False, "LOG_ACCESS")

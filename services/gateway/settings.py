@@ -42,6 +42,11 @@ class GatewaySettings(SuiteSettings):
     signing_keys: str = str(DEV_SIGNING_KEY)
     token_ttl_seconds: int = 3600
     mediation_url: str = "http://127.0.0.1:8001"
+    # Where mediation's writes go (every method but GET, HEAD and OPTIONS), when set: a mediation process of
+    # its own for bookings, so that on SQLite the write lock's holder does not share its interpreter with the
+    # reads (`make run` starts one, `mediation-writes`; docs/benchmarks.md, issue 11 fifth round). Empty:
+    # everything goes to mediation_url.
+    mediation_write_url: str = ""
     lawyers_url: str = "http://127.0.0.1:8002"
     console_url: str = "http://127.0.0.1:8003"  # the console (工作台), served under /console/
     proxy_connect_timeout: float = 2.0

@@ -14,7 +14,9 @@ from shared.testing import free_port
 DB = {"gateway": "sqlite:///g.db", "mediation": "sqlite:///m.db", "lawyers": "sqlite:///l.db"}
 URL_VARS = ("GATEWAY_MEDIATION_URL", "GATEWAY_LAWYERS_URL", "GATEWAY_CONSOLE_URL", "CONSOLE_GATEWAY_URL",
             "GATEWAY_URL", "GATEWAY_PORT", "MEDIATION_PORT", "LAWYERS_PORT", "CONSOLE_PORT",
-            "CONSOLE_DATABASE_URL", "SUITE_START_TIMEOUT")
+            "CONSOLE_DATABASE_URL", "SUITE_START_TIMEOUT", "MEDIATION_WRITES_PORT", "MEDIATION_WRITES_PROCESS",
+            "GATEWAY_MEDIATION_WRITE_URL", "MEDIATION_WORKERS")
+PG = {svc: f"postgresql+psycopg://postgres@127.0.0.1:5432/{svc}" for svc in DB}
 
 
 @pytest.fixture(autouse=True)
@@ -28,7 +30,8 @@ def test_ports_from_the_environment_and_urls_derived_from_them(monkeypatch):
                       "CONSOLE_PORT": "8103"}.items():
         monkeypatch.setenv(var, port)
     s = SuiteProcesses.from_env(DB, with_console=True)
-    assert s.ports == {"gateway": 8100, "mediation": 8101, "lawyers": 8102, "console": 8103}
+    assert s.ports == {"gateway": 8100, "mediation": 8101, "lawyers": 8102, "console": 8103,
+                       "mediation-writes": 8004}
     gw = s.service_env("gateway")
     assert gw["GATEWAY_PORT"] == "8100" and gw["GATEWAY_DATABASE_URL"] == DB["gateway"]
     assert gw["GATEWAY_URL"] == "http://127.0.0.1:8100"
@@ -41,9 +44,10 @@ def test_ports_from_the_environment_and_urls_derived_from_them(monkeypatch):
     assert "--port" in s.command("lawyers") and "8102" in s.command("lawyers")
 
 
-def test_defaults_are_8000_to_8003():
+def test_defaults_are_8000_to_8004():
     s = SuiteProcesses.from_env(DB)
-    assert s.ports == {"gateway": 8000, "mediation": 8001, "lawyers": 8002, "console": 8003}
+    assert s.ports == {"gateway": 8000, "mediation": 8001, "lawyers": 8002, "console": 8003,
+                       "mediation-writes": 8004}
     assert s.service_env("gateway")["GATEWAY_CONSOLE_URL"] == "http://127.0.0.1:8003"
 
 
@@ -99,17 +103,59 @@ def test_the_gateway_trusts_the_consoles_loopback_address_only_with_the_console(
 
 def test_console_started_only_when_asked_and_its_module_exists(monkeypatch):
     monkeypatch.setattr(runner, "console_available", lambda: False)
-    assert SuiteProcesses.from_env(DB, with_console=True).processes == runner.DATABASE_SERVICES
+    assert SuiteProcesses.from_env(PG, with_console=True).processes == runner.DATABASE_SERVICES
     monkeypatch.setattr(runner, "console_available", lambda: True)
-    assert SuiteProcesses.from_env(DB, with_console=True).processes == runner.PROCESSES
-    assert SuiteProcesses.from_env(DB).processes == runner.DATABASE_SERVICES
+    assert SuiteProcesses.from_env(PG, with_console=True).processes == runner.PROCESSES
+    assert SuiteProcesses.from_env(PG).processes == runner.DATABASE_SERVICES
+    assert SuiteProcesses.from_env(DB).processes == (*runner.DATABASE_SERVICES, runner.WRITES)
+
+
+def test_on_sqlite_mediations_writes_get_a_process_of_their_own(monkeypatch):
+    """`make run` on SQLite: `mediation-writes` runs the mediation app on the same database, on port 8004 (or
+    MEDIATION_WRITES_PORT), in one worker whatever MEDIATION_WORKERS says, and the gateway sends writes there."""
+    monkeypatch.setenv("MEDIATION_WORKERS", "2")
+    s = SuiteProcesses.from_env(DB)
+    assert s.processes == ("gateway", "mediation", "lawyers", "mediation-writes")
+    assert s.service_env("gateway")["GATEWAY_MEDIATION_WRITE_URL"] == "http://127.0.0.1:8004"
+    assert s.service_env("gateway")["GATEWAY_MEDIATION_URL"] == "http://127.0.0.1:8001"
+    env = s.service_env("mediation-writes")
+    assert env["MEDIATION_PORT"] == "8004" and env["MEDIATION_DATABASE_URL"] == DB["mediation"]
+    command = s.command("mediation-writes")
+    assert command[command.index("--factory") + 1] == "services.mediation.main:create_app"
+    assert "--workers" not in command and command[command.index("--port") + 1] == "8004"
+    assert s.command("mediation")[s.command("mediation").index("--workers") + 1] == "2"
+    monkeypatch.setenv("MEDIATION_WRITES_PORT", "8104")
+    assert SuiteProcesses.from_env(DB).service_env("gateway")["GATEWAY_MEDIATION_WRITE_URL"] == \
+        "http://127.0.0.1:8104"
+
+
+def test_the_writes_process_is_a_setting(monkeypatch):
+    """Off on PostgreSQL unless asked (writers there do not wait for one another's transactions); off on
+    SQLite when asked; a value that is no choice fails with the variable's name."""
+    assert _writes_wanted(PG) is False
+    monkeypatch.setenv("MEDIATION_WRITES_PROCESS", "true")
+    assert _writes_wanted(PG) is True
+    monkeypatch.setenv("MEDIATION_WRITES_PROCESS", "false")
+    s = SuiteProcesses.from_env(DB)
+    assert s.processes == runner.DATABASE_SERVICES and "mediation-writes" not in s.ports
+    assert "GATEWAY_MEDIATION_WRITE_URL" not in s.service_env("gateway")
+    monkeypatch.setenv("MEDIATION_WRITES_PROCESS", "sometimes")
+    with pytest.raises(ValueError, match="MEDIATION_WRITES_PROCESS"):
+        SuiteProcesses.from_env(DB)
+
+
+def _writes_wanted(urls) -> bool:
+    return SuiteProcesses.from_env(urls).mediation_writes
 
 
 @pytest.mark.parametrize("var,value", [("GATEWAY_PORT", "eighty"), ("LAWYERS_PORT", "70000"),
-                                       ("CONSOLE_PORT", "8000"), ("SUITE_START_TIMEOUT", "-1")])
+                                       ("CONSOLE_PORT", "8000"), ("SUITE_START_TIMEOUT", "-1"),
+                                       ("MEDIATION_WRITES_PORT", "8001")])
 def test_bad_settings_fail_with_the_variables_name(monkeypatch, var, value):
     monkeypatch.setenv(var, value)
-    with pytest.raises(ValueError, match=var if var != "CONSOLE_PORT" else "CONSOLE_PORT and GATEWAY_PORT"):
+    match = {"CONSOLE_PORT": "CONSOLE_PORT and GATEWAY_PORT",
+             "MEDIATION_WRITES_PORT": "MEDIATION_WRITES_PORT and MEDIATION_PORT"}.get(var, var)
+    with pytest.raises(ValueError, match=match):
         SuiteProcesses.from_env(DB)
         runner.start_timeout()
 

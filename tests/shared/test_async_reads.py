@@ -12,6 +12,7 @@ from services.mediation.room.models import Room
 from shared.async_reads import AsyncReads, Read
 from shared.db import Database
 from shared.errors import SuiteError
+from shared.routing import unit_limiter
 from tests.mediation.mediation_kit import Api
 
 
@@ -48,6 +49,35 @@ def test_the_room_answer_is_unchanged_and_an_unknown_room_is_a_404(suite):
     assert missing.json()["detail"] == "未找到该调解室。"
     assert api(None).get(f"/api/v1/mediation/rooms/{room['id']}").status_code == 401
     assert api("lawyers-service").get(f"/api/v1/mediation/rooms/{room['id']}").status_code == 403
+
+
+def test_reads_in_worker_threads_take_their_turn_at_the_read_units_limiter(suite):
+    """On SQLite a hot read runs in a worker thread, one of the read units' DB_READ_THREADS (4 by default): with
+    every one of them taken it waits its turn instead of starting one more thread. On PostgreSQL it runs
+    on the event loop and waits for no thread."""
+    app = suite.app["mediation"]
+    room = Api(suite).room("三号调解室")
+
+    async def scenario():
+        limiter = unit_limiter(app, read_only=True)
+        tokens = int(limiter.total_tokens)
+        holders = [object() for _ in range(tokens)]
+        for holder in holders:
+            await limiter.acquire_on_behalf_of(holder)
+        try:
+            read = asyncio.ensure_future(rooms.get_row_async(app.state.reads, room["id"]))
+            await asyncio.sleep(0.3)
+            waited = not read.done()
+        finally:
+            for holder in holders:
+                limiter.release_on_behalf_of(holder)
+        return tokens, waited, await asyncio.wait_for(read, 10)
+
+    tokens, waited, row = on_mediation(suite, scenario())
+    assert app.state.db.read_threads == 4
+    assert tokens == min(4, app.state.db.engine.pool.size())
+    assert waited is (suite.backend == "sqlite")
+    assert row is not None and row["id"] == room["id"]
 
 
 def test_only_a_select_can_be_a_read():

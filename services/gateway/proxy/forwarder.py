@@ -42,6 +42,7 @@ _BYTES_RESPONSE_DROP = frozenset(h.encode() for h in _RESPONSE_DROP)
 _BODYLESS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 # Methods that may be sent again when a kept-alive connection turned out to be closed.
 _RETRYABLE = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})  # everything else goes to a service's writer, if it has one
 
 
 class UpstreamFailure(Exception):
@@ -112,8 +113,11 @@ class Forwarder:
     name = "base"
 
     def __init__(self, bases: dict[str, str], connect_timeout: float, read_timeout: float, pool_size: int,
-                 keepalive: float, max_body: int, metrics=None, tracing=None) -> None:
+                 keepalive: float, max_body: int, metrics=None, tracing=None,
+                 write_bases: dict[str, str] | None = None) -> None:
         self.bases = {svc: url.rstrip("/") for svc, url in bases.items()}
+        # A service's writes may go to a process of their own (GatewaySettings.mediation_write_url).
+        self.write_bases = {svc: url.rstrip("/") for svc, url in (write_bases or {}).items() if url}
         self.metrics = metrics
         self.tracing = tracing
         self._timers: dict[tuple[str, str], Any] = {}  # (service, outcome) -> histogram child
@@ -140,7 +144,7 @@ class Forwarder:
         except ClientGone:
             return
         method = scope["method"]
-        url = target_url(self.bases[service], scope)
+        url = target_url((method not in _READS and self.write_bases.get(service)) or self.bases[service], scope)
         data = body if body or method not in _BODYLESS else None
         tracing = self.tracing
         start = time.perf_counter()
@@ -298,4 +302,5 @@ def make_forwarder(settings, metrics=None, tracing=None) -> Forwarder:
     return cls({"mediation": settings.mediation_url, "lawyers": settings.lawyers_url,
                 "console": settings.console_url},
                settings.proxy_connect_timeout, settings.proxy_read_timeout, settings.proxy_pool_size,
-               settings.proxy_keepalive_seconds, settings.proxy_max_body_bytes, metrics=metrics, tracing=tracing)
+               settings.proxy_keepalive_seconds, settings.proxy_max_body_bytes, metrics=metrics, tracing=tracing,
+               write_bases={"mediation": settings.mediation_write_url})

@@ -107,7 +107,8 @@ def own_endpoints(settings) -> OwnEndpoints:
         value = getattr(settings, name, 0)
         if value:
             ports.add(int(value))
-    for name in ("mediation_url", "lawyers_url", "console_url", "gateway_url", "gateway_internal_url"):
+    for name in ("mediation_url", "mediation_write_url", "lawyers_url", "console_url", "gateway_url",
+                 "gateway_internal_url"):
         url = getattr(settings, name, "") or ""
         try:
             parts = urlsplit(url)

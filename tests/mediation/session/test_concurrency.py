@@ -22,7 +22,7 @@ import anyio.to_thread
 import httpx
 import pytest
 
-from devtools.runner import SuiteProcesses, migrate_all, seed
+from devtools.runner import SuiteProcesses, migrate_all, seed, writes_process_wanted
 from shared.routing import unit_limiter
 from shared.testing import ServerThread, drop_postgres_databases, free_port, postgres_databases, sqlite_databases
 from tests.mediation.mediation_kit import BASE, SH, at, working_day
@@ -119,7 +119,9 @@ def test_two_hundred_bookings_of_one_slot_on_real_processes(tmp_path):
     try:
         migrate_all(urls)
         seed(urls, with_test_users=True)
+        # As `make run`: on SQLite the gateway sends the bookings to `mediation-writes`.
         procs = SuiteProcesses(urls, ports={svc: free_port() for svc in urls}, log_dir=tmp_path / "logs",
+                               mediation_writes=writes_process_wanted(urls["mediation"], environ={}),
                                env={"SUITE_ENV": "dev", "LOG_LEVEL": "WARNING",
                                     "GATEWAY_RATE_LIMIT_PER_MINUTE": "100000",
                                     "GATEWAY_PROXY_READ_TIMEOUT": "60"})  # a busy machine, not a hang
