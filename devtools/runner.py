@@ -381,10 +381,10 @@ def run() -> int:
     print()
     print("区信访局 调解与法律顾问排期系统 已启动 (petition suite is running)")
     for svc in suite.processes:
-        print(f"  {svc:<10} {suite.url[svc]}" + ("  (mediation's writes; MEDIATION_WRITES_PROCESS=false: none)"
+        print(f"  {svc:<16} {suite.url[svc]}" + ("  (mediation's writes; MEDIATION_WRITES_PROCESS=false: none)"
                                                  if svc == WRITES else ""))
-    print(f"  {'internal':<10} {suite.internal_url}  (the gateway's /internal/...: the services only)")
-    print(f"  API        {gateway}/api/v1  (docs: {gateway}/docs)")
+    print(f"  {'internal':<16} {suite.internal_url}  (the gateway's /internal/...: the services only)")
+    print(f"  {'API':<16} {gateway}/api/v1  (docs: {gateway}/docs)")
     if "console" in suite.procs:
         print(f"  工作台 (console)  {gateway}/console/")
     else:
