@@ -7,11 +7,12 @@ else SQLite files in a temporary folder.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import threading
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -96,6 +97,19 @@ def drop_postgres_databases(base_url: str, prefix: str) -> None:
 
 def sqlite_databases(folder: Path) -> dict[str, str]:
     return {svc: f"sqlite:///{folder / (svc + '.db')}" for svc in SERVICES}
+
+
+@contextlib.contextmanager
+def fresh_databases(prefix: str, folder: Path) -> Iterator[dict[str, str]]:
+    """A new, empty database per service on the tests' backend: on PostgreSQL when TEST_DATABASE_URL is set
+    (dropped afterwards), else SQLite files in `folder`."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    urls = postgres_databases(base, prefix) if base else sqlite_databases(folder)
+    try:
+        yield urls
+    finally:
+        if base:
+            drop_postgres_databases(base, prefix)
 
 
 def container_postgres_url() -> str | None:

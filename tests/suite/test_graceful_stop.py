@@ -10,11 +10,9 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import tempfile
 import threading
 import time
 import uuid
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -22,7 +20,7 @@ import pytest
 from devtools.runner import SuiteProcesses, migrate_all
 from shared.events.nats import delete_streams
 from shared.jobs import Job, start_scheduler, stop_scheduler
-from shared.testing import drop_postgres_databases, free_port, postgres_databases, sqlite_databases
+from shared.testing import free_port, fresh_databases
 
 
 def test_stop_lets_the_run_in_progress_finish_and_starts_no_other():
@@ -65,17 +63,10 @@ def test_stop_gives_up_waiting_after_its_timeout():
 
 
 @pytest.fixture
-def mediation_db():
-    base = os.environ.get("TEST_DATABASE_URL")
-    prefix = f"stop_{uuid.uuid4().hex[:8]}"
-    with tempfile.TemporaryDirectory() as tmp:
-        urls = postgres_databases(base, prefix) if base else sqlite_databases(Path(tmp))
-        try:
-            migrate_all(urls)
-            yield urls
-        finally:
-            if base:
-                drop_postgres_databases(base, prefix)
+def mediation_db(tmp_path):
+    with fresh_databases(f"stop_{uuid.uuid4().hex[:8]}", tmp_path) as urls:
+        migrate_all(urls)
+        yield urls
 
 
 def test_a_service_on_nats_exits_within_seconds_of_sigterm(mediation_db):

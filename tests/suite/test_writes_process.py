@@ -4,11 +4,8 @@ on the one database. `make run` starts it on SQLite (issue 11: the write lock's 
 interpreter with the reads); here it runs on the test backend, SQLite or PostgreSQL."""
 from __future__ import annotations
 
-import os
-import tempfile
 import uuid
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -16,20 +13,17 @@ import pytest
 
 from devtools.runner import WRITES, SuiteProcesses, migrate_all, seed
 from shared.calendar import WorkingCalendar
-from shared.testing import drop_postgres_databases, free_port, postgres_databases, sqlite_databases
+from shared.testing import free_port, fresh_databases
 
 BASE = "/api/v1/mediation"
 SH = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
-def suite_with_writes():
-    base = os.environ.get("TEST_DATABASE_URL")
-    prefix = f"writes_{uuid.uuid4().hex[:8]}"
-    with tempfile.TemporaryDirectory() as tmp:
-        urls = postgres_databases(base, prefix) if base else sqlite_databases(Path(tmp))
+def suite_with_writes(tmp_path):
+    with fresh_databases(f"writes_{uuid.uuid4().hex[:8]}", tmp_path) as urls:
         suite = SuiteProcesses(urls, ports={svc: free_port() for svc in urls}, mediation_writes=True,
-                               env={"SUITE_ENV": "dev", "LOG_LEVEL": "ERROR"}, log_dir=Path(tmp) / "logs")
+                               env={"SUITE_ENV": "dev", "LOG_LEVEL": "ERROR"}, log_dir=tmp_path / "logs")
         try:
             migrate_all(urls)
             seed(urls)
@@ -37,8 +31,6 @@ def suite_with_writes():
             yield suite
         finally:
             suite.stop()
-            if base:
-                drop_postgres_databases(base, prefix)
 
 
 def _requests_counted(url: str, method: str, route: str) -> float:
