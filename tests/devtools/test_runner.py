@@ -2,6 +2,7 @@
 as a fourth process without a database, and the readiness wait."""
 from __future__ import annotations
 
+import os
 import sys
 import textwrap
 
@@ -15,7 +16,7 @@ DB = {"gateway": "sqlite:///g.db", "mediation": "sqlite:///m.db", "lawyers": "sq
 URL_VARS = ("GATEWAY_MEDIATION_URL", "GATEWAY_LAWYERS_URL", "GATEWAY_CONSOLE_URL", "CONSOLE_GATEWAY_URL",
             "GATEWAY_URL", "GATEWAY_PORT", "MEDIATION_PORT", "LAWYERS_PORT", "CONSOLE_PORT",
             "CONSOLE_DATABASE_URL", "SUITE_START_TIMEOUT", "MEDIATION_WRITES_PORT", "MEDIATION_WRITES_PROCESS",
-            "GATEWAY_MEDIATION_WRITE_URL", "MEDIATION_WORKERS")
+            "GATEWAY_MEDIATION_WRITE_URL", "MEDIATION_WORKERS", "MEDIATION_READS_NICE")
 PG = {svc: f"postgresql+psycopg://postgres@127.0.0.1:5432/{svc}" for svc in DB}
 
 
@@ -232,3 +233,50 @@ def test_wait_times_out_with_what_it_waited_for(tmp_path, capsys):
     with pytest.raises(RuntimeError, match=r"gateway not ready after 3 s: http://127\.0\.0\.1:\d+/readyz"):
         s.wait_ready("gateway", timeout=3)
     assert "等待 gateway 就绪 (waiting for gateway /readyz on http://127.0.0.1:" in capsys.readouterr().err
+
+
+def test_the_reads_process_runs_lower_than_the_writes_one(tmp_path, monkeypatch):
+    """With `mediation-writes`, the mediation process (the reads) starts `nice` 5: on a machine whose cores are
+    full the booking holding SQLite's write lock gets a core first. Without it, nothing is lowered."""
+    import httpx
+
+    target = _stub_app(tmp_path, """
+        import os
+        from fastapi import FastAPI
+
+        def create_app():
+            app = FastAPI()
+
+            @app.get("/readyz")
+            def readyz():
+                return {"nice": os.nice(0), "port": os.environ["MEDIATION_PORT"]}
+            return app
+        """)
+    monkeypatch.setitem(runner.APPS, "mediation", target)
+    monkeypatch.setitem(runner.APPS, runner.WRITES, target)
+    env = {"PYTHONPATH": f"{tmp_path}:{runner.REPO_ROOT}"}
+    ports = {"gateway": free_port(), "mediation": free_port(), "lawyers": free_port()}
+    with_writes = SuiteProcesses(DB, ports=ports, mediation_writes=True, env=env, log_dir=tmp_path / "logs")
+    without = SuiteProcesses(DB, ports={**ports, "mediation": free_port()}, env=env, log_dir=tmp_path / "logs2")
+    base = os.nice(0)
+    try:
+        for suite, svc in ((with_writes, "mediation"), (with_writes, runner.WRITES), (without, "mediation")):
+            suite.start_one(svc)
+            suite.wait_ready(svc, timeout=60)
+        answers = [httpx.get(s.url[svc] + "/readyz", timeout=5).json()
+                   for s, svc in ((with_writes, "mediation"), (with_writes, runner.WRITES), (without, "mediation"))]
+    finally:
+        with_writes.stop()
+        without.stop()
+    assert [a["nice"] for a in answers] == [min(base + 5, 19), base, base]
+    assert answers[1]["port"] == str(with_writes.ports[runner.WRITES])
+
+
+def test_the_reads_nice_setting(monkeypatch):
+    assert runner.reads_nice() == 5 and SuiteProcesses.from_env(DB).reads_nice == 5
+    monkeypatch.setenv("MEDIATION_READS_NICE", "0")
+    assert SuiteProcesses.from_env(DB).reads_nice == 0
+    for bad in ("low", "20", "-1"):
+        monkeypatch.setenv("MEDIATION_READS_NICE", bad)
+        with pytest.raises(ValueError, match="MEDIATION_READS_NICE"):
+            SuiteProcesses.from_env(DB)
