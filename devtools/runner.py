@@ -93,7 +93,7 @@ def reads_nice(environ=None) -> int:
 
     On a machine whose cores are full, the booking that holds SQLite's write lock waits for a core
     behind the reads; every other booking waits for it. With the reads five steps down, bench/embedded_mix.py
-    gave bookings p99 54-69 ms against 186-456 ms, reads p99 315-339 against 301-320 ms, and 7 % fewer
+    gave bookings p99 54-79 ms against 186-456 ms, reads p99 314-339 against 301-320 ms, and 5-10 % fewer
     requests answered (docs/benchmarks.md, issue 11 fifth round)."""
     raw = ((os.environ if environ is None else environ).get("MEDIATION_READS_NICE") or "").strip()
     try:
