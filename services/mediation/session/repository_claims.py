@@ -28,14 +28,21 @@ def on_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _overlapping(exclude: bool) -> Any:
+def _claims_overlapping(keys: Any, exclude: bool) -> Any:
+    """(kind, key, session id) of the claims matching the condition `keys` that overlap [start, end), in
+    key and start order; `exclude`: but those of one session."""
     c = table_of(ResourceClaim).c
     q = (select(c.resource_kind, c.resource_key, c.session_id)
-         .where(tuple_(c.resource_kind, c.resource_key).in_(bindparam("keys", expanding=True)),
-                c.starts_at < bindparam("end"), c.ends_at > bindparam("start"),
+         .where(keys, c.starts_at < bindparam("end"), c.ends_at > bindparam("start"),
                 c.starts_at > bindparam("floor"))  # no claim lasts a day: an index range
          .order_by(c.resource_kind, c.resource_key, c.starts_at))
     return q.where(c.session_id != bindparam("exclude")) if exclude else q
+
+
+def _overlapping(exclude: bool) -> Any:
+    c = table_of(ResourceClaim).c
+    return _claims_overlapping(tuple_(c.resource_kind, c.resource_key).in_(bindparam("keys", expanding=True)),
+                               exclude)
 
 
 # Built once (the booking's hot path: building it per call cost more than running it on SQLite).
@@ -50,11 +57,7 @@ def _overlapping_each(n: int, exclude: bool) -> Any:
     c = table_of(ResourceClaim).c
     each = or_(*(and_(c.resource_kind == bindparam(f"k{i}"), c.resource_key == bindparam(f"v{i}"))
                  for i in range(n)))
-    q = (select(c.resource_kind, c.resource_key, c.session_id)
-         .where(each, c.starts_at < bindparam("end"), c.ends_at > bindparam("start"),
-                c.starts_at > bindparam("floor"))
-         .order_by(c.resource_kind, c.resource_key, c.starts_at))
-    return q.where(c.session_id != bindparam("exclude")) if exclude else q
+    return _claims_overlapping(each, exclude)
 
 
 OVERLAPPING_EACH: dict[tuple[int, bool], Any] = {}  # SQLite, by (number of keys, excluding a session)
