@@ -14,6 +14,7 @@ import pytest
 from devtools.runner import WRITES, SuiteProcesses, migrate_all, seed
 from shared.calendar import WorkingCalendar
 from shared.testing import free_port, fresh_databases
+from tests.metrics_kit import scrape
 
 BASE = "/api/v1/mediation"
 SH = ZoneInfo("Asia/Shanghai")
@@ -31,15 +32,6 @@ def suite_with_writes(tmp_path):
             yield suite
         finally:
             suite.stop()
-
-
-def _requests_counted(url: str, method: str, route: str) -> float:
-    """`http_requests_total` of one process for a method and route template, all statuses."""
-    total = 0.0
-    for line in httpx.get(url + "/metrics", timeout=5).text.splitlines():
-        if line.startswith("http_requests_total{") and f'method="{method}"' in line and f'route="{route}"' in line:
-            total += float(line.rsplit(" ", 1)[1])
-    return total
 
 
 def test_writes_go_to_the_writes_process_and_reads_to_mediation(suite_with_writes):
@@ -64,10 +56,11 @@ def test_writes_go_to_the_writes_process_and_reads_to_mediation(suite_with_write
     assert listed.status_code == 200 and [x["case_no"] for x in listed.json()["items"]] == ["WR-1"]
 
     sessions = f"{BASE}/sessions"
-    assert _requests_counted(s.url[WRITES], "POST", sessions) == 2
-    assert _requests_counted(s.url["mediation"], "POST", sessions) == 0
-    assert _requests_counted(s.url["mediation"], "GET", sessions) == 1
-    assert _requests_counted(s.url[WRITES], "GET", sessions) == 0
+    writes, reads = scrape(s.url[WRITES]), scrape(s.url["mediation"])
+    assert writes.value("http_requests_total", method="POST", route=sessions) == 2
+    assert reads.value("http_requests_total", method="POST", route=sessions) == 0
+    assert reads.value("http_requests_total", method="GET", route=sessions) == 1
+    assert writes.value("http_requests_total", method="GET", route=sessions) == 0
 
     # Without the writes process the reads go on; a write gets a problem saying the service is unavailable.
     s.kill(WRITES)

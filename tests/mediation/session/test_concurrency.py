@@ -24,7 +24,7 @@ import pytest
 
 from devtools.runner import SuiteProcesses, migrate_all, seed, writes_process_wanted
 from shared.routing import unit_limiter
-from shared.testing import ServerThread, drop_postgres_databases, free_port, postgres_databases, sqlite_databases
+from shared.testing import ServerThread, free_port, fresh_databases
 from tests.mediation.mediation_kit import BASE, SH, at, working_day
 
 N = 200
@@ -113,10 +113,7 @@ def test_two_hundred_bookings_of_one_slot_in_flight_at_once(suite, api, day, thr
 def test_two_hundred_bookings_of_one_slot_on_real_processes(tmp_path):
     """The same burst on the suite as `make run` starts it (child processes): through the gateway, and
     straight to the mediation service."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    prefix = f"conc_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    urls = postgres_databases(base, prefix) if base else sqlite_databases(tmp_path)
-    try:
+    with fresh_databases(f"conc_{os.getpid()}_{uuid.uuid4().hex[:6]}", tmp_path) as urls:
         migrate_all(urls)
         seed(urls, with_test_users=True)
         # As `make run`: on SQLite the gateway sends the bookings to `mediation-writes`.
@@ -160,6 +157,3 @@ def test_two_hundred_bookings_of_one_slot_on_real_processes(tmp_path):
                 assert [s["id"] for s in listed] == winners
         finally:
             procs.stop()
-    finally:
-        if base:
-            drop_postgres_databases(base, prefix)
