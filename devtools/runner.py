@@ -38,15 +38,14 @@ from shared.testing import free_port
 PROCESSES = (*DATABASE_SERVICES, "console")  # what `make run` starts; the console has no database
 WRITES = "mediation-writes"  # mediation's writes in a process of their own (on SQLite, see above)
 SERVICE_OF = {WRITES: "mediation"}  # the service a process runs, where its name differs
-PREFIX = {"gateway": "GATEWAY_", "mediation": "MEDIATION_", "lawyers": "LAWYERS_", "console": "CONSOLE_",
-          WRITES: "MEDIATION_"}
+PREFIX = {"gateway": "GATEWAY_", "mediation": "MEDIATION_", "lawyers": "LAWYERS_", "console": "CONSOLE_"}
 PORT_VAR = {svc: PREFIX[svc] + "PORT" for svc in PROCESSES} | {WRITES: "MEDIATION_WRITES_PORT"}
 DEFAULT_PORTS = {"gateway": 8000, "mediation": 8001, "lawyers": 8002, "console": 8003, WRITES: 8004}
 APPS = {svc: f"services.{svc}.main:create_app" for svc in PROCESSES}  # uvicorn --factory targets
-APPS[WRITES] = APPS["mediation"]
 # The readiness probe: /readyz (database and event transport) where the service has it.
-READY_PATH = {"gateway": "/readyz", "mediation": "/readyz", "lawyers": "/readyz", "console": "/healthz",
-              WRITES: "/readyz"}
+READY_PATH = {"gateway": "/readyz", "mediation": "/readyz", "lawyers": "/readyz", "console": "/healthz"}
+for _table in (PREFIX, APPS, READY_PATH):  # mediation-writes is mediation: its settings, app and probe
+    _table[WRITES] = _table[SERVICE_OF[WRITES]]
 # The gateway's upstreams: a value the user set is kept (`SuiteProcesses.from_env`), else it follows the ports.
 UPSTREAM_URL_VARS = {"mediation": "GATEWAY_MEDIATION_URL", "lawyers": "GATEWAY_LAWYERS_URL",
                      "console": "GATEWAY_CONSOLE_URL", WRITES: "GATEWAY_MEDIATION_WRITE_URL"}
